@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+//
+// provcheck: a supply-chain provenance verifier for npm packages.
+//
+// Module map (one concern each; data flows one way, see docs/architecture.md):
+//   C wrappers:   COpenSSL, CZlib, CArchive (system libraries), CDeflate (our own deflate engine, C)
+//   Library:      Digest → Archive → Compare
+//                 Deflate → Packing
+//                 Registry, Sigstore → NPMTrust
+//                 Verification (pipeline, policy, verdicts, audit, watch, staged)
+//   Executables:  provcheck (CLI), loopback-registry (test/demo registry server)
+import PackageDescription
+
+let package = Package(
+    name: "provcheck",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ProvcheckKit", targets: [
+            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
+            "Sigstore", "NPMTrust", "Verification",
+        ]),
+        .library(name: "LoopbackRegistry", targets: ["LoopbackRegistry"]),
+        .executable(name: "provcheck", targets: ["provcheck"]),
+        .executable(name: "loopback-registry", targets: ["loopback-registry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    ],
+    targets: [
+        // MARK: C libraries
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]),
+        .target(name: "CDeflate", cSettings: [.unsafeFlags(["-O2"])]),
+
+        // MARK: Library modules
+        .target(name: "Digest", dependencies: ["COpenSSL"]),
+        .target(name: "Archive", dependencies: ["Digest", "CZlib", "CArchive"]),
+        .target(name: "Registry", dependencies: ["Digest"]),
+        .target(name: "Deflate", dependencies: ["CDeflate", "CZlib"]),
+        .target(name: "Packing", dependencies: ["Digest", "Archive", "Deflate", "CZlib"]),
+        .target(name: "Compare", dependencies: ["Digest", "Archive"]),
+        .target(name: "Sigstore", dependencies: ["Digest", "COpenSSL"]),
+        .target(name: "NPMTrust", dependencies: ["Digest", "Registry", "Sigstore", "COpenSSL"]),
+        .target(name: "Verification", dependencies: [
+            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust",
+        ]),
+        .target(name: "LoopbackRegistry"),
+
+        // MARK: Executables
+        .executableTarget(name: "provcheck", dependencies: [
+            "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
+            "Deflate",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),
+
+        // MARK: Tests (mirror the modules)
+        .target(name: "TestSupport", dependencies: ["LoopbackRegistry"], path: "Tests/TestSupport"),
+        .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "DeflateTests", dependencies: ["Deflate", "CZlib", "TestSupport"]),
+        .testTarget(name: "PackingTests", dependencies: ["Packing", "Archive", "Digest", "TestSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
+        .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "TestSupport"]),
+        .testTarget(name: "NPMTrustTests", dependencies: ["NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["LoopbackRegistry", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// The `Archive` module. See docs/architecture.md.
+public enum ArchiveModule {}

@@ -1,0 +1,1 @@
+int cdeflate_version(void) { return 0; }

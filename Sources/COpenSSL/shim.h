@@ -1,0 +1,19 @@
+#ifndef PROVCHECK_COPENSSL_SHIM_H
+#define PROVCHECK_COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/pem.h>
+#include <openssl/bio.h>
+#include <openssl/ec.h>
+#include <openssl/rsa.h>
+#include <openssl/bn.h>
+#include <openssl/objects.h>
+#include <openssl/asn1.h>
+#include <openssl/ts.h>
+#include <openssl/cms.h>
+#include <openssl/pkcs7.h>
+#endif

@@ -1,0 +1,2 @@
+/// The `Compare` module. See docs/architecture.md.
+public enum CompareModule {}

@@ -1,0 +1,2 @@
+/// The `Deflate` module. See docs/architecture.md.
+public enum DeflateModule {}

@@ -1,0 +1,2 @@
+/// The `Digest` module. See docs/architecture.md.
+public enum DigestModule {}

@@ -1,0 +1,2 @@
+/// The `LoopbackRegistry` module. See docs/architecture.md.
+public enum LoopbackRegistryModule {}

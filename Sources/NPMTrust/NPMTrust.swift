@@ -1,0 +1,2 @@
+/// The `NPMTrust` module. See docs/architecture.md.
+public enum NPMTrustModule {}

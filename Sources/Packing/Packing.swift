@@ -1,0 +1,2 @@
+/// The `Packing` module. See docs/architecture.md.
+public enum PackingModule {}

@@ -1,0 +1,2 @@
+/// The `Registry` module. See docs/architecture.md.
+public enum RegistryModule {}

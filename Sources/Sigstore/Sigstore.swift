@@ -1,0 +1,2 @@
+/// The `Sigstore` module. See docs/architecture.md.
+public enum SigstoreModule {}

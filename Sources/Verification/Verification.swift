@@ -1,0 +1,2 @@
+/// The `Verification` module. See docs/architecture.md.
+public enum VerificationModule {}

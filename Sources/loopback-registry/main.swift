@@ -1,0 +1,2 @@
+import LoopbackRegistry
+print("loopback-registry: not yet implemented")

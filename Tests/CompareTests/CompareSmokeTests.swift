@@ -1,0 +1,8 @@
+import Testing
+@testable import Compare
+
+@Suite struct CompareSmokeTests {
+    @Test func moduleLinks() {
+        _ = CompareModule.self
+    }
+}

@@ -1,0 +1,8 @@
+import Testing
+@testable import Deflate
+
+@Suite struct DeflateSmokeTests {
+    @Test func moduleLinks() {
+        _ = DeflateModule.self
+    }
+}

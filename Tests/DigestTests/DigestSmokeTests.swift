@@ -1,0 +1,8 @@
+import Testing
+@testable import Digest
+
+@Suite struct DigestSmokeTests {
+    @Test func moduleLinks() {
+        _ = DigestModule.self
+    }
+}

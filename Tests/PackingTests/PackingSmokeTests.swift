@@ -1,0 +1,8 @@
+import Testing
+@testable import Packing
+
+@Suite struct PackingSmokeTests {
+    @Test func moduleLinks() {
+        _ = PackingModule.self
+    }
+}

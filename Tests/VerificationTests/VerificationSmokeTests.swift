@@ -1,0 +1,8 @@
+import Testing
+@testable import Verification
+
+@Suite struct VerificationSmokeTests {
+    @Test func moduleLinks() {
+        _ = VerificationModule.self
+    }
+}
