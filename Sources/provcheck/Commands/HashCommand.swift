@@ -13,8 +13,8 @@ struct HashCommand: ParsableCommand {
         """
     )
 
-    @Option(name: [.short, .long], parsing: .upToNextOption,
-            help: ArgumentHelp("Algorithms to compute (sha1, sha256, sha384, sha512).", valueName: "algorithm"))
+    @Option(name: [.short, .long],
+            help: ArgumentHelp("Algorithm to compute (sha1, sha256, sha384, sha512); repeat for several.", valueName: "algorithm"))
     var algorithm: [HashAlgorithm] = [.sha512]
 
     @Flag(name: .long, help: "Also print the elapsed time and throughput on stderr.")
