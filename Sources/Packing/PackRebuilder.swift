@@ -77,6 +77,10 @@ public struct GzipOutcome: Codable, Sendable, Hashable {
     public let reproducedExpected: Bool?
     /// Every engine/header combination tried.
     public let tried: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case engine, header, reproducedExpected = "reproduced_expected", tried
+    }
 }
 
 /// The result of a rebuild.
@@ -238,7 +242,12 @@ public struct PackRebuilder: Sendable {
             let candidateOutcome = try candidatePass.finish(expected: expected)
             tried += candidatePass.triedDescriptions
             if candidateOutcome.matched != nil {
-                _ = try FileManager.default.replaceItemAt(output, withItemAt: candidateOutput)
+                do {
+                    try? FileManager.default.removeItem(at: output)
+                    try FileManager.default.moveItem(at: candidateOutput, to: output)
+                } catch {
+                    throw RebuildError(code: .output, message: "cannot move the rebuilt tarball to \(output.path): \(error.localizedDescription)")
+                }
                 outcome = candidateOutcome
             } else {
                 try? FileManager.default.removeItem(at: candidateOutput)
