@@ -51,9 +51,20 @@ public struct IgnoreRule: Sendable, CustomStringConvertible {
     /// The rules of one ignore file: lines split on `\n`/`\r\n`, trimmed; empty lines and `#` comments skipped.
     public static func parseFile(_ text: String) -> [IgnoreRule] {
         var rules: [IgnoreRule] = []
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = rawLine
-            if line.hasSuffix("\r") { line = line.dropLast() }
+        // JS `split(/\r?\n/)`; note "\r\n" is one Swift Character, so split on scalars.
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                if current.last == "\r" { current.removeLast() }
+                lines.append(String(current))
+                current = String.UnicodeScalarView()
+            } else {
+                current.append(scalar)
+            }
+        }
+        lines.append(String(current))
+        for line in lines {
             let trimmed = JSTrim.trim(line)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             rules.append(IgnoreRule(trimmed))
@@ -90,23 +101,23 @@ public struct IgnoreRule: Sendable, CustomStringConvertible {
     // MARK: - minimatch internals
 
     static func slashSplit(_ string: String) -> [String] {
-        // JS `split(/\/+/)`
+        // JS `split(/\/+/)`, on scalars (a "/" followed by a combining mark is one Swift Character).
         var parts: [String] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var lastWasSlash = false
-        for character in string {
-            if character == "/" {
+        for scalar in string.unicodeScalars {
+            if scalar == "/" {
                 if !lastWasSlash {
-                    parts.append(current)
-                    current = ""
+                    parts.append(String(current))
+                    current = String.UnicodeScalarView()
                 }
                 lastWasSlash = true
             } else {
-                current.append(character)
+                current.append(scalar)
                 lastWasSlash = false
             }
         }
-        parts.append(current)
+        parts.append(String(current))
         return parts
     }
 
