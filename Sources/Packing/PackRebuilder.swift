@@ -188,7 +188,7 @@ public struct PackRebuilder: Sendable {
             packSource = try WorktreeSource(folder: copy)
         }
 
-        let list = try PackList.compute(source: packSource, generation: generation)
+        let list = try PackList.compute(source: packSource, generation: generation, npmVersion: options.npmVersion)
         if !generation.tarReproducible {
             notes.append("npm ≤4 tarballs carry real mtimes, uids and directory entries: compare file contents only")
         }
