@@ -54,6 +54,13 @@ import Testing
         let gitTar = try TestIO.gunzip(Data(contentsOf: URL(fileURLWithPath: result.tgzPath)))
         #expect(gitTar == worktreeTar)
 
+        // A clonable URL is mirrored into the cache folder (file:// keeps it offline); a second open fetches.
+        let cache = base.appendingPathComponent("cache")
+        let mirrored = try GitRepository.open("file://" + repo.path, cacheDirectory: cache)
+        #expect(mirrored.resolveCommit("v1.2.3") == result.commit)
+        #expect(try GitRepository.open("file://" + repo.path, cacheDirectory: cache).gitDirectory.standardizedFileURL.path
+            == mirrored.gitDirectory.standardizedFileURL.path)
+
         let repository = try GitRepository.open(repo.path)
         #expect(try repository.findTag(name: "gitpkg", version: "1.2.3")?.tag == "v1.2.3")
         #expect(try repository.findTag(name: "gitpkg", version: "9.9.9") == nil)

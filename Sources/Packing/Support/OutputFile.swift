@@ -124,7 +124,7 @@ enum BuildRunner {
         }
         try current?.close()
         for (path, mode, _) in files {
-            if !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: Data()) }
+            if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: Data()) }
             chmod(path, mode_t(mode))
         }
     }
@@ -143,7 +143,7 @@ enum BuildRunner {
         }
         process.currentDirectoryURL = folder
         let log = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
