@@ -19,6 +19,8 @@ public struct TarLayout: Codable, Sendable, Hashable {
     public var topDirectory: String?
     /// SHA-512 hex of the whole decompressed tar stream (nil when reading stopped early).
     public var sha512: String?
+    /// Whether the input was read to its end (false when a problem stopped reading; see the findings).
+    public var complete: Bool = false
     /// libarchive's reading of the same input, when the cross-check ran.
     public var libarchive: LibarchiveCrossCheck?
 
@@ -30,7 +32,7 @@ public struct TarLayout: Codable, Sendable, Hashable {
         case bytesAfterEndOfArchive = "bytes_after_end_of_archive"
         case nonZeroBytesAfterEndOfArchive = "non_zero_bytes_after_end_of_archive"
         case topDirectory = "top_directory"
-        case sha512
+        case sha512, complete
         case libarchive
     }
 
@@ -278,6 +280,7 @@ final class TarScanner {
         compressedSize = input.offset
         layout.size = tarOffset
         layout.sha512 = tarHasher.finalize().hex(.sha512)
+        layout.complete = true
         inputDigests = inputHasher.finalize()
         if !layout.endOfArchiveFound {
             add(ArchiveFinding(.missingEndOfArchive,

@@ -41,6 +41,7 @@ func codes(_ report: ArchiveReport) -> Set<FindingCode> { Set(report.findings.ma
             #expect(report.gzip?.trailingBytes == 0)
             #expect(report.gzip?.members.first?.trailerOK == true)
             #expect(report.tar.endOfArchiveFound)
+            #expect(report.tar.complete)
             #expect(report.tar.libarchive?.agrees == true, "\(url.lastPathComponent): \(String(describing: report.tar.libarchive))")
             #expect(!report.entries.isEmpty)
             #expect(report.tar.topDirectory != nil)
@@ -278,6 +279,7 @@ func codes(_ report: ArchiveReport) -> Set<FindingCode> { Set(report.findings.ma
         #expect(codes(report).contains(.badChecksum))
         #expect(report.entries.count == 3)
         #expect(report.inputDigests != nil)  // the compressed input was still hashed to its end
+        #expect(!report.tar.complete)
     }
 
     @Test func truncatedTarInsideContent() throws {
