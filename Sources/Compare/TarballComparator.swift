@@ -109,10 +109,11 @@ public struct TarballComparator: Sendable {
         let summaryB = ComparedSide(input: sideB.name, integrity: reportB.inputDigests?.sri(.sha512) ?? "",
                                     compressedSize: reportB.compressedSize, findings: reportB.findings)
         let exact = reportA.inputDigests?[.sha512] == reportB.inputDigests?[.sha512]
-        let gzip = try compareGzip(sideA, reportA, sideB, reportB, identicalBytes: exact)
+        let tarIdentical = reportA.tar.sha512 == reportB.tar.sha512
+        let gzip = try compareGzip(sideA, reportA, sideB, reportB, identicalBytes: exact, tarIdentical: tarIdentical)
         let filesA = reportA.entries.filter { $0.type != .directory && !$0.afterEndOfArchive }
         let filesB = reportB.entries.filter { $0.type != .directory && !$0.afterEndOfArchive }
-        let tar = TarComparison(identical: reportA.tar.sha512 == reportB.tar.sha512, sizeA: reportA.tar.size,
+        let tar = TarComparison(identical: tarIdentical, sizeA: reportA.tar.size,
                                 sizeB: reportB.tar.size, sha512A: reportA.tar.sha512 ?? "",
                                 sha512B: reportB.tar.sha512 ?? "", filesA: filesA.count, filesB: filesB.count)
         var report = ComparisonReport(
@@ -208,7 +209,7 @@ public struct TarballComparator: Sendable {
     // MARK: gzip
 
     private func compareGzip(_ sideA: Named, _ a: ArchiveReport, _ sideB: Named, _ b: ArchiveReport,
-                             identicalBytes: Bool) throws(CompareError) -> GzipComparison {
+                             identicalBytes: Bool, tarIdentical: Bool) throws(CompareError) -> GzipComparison {
         guard let gzA = a.gzip, let gzB = b.gzip, let headerA = gzA.header, let headerB = gzB.header else {
             let both = a.gzip == nil && b.gzip == nil
             return GzipComparison(
@@ -258,7 +259,9 @@ public struct TarballComparator: Sendable {
             }
             if !deflateIdentical {
                 var text = "deflate stream differs (\(gzA.members[0].deflateLength) vs \(gzB.members[0].deflateLength) bytes"
-                if levelA == levelB {
+                if !tarIdentical {
+                    text += "; the tar bytes differ too"
+                } else if levelA == levelB {
                     text += "; both XFL say level \(levelA): a different deflate engine (e.g. Node's Chromium zlib vs stock zlib) or memLevel/strategy"
                 } else {
                     text += "; XFL says level \(levelA) vs \(levelB)"

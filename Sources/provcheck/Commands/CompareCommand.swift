@@ -91,7 +91,8 @@ struct CompareCommand: ParsableCommand {
                 if let note = file.note { out += "  [\(note)]" }
                 out += "\n"
                 if let diff = file.diff {
-                    out += diff.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+                    let lines = diff.hasSuffix("\n") ? diff.dropLast() : Substring(diff)
+                    out += lines.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
                     out += "\n"
                 } else {
                     out += "    sha512 A \(file.sha512A)\n    sha512 B \(file.sha512B)\n"
