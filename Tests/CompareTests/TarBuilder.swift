@@ -126,7 +126,7 @@ enum GzipBuilder {
     /// One gzip member with a chosen header.
     static func member(_ data: [UInt8], flg: UInt8 = 0, mtime: UInt32 = 0, xfl: UInt8 = 2, os: UInt8 = 255,
                        name: String? = nil, comment: String? = nil, extra: [UInt8]? = nil, level: Int32 = 9,
-                       crcDelta: UInt32 = 0) -> [UInt8] {
+                       memLevel: Int32 = 8, crcDelta: UInt32 = 0) -> [UInt8] {
         var flags = flg
         if name != nil { flags |= 0x08 }
         if comment != nil { flags |= 0x10 }
@@ -135,7 +135,7 @@ enum GzipBuilder {
         if let extra { out += [UInt8(extra.count & 0xff), UInt8(extra.count >> 8)] + extra }
         if let name { out += Array(name.utf8) + [0] }
         if let comment { out += Array(comment.utf8) + [0] }
-        out += deflateRaw(data, level: level)
+        out += deflateRaw(data, level: level, memLevel: memLevel)
         out += le32(crc(data) &+ crcDelta) + le32(UInt32(truncatingIfNeeded: data.count))
         return out
     }
