@@ -172,10 +172,7 @@ public struct PackRebuilder: Sendable {
             } catch {
                 throw RebuildError(code: .source, message: "\(error)")
             }
-            if !FileManager.default.fileExists(atPath: location + "/.git"),
-               repository.gitDirectory.path.contains("/bundle-") {
-                cleanup.append(repository.gitDirectory)
-            }
+            if repository.isTemporaryClone { cleanup.append(repository.gitDirectory) }
             (commit, tag) = try resolve(repository, ref: ref, options: options)
             source = try repository.source(commit: commit!, directory: options.directory)
         case .repository(let repository, let ref):
