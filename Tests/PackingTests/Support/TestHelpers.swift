@@ -116,11 +116,18 @@ final class BundleCache: @unchecked Sendable {
     private let lock = NSLock()
     private var repositories: [String: GitRepository] = [:]
 
+    /// Clones live here and are deleted when the test process exits.
+    static let cloneRoot: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("packing-tests-clones-\(UUID().uuidString)")
+        atexit { try? FileManager.default.removeItem(at: BundleCache.cloneRoot) }
+        return url
+    }()
+
     func repository(_ bundle: String) throws -> GitRepository {
         lock.lock()
         defer { lock.unlock() }
         if let repository = repositories[bundle] { return repository }
-        let repository = try GitRepository.open(try Fixtures.url(bundle).path)
+        let repository = try GitRepository.open(try Fixtures.url(bundle).path, cacheDirectory: BundleCache.cloneRoot)
         repositories[bundle] = repository
         return repository
     }
