@@ -20,7 +20,8 @@ struct RandomPackage {
         "index", "main", "cli", "util", "README", "readme", "Readme", "LICENSE", "License", "licence", "COPYING",
         "CHANGELOG", "HISTORY", "NOTICE", "notes", "x", "X", "Ab", "aB", "_priv", "-dash", ".hidden", "~tilde",
         "file10", "file2", "é", "e", "f", "日本", "über", "a b", "emoji😀", "z", "Z", "1", "@at", "a.b", "tool",
-        "secret", "keep", "data", "σ", "Ω", "ß", "ﬁle",
+        "secret", "keep", "data", "σ", "Ω", "ß", "ﬁle", "#hash", "!bang", "[br]", "{x,y}", "a\\b", "Ä", "İ", "ǅ",
+        "e\u{301}", "ﬀ", "ς",
     ]
     static let extensions = ["", ".js", ".js", ".JS", ".md", ".json", ".txt", ".ts", ".d.ts", ".mjs", ".cjs",
                              ".orig", ".swp", ".log", ".markdown", ".map", "~", ".tar.gz"]
@@ -111,6 +112,7 @@ struct RandomPackage {
         for directory in existingDirectories where Int.random(in: 0..<10, using: &rng) < 3 {
             try t.file(directory + "/" + (Bool.random(using: &rng) ? ".npmignore" : ".gitignore"), rules())
         }
+        if Int.random(in: 0..<10, using: &rng) == 0 { try t.directory("empty/dir") }
         // Junk npm always drops, links.
         if Int.random(in: 0..<10, using: &rng) < 2 {
             try t.file("package-lock.json", "{}")
