@@ -102,6 +102,8 @@ public struct RebuildResult: Codable, Sendable {
     public let files: [String]
     /// The npm generation emulated.
     public let npmGeneration: NPMGeneration
+    /// The npm-packlist / ignore-walk behaviour emulated within the generation.
+    public let packlist: PacklistFlavor
     /// The source commit (git sources).
     public let commit: String?
     /// The tag used or found (git sources).
@@ -121,7 +123,7 @@ public struct RebuildResult: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case integrity, tarSHA512 = "tar_sha512", tarIntegrity = "tar_integrity", tarSize = "tar_size", files
-        case npmGeneration = "npm_generation", commit, tag, directory, skipped, tgzPath = "tgz_path", gzip
+        case npmGeneration = "npm_generation", packlist, commit, tag, directory, skipped, tgzPath = "tgz_path", gzip
         case tarBytesComparable = "tar_bytes_comparable", notes
     }
 }
@@ -268,7 +270,7 @@ public struct PackRebuilder: Sendable {
         let tarDigest = tarHasher.finalize()
         return RebuildResult(
             integrity: outcome.integrity, tarSHA512: tarDigest.hex(.sha512)!, tarIntegrity: tarDigest.sri(.sha512)!,
-            tarSize: tarHasher.byteCount, files: list.entries.map(\.path), npmGeneration: generation,
+            tarSize: tarHasher.byteCount, files: list.entries.map(\.path), npmGeneration: generation, packlist: list.flavor,
             commit: commit, tag: tag, directory: options.directory, skipped: list.skipped, tgzPath: output.path,
             gzip: GzipOutcome(engine: outcome.engine, header: outcome.header,
                               reproducedExpected: expected == nil ? nil : outcome.matched != nil, tried: tried),

@@ -89,6 +89,46 @@ import Testing
         }
     }
 
+    /// npm version → npm-packlist / ignore-walk behaviour.
+    @Test func packlistFlavorFromNPMVersion() {
+        func flavor(_ version: String?, _ generation: NPMGeneration = .npm10) -> PacklistFlavor {
+            PacklistFlavor(generation: version.flatMap(NPMGeneration.init(npmVersion:)) ?? generation, npmVersion: version)
+        }
+        #expect(flavor("4.4.2") == .packlist1Unsorted)
+        #expect(flavor("5.4.2") == .packlist1Unsorted)
+        #expect(flavor("6.4.1") == .packlist1Unsorted)
+        #expect(flavor("6.13.1") == .packlist1)
+        #expect(flavor("7.24.0") == .packlist2to5)
+        #expect(flavor("8.19.4") == .packlist2to5)
+        #expect(flavor("9.8.1") == .packlist8EarlyIgnoreWalk)
+        #expect(flavor("10.2.4") == .packlist8EarlyIgnoreWalk)
+        #expect(flavor("10.8.2") == .packlist8)
+        #expect(flavor("11.17.0") == .packlist10)
+        #expect(flavor(nil) == .packlist8)
+        #expect(flavor(nil, .npm6) == .packlist1)
+    }
+
+    /// npm 5–8 (npm-packlist ≤ 5) keep readme/licence files in every directory even when an ignore rule matches
+    /// them (npm 5/6 also CHANGELOG/HISTORY/NOTICE); npm 10 only at the root.
+    @Test func legacyMustHavesApplyInEveryDirectory() throws {
+        let base = try TestIO.temporaryDirectory("npm8")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let t = TreeBuilder(root: base)
+        try t.packageJSON(["name": "p", "version": "1.0.0"])
+        try t.file("lib/index.js", "i\n")
+        try t.file("lib/README.md", "r\n")
+        try t.file("README.md", "r\n")
+        try t.file("CHANGELOG.md", "c\n")
+        try t.file(".npmignore", "*.md\n")
+        let source = try WorktreeSource(folder: base)
+        func list(_ generation: NPMGeneration, _ version: String) throws -> [String] {
+            try PackList.compute(source: source, generation: generation, npmVersion: version).entries.map(\.path)
+        }
+        #expect(try list(.npm10, "10.8.2") == ["lib/index.js", "package.json", "README.md"])
+        #expect(try list(.npm10, "8.19.4") == ["lib/index.js", "package.json", "lib/README.md", "README.md"])
+        #expect(try list(.npm6, "6.14.4") == ["lib/index.js", "package.json", "CHANGELOG.md", "lib/README.md", "README.md"])
+    }
+
     /// node `path.extname` edge cases used by the sort.
     @Test func extnameMatchesNode() {
         #expect(PosixPath.extname("a/.eslintrc") == "")

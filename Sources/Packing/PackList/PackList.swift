@@ -41,6 +41,8 @@ public struct PackList: Sendable {
     public let skipped: [SkippedItem]
     /// The root manifest.
     public let manifest: PackageManifest
+    /// The npm-packlist / ignore-walk behaviour emulated.
+    public let flavor: PacklistFlavor
 
     /// Computes the file list of the package at `source.root` for an npm generation.
     /// - Parameter npmVersion: the exact publisher npm version when known: npm 5.x and 6.0–6.9 (npm-packlist
@@ -57,12 +59,12 @@ public struct PackList: Sendable {
             manifestWithBins.bin = PackList.walkBinDirectory(root: root, directory: dir)
             manifestWithBins.executableBinPaths = manifestWithBins.bin.map(\.path).filter { !$0.hasPrefix(".") }
         }
-        let context = WalkContext(source: source, manifest: manifestWithBins, generation: generation)
-        switch generation {
-        case .npm6, .npm4:
+        let flavor = PacklistFlavor(generation: generation, npmVersion: npmVersion)
+        let context = WalkContext(source: source, manifest: manifestWithBins, generation: generation, flavor: flavor)
+        if flavor.usesLegacyWalker {
             let walker = LegacyWalker(context: context, node: root, relativePath: "", parent: nil)
             try walker.start()
-        case .npm10, .npm11:
+        } else {
             let walker = ModernWalker(context: context, node: root, relativePath: "", parent: nil,
                                       ignoreFiles: ModernWalker.rootIgnoreFiles, requiredFiles: [],
                                       isPackage: true, exact: nil)
@@ -78,27 +80,12 @@ public struct PackList: Sendable {
             }
         }
         let paths = context.resultOrder.map { $0.hasPrefix("@") ? "./" + $0 : $0 }
-        let sorted = PackList.usesLegacyOrder(generation: generation, npmVersion: npmVersion)
-            ? NPMSort.legacySort(paths) : NPMSort.sort(paths)
+        let sorted = flavor.usesUnsortedOrder ? NPMSort.legacySort(paths) : NPMSort.sort(paths)
         let entries = sorted.map { path -> PackListEntry in
             let clean = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
             return PackListEntry(path: clean, node: context.results[clean]!)
         }
-        return PackList(entries: entries, skipped: context.skipped, manifest: manifestWithBins)
-    }
-
-    /// `true` for npm ≤ 4 and for npm 5.x / 6.0–6.9 (the ext/basename sort arrived in npm-packlist 1.4.2, June 2019;
-    /// the fixtures bracket the switch between npm 6.4.1 and 6.12; 6.10 is the assumed boundary).
-    static func usesLegacyOrder(generation: NPMGeneration, npmVersion: String?) -> Bool {
-        switch generation {
-        case .npm4: return true
-        case .npm10, .npm11: return false
-        case .npm6:
-            guard let npmVersion else { return false }
-            let numbers = npmVersion.trimmingPrefix("v").split(separator: ".").map { Int($0.prefix { $0.isNumber }) ?? 0 }
-            guard numbers.count >= 2 else { return false }
-            return numbers[0] == 5 || (numbers[0] == 6 && numbers[1] < 10)
-        }
+        return PackList(entries: entries, skipped: context.skipped, manifest: manifestWithBins, flavor: flavor)
     }
 
     /// read-package-json-fast `readBinDir`: every non-dot file under `directories.bin`, recursively.
@@ -122,14 +109,16 @@ final class WalkContext {
     let source: any PackageSource
     let manifest: PackageManifest
     let generation: NPMGeneration
+    let flavor: PacklistFlavor
     var results: [String: SourceNode] = [:]
     var resultOrder: [String] = []
     var skipped: [SkippedItem] = []
 
-    init(source: any PackageSource, manifest: PackageManifest, generation: NPMGeneration) {
+    init(source: any PackageSource, manifest: PackageManifest, generation: NPMGeneration, flavor: PacklistFlavor) {
         self.source = source
         self.manifest = manifest
         self.generation = generation
+        self.flavor = flavor
     }
 
     func add(_ path: String, _ node: SourceNode) {
@@ -245,7 +234,8 @@ final class ModernWalker {
                 if passFile { context.add(path, entry) }
             case .directory:
                 guard passDirectory else { continue }
-                let childExact = passFile || filterEntry(entry.name + "/", partial: false, entryBasename: nil)
+                let childExact = context.flavor.hasNestedRuleFixes
+                    ? passFile || filterEntry(entry.name + "/", partial: false, entryBasename: nil) : nil
                 let childRequired = requiredFiles.compactMap { ModernWalker.requiredFile($0, inside: entry.name) }
                 let child = ModernWalker(
                     context: context, node: entry, relativePath: path, parent: self,
@@ -273,10 +263,11 @@ final class ModernWalker {
 
     func filterEntry(_ entry: String, partial: Bool, entryBasename: String?) -> Bool {
         var included = true
+        let fixes = context.flavor.hasNestedRuleFixes
         if let parent {
             included = parent.filterEntry(basename + "/" + entry, partial: partial,
-                                          entryBasename: entryBasename ?? entry)
-            if !included && !(exact ?? false) { return false }
+                                          entryBasename: fixes ? (entryBasename ?? entry) : nil)
+            if fixes && !included && !(exact ?? false) { return false }
         }
         let lower = entry.lowercased()
         let slashEntry = MatchInput("/" + lower)
@@ -294,7 +285,7 @@ final class ModernWalker {
                     let inputs = partialInputs!
                     match = rule.matches(inputs[0], partial: false) || rule.matches(inputs[1], partial: false)
                         || (rule.negate && (rule.matches(slashEntry, partial: true) || rule.matches(plainEntry, partial: true)))
-                    if !match, let base = entryBasename, rule.isRelativeRule {
+                    if !match, fixes, let base = entryBasename, rule.isRelativeRule {
                         if baseInputs == nil {
                             let lowerBase = base.lowercased()
                             baseInputs = [MatchInput("/" + lowerBase + "/"), MatchInput(lowerBase + "/"),
@@ -319,7 +310,7 @@ final class ModernWalker {
             "!/licence{,.*[^~$]}", "/.git", "/node_modules", ".npmrc", "/package-lock.json", "/yarn.lock",
             "/pnpm-lock.yaml",
         ]
-        if context.generation == .npm11 { strict.append("/bun.lockb") }
+        if context.flavor == .packlist10 { strict.append("/bun.lockb") }
         if let files = manifest.files {
             for original in files {
                 var file = original
