@@ -50,7 +50,9 @@ public struct IgnoreRule: Sendable, CustomStringConvertible {
     }
 
     /// The rules of one ignore file: lines split on `\n`/`\r\n`, trimmed; empty lines and `#` comments skipped.
-    public static func parseFile(_ text: String) -> [IgnoreRule] {
+    /// - Parameter trimRules: ignore-walk ≥ 5.0.1 trims each rule; older versions (npm ≤ 8.6) only used the trimmed
+    ///   line to skip blanks and comments, keeping surrounding spaces in the pattern.
+    public static func parseFile(_ text: String, trimRules: Bool = true) -> [IgnoreRule] {
         var rules: [IgnoreRule] = []
         // JS `split(/\r?\n/)`; note "\r\n" is one Swift Character, so split on scalars.
         var lines: [String] = []
@@ -68,7 +70,7 @@ public struct IgnoreRule: Sendable, CustomStringConvertible {
         for line in lines {
             let trimmed = JSTrim.trim(line)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            rules.append(IgnoreRule(trimmed))
+            rules.append(IgnoreRule(trimRules ? trimmed : line))
         }
         return rules
     }

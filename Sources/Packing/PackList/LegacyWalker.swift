@@ -76,7 +76,7 @@ final class LegacyWalker {
                 }
             } else if let entry = node.child(name) {
                 let text = try context.readText(entry, in: node, path: childPath(name))
-                rules[.file(name)] = IgnoreRule.parseFile(text)
+                rules[.file(name)] = IgnoreRule.parseFile(text, trimRules: context.trimsRules)
             }
         }
         if rules[.file(".npmignore")] != nil { rules[.file(".gitignore")] = nil }

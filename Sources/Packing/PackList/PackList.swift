@@ -61,6 +61,13 @@ public struct PackList: Sendable {
         }
         let flavor = PacklistFlavor(generation: generation, npmVersion: npmVersion)
         let context = WalkContext(source: source, manifest: manifestWithBins, generation: generation, flavor: flavor)
+        if flavor.usesLegacyWalker, let npmVersion {
+            let numbers = npmVersion.trimmingPrefix("v").split(separator: ".").map { Int($0.prefix { $0.isNumber }) ?? 0 }
+            let (major, minor) = (numbers.first ?? 0, numbers.count > 1 ? numbers[1] : 0)
+            context.trimsRules = major > 8 || (major == 8 && minor >= 7)
+        } else if flavor.usesLegacyWalker {
+            context.trimsRules = flavor == .packlist2to5
+        }
         if flavor.usesLegacyWalker {
             let walker = LegacyWalker(context: context, node: root, relativePath: "", parent: nil)
             try walker.start()
@@ -110,6 +117,8 @@ final class WalkContext {
     let manifest: PackageManifest
     let generation: NPMGeneration
     let flavor: PacklistFlavor
+    /// ignore-walk ≥ 5.0.1 (npm ≥ 8.7, UNCONFIRMED boundary) trims rules; older ones keep the spaces.
+    var trimsRules = true
     var results: [String: SourceNode] = [:]
     var resultOrder: [String] = []
     var skipped: [SkippedItem] = []
