@@ -26,7 +26,20 @@ struct HTTPRequest {
     var version: String
     var headers: [String: String]
 
-    var rawPath: String { String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]) }
+    /// The path part of the target; an absolute-form target (`GET http://host/path`, as sent to a proxy) is
+    /// reduced to its path, so the registry doubles as a forward proxy for tests.
+    var rawPath: String {
+        var path = String(target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        if let scheme = path.range(of: "://"), path.hasPrefix("http") {
+            let afterAuthority = path[scheme.upperBound...].firstIndex(of: "/") ?? path.endIndex
+            path = String(path[afterAuthority...])
+            if path.isEmpty { path = "/" }
+        }
+        return path
+    }
+
+    /// Whether the target was in absolute form (the client used this server as a proxy).
+    var isAbsoluteForm: Bool { target.hasPrefix("http://") || target.hasPrefix("https://") }
     var path: String { rawPath.removingPercentEncoding ?? rawPath }
 
     var query: [String: String] {
