@@ -44,7 +44,7 @@ public struct RegistryConfiguration: Sendable {
         resourceTimeout = 600
         retry = RetryPolicy()
         maxConcurrentRequests = 16
-        userAgent = "provcheck (Swift; +https://github.com/provcheck)"
+        userAgent = "provcheck"
     }
 
     /// An auth credential for one registry prefix.
