@@ -223,7 +223,8 @@ public final class RegistryClient: Sendable {
             guard let cache, cached != nil else { throw offlineMiss(url, cacheable: cacheable) }
             return try cache.body(for: url)
         }
-        let result = try await perform(url, accept: accept, etag: cached?.etag, sink: { .memory })
+        let result = try await perform(
+            url, accept: accept, etag: cached?.etag, limit: configuration.maxDocumentBytes, sink: { .memory })
         if result.status == 304, let cache, cached != nil {
             return try cache.body(for: url)
         }
@@ -277,7 +278,8 @@ public final class RegistryClient: Sendable {
             return file
         }
         var handle: FileHandle? = nil
-        let result = try await perform(url, accept: accept, etag: cached?.etag) { () throws(RegistryError) -> BodySink in
+        let result = try await perform(url, accept: accept, etag: cached?.etag, limit: configuration.maxTarballBytes) {
+            () throws(RegistryError) -> BodySink in
             try? handle?.close()
             let file = try makeFile()
             guard FileManager.default.createFile(atPath: file.path, contents: nil),
@@ -310,7 +312,7 @@ public final class RegistryClient: Sendable {
     /// One logical GET with retries: returns the first non-retryable response (any status), or throws after the
     /// last attempt. `sink` is called once per attempt (a retry starts a fresh body).
     private func perform(
-        _ url: URL, accept: String, etag: String?, sink: () throws(RegistryError) -> BodySink
+        _ url: URL, accept: String, etag: String?, limit: Int, sink: () throws(RegistryError) -> BodySink
     ) async throws(RegistryError) -> TransferResult {
         let policy = configuration.retry
         var attempt = 0
@@ -331,7 +333,9 @@ public final class RegistryClient: Sendable {
             let bodySink = try sink()
             await limiter.acquire()
             let outcome: Result<TransferResult, RegistryError>
-            do { outcome = .success(try await transport.send(request, into: bodySink)) } catch { outcome = .failure(error) }
+            do { outcome = .success(try await transport.send(request, into: bodySink, limit: limit)) } catch {
+                outcome = .failure(error)
+            }
             await limiter.release()
 
             let retryDelay: TimeInterval
