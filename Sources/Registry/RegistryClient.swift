@@ -63,7 +63,11 @@ public final class RegistryClient: Sendable {
     public func packument(name: String) async throws(RegistryError) -> Packument {
         let url = try packumentURL(name: name)
         let data = try await document(url, accept: "application/json")
-        return try Packument.decode(data, from: url)
+        let packument = try Packument.decode(data, from: url)
+        guard packument.name == name else {
+            throw RegistryError.malformed(url, problem: "the packument is for \"\(packument.name)\", not \"\(name)\"")
+        }
+        return packument
     }
 
     /// A registry's signing keys (the default registry unless `registry` is given, e.g. a scope's registry), or
@@ -302,7 +306,11 @@ public final class RegistryClient: Sendable {
                 currentFile = nil
                 return (cache.bodyURL(for: url), download, false)
             } catch {
-                // Fall through: hand out the temporary file; caching is best-effort.
+                // Caching is best-effort: hand out the temporary file, or the body if it was already moved.
+                if !FileManager.default.fileExists(atPath: file.path) {
+                    currentFile = nil
+                    return (cache.bodyURL(for: url), download, false)
+                }
             }
         }
         currentFile = nil

@@ -92,6 +92,10 @@ import TestSupport
                         "newField": [1, 2, 3],
                     ],
                     "0.0.1": ["name": "odd", "version": "0.0.1"],
+                    "0.0.2": [
+                        "name": "odd", "version": "0.0.3",
+                        "dist": ["tarball": "https://registry.npmjs.org/odd/-/odd-0.0.3.tgz"],
+                    ],
                 ],
             ]
         }
@@ -104,6 +108,14 @@ import TestSupport
         #expect(v1.raw["newField"] != nil)
         #expect(odd.time == ["1.0.0": "2020-01-01T00:00:00.000Z"])
         #expect(odd.invalidVersions["0.0.1"]?.contains("dist") == true)
+        #expect(odd.invalidVersions["0.0.2"] == "manifest under versions[\"0.0.2\"] is for odd@0.0.3")
+        #expect(odd.versions["0.0.2"] == nil)
+
+        // A packument for another name than requested is rejected.
+        registry.update { $0.packuments["impostor"] = $0.packuments["odd"] }
+        let impostor = try #require(await registryError { try await client.packument(name: "impostor") })
+        #expect(impostor.code == .malformedResponse)
+        #expect(impostor.problem.contains("is for \"odd\", not \"impostor\""))
     }
 
     @Test func keysAndAttestations() async throws {
