@@ -166,8 +166,11 @@ public final class RegistryClient: Sendable {
             } catch {
                 throw RegistryError.malformed(url, problem: "\(error)")
             }
-            items += decoded.items
-            guard let total = decoded.total, items.count < total, !decoded.items.isEmpty else { break }
+            let seen = Set(items.map(\.id))
+            let fresh = decoded.items.filter { !seen.contains($0.id) }
+            items += fresh
+            // Stop at the total, on an empty page, or when a page brings nothing new (a server ignoring `page`).
+            guard let total = decoded.total, items.count < total, !fresh.isEmpty else { break }
             page = (decoded.page ?? page ?? 0) + 1
         }
         return items

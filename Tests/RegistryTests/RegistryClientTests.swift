@@ -201,6 +201,19 @@ import TestSupport
         #expect(registry.authorizationHeaders.allSatisfy { $0 == "Bearer stage-token" })
         #expect(registry.authorizationHeaders.count == 3)
 
+        // More than one page (the client asks for 100 per page).
+        registry.update { content in
+            for index in 0..<230 {
+                content.addStagedVersion(
+                    id: String(format: "10000000-0000-0000-0000-%012d", index), packageName: "many",
+                    version: "1.0.\(index)", tarball: Data("t\(index)".utf8))
+            }
+        }
+        let many = try await client.stagedPackages(name: "many")
+        #expect(many.count == 230)
+        #expect(Set(many.map(\.id)).count == 230)
+        #expect(registry.requestCount(matching: "/-/stage") == 2 + 3)  // 401, first list, 3 pages
+
         let badID = try #require(await registryError { try await client.stage(id: "../../abbrev") })
         #expect(badID.code == .invalidStageID)
         let gone = try #require(await registryError { try await client.stage(id: "00000000-0000-0000-0000-000000000000") })
