@@ -20,10 +20,10 @@ public struct BundleVerificationResult: Sendable {
         public let extensions: FulcioExtensions
         /// The DER leaf certificate.
         public let certificateDER: Data
-        /// Leaf validity.
-        public let notBefore: Date?
-        /// Leaf validity.
-        public let notAfter: Date?
+        /// Leaf validity start.
+        public let notBefore: Date
+        /// Leaf validity end.
+        public let notAfter: Date
         /// The trusted root CA the path ended at (`organization/commonName`).
         public let certificateAuthority: String
         /// Number of verified SCTs.

@@ -43,15 +43,15 @@ public struct BundleVerifier: Sendable {
         }
 
         // Signer material demanded by the policy.
-        var leaf: InterimCertificate?
-        var managedKey: VerifierKey?
+        var leaf: Certificate?
+        var managedKey: PublicKey?
         switch policy.signer {
         case .publicKey(let keyData):
             guard case .publicKey = bundle.verificationMaterial.signer else {
                 throw BundleVerificationError(.identityMismatch,
                     "a managed key was given, but the bundle is signed with a certificate")
             }
-            guard let key = VerifierKey.fromPEMOrDER(keyData) else {
+            guard let key = PublicKey.fromKeyFile(keyData) else {
                 throw BundleVerificationError(.malformedInput, "the given public key is not a PEM or DER public key")
             }
             managedKey = key
@@ -60,12 +60,12 @@ public struct BundleVerifier: Sendable {
                 throw BundleVerificationError(.identityMismatch,
                     "a certificate identity was required, but the bundle is signed with a managed key")
             }
-            guard let parsed = InterimCertificate.parse(der: der) else {
+            guard let parsed = Certificate.parse(der) else {
                 throw BundleVerificationError(.malformedInput, "verificationMaterial: the signing certificate is not valid DER X.509")
             }
             if case .x509CertificateChain(let chain) = bundle.verificationMaterial.signer {
                 for (index, der) in chain.enumerated() {
-                    guard let cert = InterimCertificate.parse(der: der) else {
+                    guard let cert = Certificate.parse(der) else {
                         throw BundleVerificationError(.malformedInput,
                             "verificationMaterial.x509CertificateChain.certificates[\(index)] is not valid DER X.509")
                     }
@@ -77,13 +77,8 @@ public struct BundleVerifier: Sendable {
             }
             leaf = parsed
         }
-        let signingKey: VerifierKey
-        if let managedKey {
-            signingKey = managedKey
-        } else if let key = leaf?.publicKey {
-            signingKey = key
-        } else {
-            throw BundleVerificationError(.malformedInput, "the signing certificate's public key cannot be read")
+        guard let signingKey = managedKey ?? leaf?.publicKey else {
+            throw BundleVerificationError(.malformedInput, "the bundle has no usable signing key")
         }
 
         // 1. Transparency log entries: inclusion (SET, proof, checkpoint).
@@ -154,18 +149,20 @@ public struct BundleVerifier: Sendable {
             }
             let valid: Bool
             if case .bytes(let bytes) = policy.artifact {
-                valid = signingKey.isValidSignature(signature, for: bytes)
+                valid = signingKey.isValidSignature([UInt8](signature), for: [UInt8](bytes))
             } else {
-                guard signingKey.algorithm != .ed25519, signingKey.algorithm != .ecdsaP384, signingKey.algorithm != .ecdsaP521 else {
-                    throw BundleVerificationError(.unsupported, "this key type signs over the artifact bytes; a SHA-256 digest is not enough")
+                let algorithm = signingKey.defaultSignatureAlgorithm
+                guard algorithm.hash == .sha256 else {
+                    throw BundleVerificationError(.unsupported,
+                        "a \(algorithm) signature is not over SHA-256; verify with the artifact bytes instead of a digest")
                 }
-                valid = signingKey.isValidSignature(signature, forSHA256Digest: artifactSHA256)
+                valid = signingKey.isValidSignature([UInt8](signature), forDigest: [UInt8](artifactSHA256), algorithm: algorithm)
             }
             guard valid else {
                 throw BundleVerificationError(.signatureMismatch, "messageSignature.signature does not verify over the artifact with the signer's key")
             }
         case .dsseEnvelope(let dsse):
-            guard signingKey.isValidSignature(signature, for: dsse.preAuthenticationEncoding) else {
+            guard signingKey.isValidSignature([UInt8](signature), for: [UInt8](dsse.preAuthenticationEncoding)) else {
                 throw BundleVerificationError(.signatureMismatch, "dsseEnvelope.signatures[0].sig does not verify over the DSSE PAE with the signer's key")
             }
             if dsse.payloadType == InTotoStatement.payloadType {
@@ -186,7 +183,8 @@ public struct BundleVerifier: Sendable {
 
         // 5. Log entry bodies describe this bundle.
         let facts = SignedContentFacts(signature: signature, artifactSHA256: artifactSHA256, envelope: envelope,
-                                       leafCertificate: leaf?.der, publicKeySPKI: managedKey?.spkiDER)
+                                       leafCertificate: leaf.map { Data($0.derEncoded) },
+                                       publicKeySPKI: managedKey.map { Data($0.subjectPublicKeyInfo) })
         for entry in bundle.verificationMaterial.tlogEntries {
             try RekorBodyComparison.check(entry: entry, facts: facts)
         }
@@ -201,7 +199,7 @@ public struct BundleVerifier: Sendable {
         } else {
             var hint = ""
             if case .publicKey(let bundleHint) = bundle.verificationMaterial.signer { hint = bundleHint }
-            signer = .publicKey(keyID: Hex.encode(SHA2.sha256(signingKey.spkiDER)), hint: hint)
+            signer = .publicKey(keyID: Hex.encode(signingKey.keyID), hint: hint)
         }
         return BundleVerificationResult(bundleVersion: bundle.version, signer: signer, timestamps: timestamps,
                                         logEntries: logEntries, payloadType: envelope?.payloadType,
@@ -217,7 +215,7 @@ public struct BundleVerifier: Sendable {
         guard let log = trustedRoot.tlogs.first(where: { $0.logID == entry.logID }) else {
             throw BundleVerificationError(.untrustedLog, "\(label): log id \(Hex.encode(entry.logID)) is not a trusted transparency log")
         }
-        guard let logKey = VerifierKey.fromDER(log.publicKey.rawBytes) else {
+        guard let logKey = try? PublicKey(rawBytes: [UInt8](log.publicKey.rawBytes), keyDetails: log.publicKey.keyDetails) else {
             throw BundleVerificationError(.malformedInput, "trusted root: the key of log \(log.baseURL) cannot be parsed")
         }
         var integratedTime: Date?
@@ -233,7 +231,7 @@ public struct BundleVerifier: Sendable {
                 throw BundleVerificationError(.setInvalid, "\(label): the integrated time \(time) is in the future")
             }
             let payload = RekorCanonicalJSON.signedEntryTimestampPayload(entry: entry)
-            guard logKey.isValidSignature(set, for: payload) else {
+            guard logKey.isValidSignature([UInt8](set), for: [UInt8](payload)) else {
                 throw BundleVerificationError(.setInvalid, "\(label): the signed entry timestamp does not verify with the key of \(log.baseURL)")
             }
             integratedTime = time
@@ -257,7 +255,7 @@ public struct BundleVerifier: Sendable {
                      verifiedSET: integratedTime != nil, verifiedInclusionProof: entry.inclusionProof != nil)
     }
 
-    private func verifyCheckpoint(_ proof: InclusionProof, log: TransparencyLogInstance, key: VerifierKey, label: String)
+    private func verifyCheckpoint(_ proof: InclusionProof, log: TransparencyLogInstance, key: PublicKey, label: String)
         throws(BundleVerificationError)
     {
         guard let envelope = proof.checkpointEnvelope else {
@@ -275,7 +273,7 @@ public struct BundleVerifier: Sendable {
         let hint = log.checkpointKeyHint
         let verified = checkpoint.signatures.contains { line in
             line.keyHint == hint && log.baseURL.contains(line.name)
-                && key.isValidSignature(line.signature, for: checkpoint.note)
+                && key.isValidSignature([UInt8](line.signature), for: [UInt8](checkpoint.note))
         }
         guard verified else {
             throw BundleVerificationError(.checkpointInvalid,
@@ -285,17 +283,17 @@ public struct BundleVerifier: Sendable {
 
     // MARK: - Certificates
 
-    private func verifyCertificate(_ leaf: InterimCertificate, at times: [Date]) throws(BundleVerificationError)
+    private func verifyCertificate(_ leaf: Certificate, at times: [Date]) throws(BundleVerificationError)
         -> BundleVerificationResult.CertificateSigner
     {
         var authorityName = ""
-        var issuer: InterimCertificate?
+        var issuer: Certificate?
         for time in times {
             let authorities = trustedRoot.certificateAuthorities.filter { $0.validFor.contains(time) }
-            var path: [InterimCertificate]?
+            var path: [Certificate]?
             for authority in authorities {
-                let chain = authority.certificates.compactMap(InterimCertificate.parse(der:))
-                if let found = InterimPathValidator.validate(leaf: leaf, anchors: chain, intermediates: [], at: time) {
+                let chain = authority.certificates.compactMap(Certificate.parse)
+                if let found = InterimPathValidator.validate(leaf: leaf, anchors: chain, at: time) {
                     path = found
                     authorityName = [authority.organization, authority.commonName].compactMap { $0 }.joined(separator: "/")
                     break
@@ -315,9 +313,13 @@ public struct BundleVerifier: Sendable {
             throw BundleVerificationError(.sctInvalid,
                 "\(scts) embedded SCTs verify against the trusted CT logs, \(options.certificateTransparencyThreshold) required")
         }
-        let extensions = FulcioExtensions(extensionValues: leaf.extensionValues)
-        return .init(subjectAlternativeNames: leaf.subjectAlternativeNames, oidcIssuer: extensions.issuer,
-                     extensions: extensions, certificateDER: leaf.der, notBefore: leaf.notBefore, notAfter: leaf.notAfter,
+        let extensions: FulcioExtensions
+        do { extensions = try leaf.fulcioExtensions } catch {
+            throw BundleVerificationError(.malformedInput, "the signing certificate's Fulcio extensions are malformed: \(error)")
+        }
+        return .init(subjectAlternativeNames: leaf.subjectAlternativeNameValues, oidcIssuer: extensions.issuer,
+                     extensions: extensions, certificateDER: Data(leaf.derEncoded), notBefore: leaf.notValidBefore,
+                     notAfter: leaf.notValidAfter,
                      certificateAuthority: authorityName, verifiedSCTCount: scts)
     }
 
@@ -345,9 +347,10 @@ public struct BundleVerifier: Sendable {
                 "certificate OIDC issuer '\(signer.oidcIssuer ?? "none")' is not '\(identity.oidcIssuer)'")
         }
         for (oid, expected) in identity.extensions.sorted(by: { $0.key < $1.key }) {
-            guard signer.extensions.all[oid] == expected else {
+            let actual = signer.extensions.value(forOID: oid)
+            guard actual == expected else {
                 throw BundleVerificationError(.identityMismatch,
-                    "certificate extension \(oid) is '\(signer.extensions.all[oid] ?? "absent")', not '\(expected)'")
+                    "certificate extension \(oid) is '\(actual ?? "absent")', not '\(expected)'")
             }
         }
     }

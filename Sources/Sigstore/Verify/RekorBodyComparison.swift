@@ -130,7 +130,7 @@ enum RekorBodyComparison {
                 throw mismatch("the logged certificate is not the bundle's signing certificate")
             }
         } else {
-            guard let spki = facts.publicKeySPKI, let der, VerifierKey.fromDER(der)?.spkiDER == spki else {
+            guard let spki = facts.publicKeySPKI, let der, (try? PublicKey(derSubjectPublicKeyInfo: [UInt8](der))).map { Data($0.subjectPublicKeyInfo) } == spki else {
                 throw mismatch("the logged public key is not the bundle's signing key")
             }
         }
@@ -143,7 +143,7 @@ enum RekorBodyComparison {
                 throw mismatch("the logged certificate is not the bundle's signing certificate")
             }
         } else if let key = (verifier?["publicKey"] as? [String: Any])?["rawBytes"] as? String {
-            guard let spki = facts.publicKeySPKI, let der = Base64.decode(key), VerifierKey.fromDER(der)?.spkiDER == spki else {
+            guard let spki = facts.publicKeySPKI, let der = Base64.decode(key), (try? PublicKey(derSubjectPublicKeyInfo: [UInt8](der))).map { Data($0.subjectPublicKeyInfo) } == spki else {
                 throw mismatch("the logged public key is not the bundle's signing key")
             }
         } else {
