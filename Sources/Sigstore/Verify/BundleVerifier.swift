@@ -64,14 +64,18 @@ public struct BundleVerifier: Sendable {
                 throw BundleVerificationError(.malformedInput, "verificationMaterial: the signing certificate is not valid DER X.509")
             }
             if case .x509CertificateChain(let chain) = bundle.verificationMaterial.signer {
+                // Paths are built from the trusted root only. A root certificate in the bundle chain is accepted
+                // only if it is one of the trusted root's own certificates (real v0.1 npm bundles carry the full
+                // chain); any other self-signed certificate there is rejected.
+                let trustedDER = Set(trustedRoot.certificateAuthorities.flatMap(\.certificates))
                 for (index, der) in chain.enumerated() {
                     guard let cert = Certificate.parse(der) else {
                         throw BundleVerificationError(.malformedInput,
                             "verificationMaterial.x509CertificateChain.certificates[\(index)] is not valid DER X.509")
                     }
-                    if cert.isSelfSigned {
+                    if cert.isSelfSigned, !trustedDER.contains(der) {
                         throw BundleVerificationError(.certificateChain,
-                            "verificationMaterial.x509CertificateChain.certificates[\(index)] is a self-signed root; roots must come from the trusted root")
+                            "verificationMaterial.x509CertificateChain.certificates[\(index)] is a self-signed root that is not in the trusted root")
                     }
                 }
             }
