@@ -186,7 +186,7 @@ public struct CertificatePathValidator: Sendable {
                 let tail = partial.last.map { pool[$0] } ?? leaf
                 let tailKey = partial.last ?? -1
                 for (index, candidate) in pool.enumerated()
-                where candidate.subject.derEncoded == tail.issuer.derEncoded && !partial.contains(index) && candidate != leaf {
+                where !partial.contains(index) && candidate != leaf && candidate.subject.matches(tail.issuer) {
                     guard issues(index, tail, childKey: tailKey) else { continue }
                     let extended = partial + [index]
                     if anchors.contains(candidate) {
