@@ -107,12 +107,12 @@ public struct BundleVerifier: Sendable {
 
         // 2. RFC 3161 timestamps over the signature bytes.
         for (index, response) in bundle.verificationMaterial.rfc3161Timestamps.enumerated() {
-            guard let time = InterimRFC3161Verifier.verifiedTime(response: response, data: signature,
+            guard let verified = InterimRFC3161Verifier.verifiedTime(response: response, data: signature,
                                                                  authorities: trustedRoot.timestampAuthorities) else {
                 throw BundleVerificationError(.timestampInvalid,
                     "timestampVerificationData.rfc3161Timestamps[\(index)] does not verify against a trusted timestamp authority")
             }
-            timestamps.append(.init(source: .timestampAuthority, time: time, authority: "rfc3161[\(index)]"))
+            timestamps.append(.init(source: .timestampAuthority, time: verified.time, authority: verified.authority.displayName))
         }
         guard !timestamps.isEmpty, timestamps.count >= options.timestampThreshold else {
             throw BundleVerificationError(.noTrustedTimestamp,

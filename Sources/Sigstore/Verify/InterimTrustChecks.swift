@@ -64,7 +64,9 @@ enum InterimRFC3161Verifier {
     /// The verified genTime of `response`, or nil when it does not verify: status granted, imprint ==
     /// SHA-256/384/512(`data`), CMS signature by a TSA in `authorities` whose chain is valid at genTime, and
     /// genTime within the authority's `validFor`.
-    static func verifiedTime(response: Data, data: Data, authorities: [CertificateAuthority]) -> Date? {
+    static func verifiedTime(response: Data, data: Data, authorities: [CertificateAuthority])
+        -> (time: Date, authority: CertificateAuthority)?
+    {
         let parsed: OpaquePointer? = response.withUnsafeBytes { buffer in
             guard let base = buffer.bindMemory(to: UInt8.self).baseAddress else { return nil }
             var cursor: UnsafePointer<UInt8>? = base
@@ -91,7 +93,7 @@ enum InterimRFC3161Verifier {
         let actual = [UInt8](UnsafeBufferPointer(start: ASN1_STRING_get0_data(message), count: Int(ASN1_STRING_length(message))))
         guard actual == hash.hash([UInt8](data)) else { return nil }
         for authority in authorities where authority.isValid(at: genTime) {
-            if verifyToken(token, chain: authority.certificateChain, at: genTime) { return genTime }
+            if verifyToken(token, chain: authority.certificateChain, at: genTime) { return (genTime, authority) }
         }
         return nil
     }
