@@ -119,6 +119,16 @@ public struct BundleVerifier: Sendable {
                 "\(timestamps.count) verified timestamps (SET integrated times or RFC 3161), \(options.timestampThreshold) required")
         }
 
+        // A log entry proven only by inclusion (Rekor v2: no SET) must come from a log whose key was valid at
+        // every verified time.
+        for entry in bundle.verificationMaterial.tlogEntries where entry.signedEntryTimestamp == nil {
+            if let log = trustedRoot.tlogs.first(where: { $0.logID == entry.logID }),
+               let outside = timestamps.first(where: { !log.publicKey.validFor.contains($0.time) }) {
+                throw BundleVerificationError(.untrustedLog,
+                    "tlog entry \(entry.logIndex): log \(log.baseURL)'s key is not valid at the verified time \(outside.time)")
+            }
+        }
+
         // 3. Certificate path at every verified time, and SCTs.
         var certificateSigner: BundleVerificationResult.CertificateSigner?
         if let leaf {
