@@ -217,7 +217,7 @@ struct AttestationVerifier: Sendable {
             return (.noSubjects, "the statement has no subjects")
         }
         let expectedName = NPMPackageURL.purl(name: evidence.name, version: evidence.version)
-        guard let expectedDigest = IntegrityText.sha512Hex(evidence.integrity) else {
+        guard let expectedDigest = IntegritySHA512.hex(evidence.integrity) else {
             return (.subjectDigestMismatch, "the integrity \(evidence.integrity) has no sha512 to compare subject digests with")
         }
         for (index, item) in subjects.enumerated() {

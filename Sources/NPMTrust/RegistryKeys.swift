@@ -1,4 +1,5 @@
 import Foundation
+import Sigstore
 
 /// One public key a registry signs with, as served by `GET /-/npm/v1/keys`
 /// (`{"keys":[{"expires","keyid","keytype","scheme","key"}]}`).
@@ -11,6 +12,8 @@ public struct RegistryKey: Sendable, Hashable, Codable {
     public let scheme: String
     /// The DER SubjectPublicKeyInfo of the key.
     public let subjectPublicKeyInfo: Data
+    /// The key, ready to verify ECDSA P-256/SHA-256 signatures.
+    public let publicKey: PublicKey
     /// The instant from which the key no longer signs; `nil` means it never expires.
     public let expires: Date?
 
@@ -26,9 +29,11 @@ public struct RegistryKey: Sendable, Hashable, Codable {
         guard scheme == "ecdsa-sha2-nistp256" else {
             throw RegistryKeyError(source: source, keyid: keyid, problem: .unsupportedScheme(scheme))
         }
-        guard let fingerprint = OpenSSHFingerprint.sha256(ofP256SubjectPublicKeyInfo: subjectPublicKeyInfo) else {
+        guard let publicKey = try? PublicKey(derSubjectPublicKeyInfo: [UInt8](subjectPublicKeyInfo)),
+              publicKey.keyType == .ecdsaP256 else {
             throw RegistryKeyError(source: source, keyid: keyid, problem: .malformedKey)
         }
+        let fingerprint = publicKey.opensshFingerprint
         guard fingerprint == keyid else {
             throw RegistryKeyError(source: source, keyid: keyid, problem: .keyidMismatch(computed: fingerprint))
         }
@@ -36,6 +41,7 @@ public struct RegistryKey: Sendable, Hashable, Codable {
         self.keytype = keytype
         self.scheme = scheme
         self.subjectPublicKeyInfo = subjectPublicKeyInfo
+        self.publicKey = publicKey
         self.expires = expires
     }
 
@@ -44,6 +50,11 @@ public struct RegistryKey: Sendable, Hashable, Codable {
     public func isValid(at instant: Date) -> Bool {
         guard let expires else { return true }
         return instant < expires
+    }
+
+    /// Whether `signature` (DER ECDSA) verifies over `message` with this key (P-256, SHA-256).
+    public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        publicKey.isValidSignature(signature, for: message, algorithm: .ecdsa(.sha256))
     }
 
     private enum CodingKeys: String, CodingKey { case keyid, keytype, scheme, key, expires }

@@ -99,7 +99,7 @@ public enum RegistrySignatureVerifier {
                 return SignatureCheck(keyid: signature.keyid, status: .malformedSignature,
                                       reason: "dist.signatures sig for key \(signature.keyid) is not base64")
             }
-            guard CryptoPrimitives.verifyECDSA(spki: key.subjectPublicKeyInfo, signature: der, message: message) else {
+            guard key.isValidSignature([UInt8](der), for: message) else {
                 return SignatureCheck(keyid: signature.keyid, status: .badSignature,
                                       reason: "ECDSA P-256/SHA-256 signature by \(key.keyid) does not verify over \"\(evidence.signedMessage)\"")
             }
