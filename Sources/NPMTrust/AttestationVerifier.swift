@@ -26,7 +26,7 @@ protocol AttestationBundleVerifying: Sendable {
     /// Reads the bundle's key claims without verifying anything.
     func outline(of bundle: Data) throws -> BundleOutline
     /// Verifies a bundle signed by a registry key (DSSE signature, transparency log, timestamps).
-    func verify(bundle: Data, signedBy key: RegistryKey) throws -> VerifiedBundle
+    func verify(bundle: Data, signedBy key: TrustedRegistryKey) throws -> VerifiedBundle
     /// Verifies a Fulcio-certificate-signed bundle against the trusted root.
     func verifyCertificateSigned(bundle: Data) throws -> VerifiedBundle
 }
@@ -142,7 +142,7 @@ struct AttestationVerifier: Sendable {
             if let envelopeKeyid = outline.envelopeKeyid, !envelopeKeyid.isEmpty, envelopeKeyid != hint {
                 return failure(.wrongSigner, "the DSSE signature names key \(envelopeKeyid) but the bundle's key hint is \(hint)", signer: hint)
             }
-            let keySet: RegistryKeySet
+            let keySet: TrustedRegistryKeys
             switch keys {
             case .registryHasNoKeys(let source, let status):
                 return failure(.skippedNoKeys, "not verified: the registry has no signing keys (\(source) answered HTTP \(status))", signer: hint)

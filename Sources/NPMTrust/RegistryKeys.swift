@@ -3,7 +3,7 @@ import Sigstore
 
 /// One public key a registry signs with, as served by `GET /-/npm/v1/keys`
 /// (`{"keys":[{"expires","keyid","keytype","scheme","key"}]}`).
-public struct RegistryKey: Sendable, Hashable, Codable {
+public struct TrustedRegistryKey: Sendable, Hashable, Codable {
     /// The key id, `SHA256:<unpadded base64>` of the OpenSSH wire-format public key (the `ssh-keygen -l` fingerprint).
     public let keyid: String
     /// The key type; only `ecdsa-sha2-nistp256` is supported.
@@ -143,14 +143,14 @@ public struct RegistryKeyError: Error, Sendable, Equatable, CustomStringConverti
 }
 
 /// The keys a registry signs packages and publish attestations with.
-public struct RegistryKeySet: Sendable, Hashable {
+public struct TrustedRegistryKeys: Sendable, Hashable {
     /// The keys, in document order.
-    public let keys: [RegistryKey]
+    public let keys: [TrustedRegistryKey]
     /// Where the keys came from (file path, URL, or "built-in npm registry keys").
     public let source: String
 
     /// Creates a key set; key ids must be unique.
-    public init(keys: [RegistryKey], source: String) throws {
+    public init(keys: [TrustedRegistryKey], source: String) throws {
         var seen = Set<String>()
         for key in keys where !seen.insert(key.keyid).inserted {
             throw RegistryKeyError(source: source, keyid: key.keyid, problem: .duplicateKeyid)
@@ -166,7 +166,7 @@ public struct RegistryKeySet: Sendable, Hashable {
     ///   - source: the file or URL, used in error messages.
     /// - Throws: ``RegistryKeyError``.
     public init(json data: Data, source: String) throws {
-        struct Document: Decodable { let keys: [RegistryKey] }
+        struct Document: Decodable { let keys: [TrustedRegistryKey] }
         do {
             let document = try JSONDecoder().decode(Document.self, from: data)
             try self.init(keys: document.keys, source: source)
@@ -179,16 +179,16 @@ public struct RegistryKeySet: Sendable, Hashable {
     }
 
     /// The key with this key id, if any.
-    public func key(withID keyid: String) -> RegistryKey? {
+    public func key(withID keyid: String) -> TrustedRegistryKey? {
         keys.first { $0.keyid == keyid }
     }
 
     /// The npm public registry's keys (registry.npmjs.org), built into the tool: the key that expired
     /// 2025-01-29 and its successor. Replace them with `--keys` for another registry.
-    public static let npmPublicRegistry: RegistryKeySet = {
+    public static let npmPublicRegistry: TrustedRegistryKeys = {
         // The embedded document is a constant checked by the test suite; failing to parse it is a build defect.
         do {
-            return try RegistryKeySet(json: Data(EmbeddedNPMKeys.json.utf8), source: "built-in npm registry keys")
+            return try TrustedRegistryKeys(json: Data(EmbeddedNPMKeys.json.utf8), source: "built-in npm registry keys")
         } catch {
             preconditionFailure("embedded npm registry keys are invalid: \(error)")
         }
@@ -198,7 +198,7 @@ public struct RegistryKeySet: Sendable, Hashable {
 /// Where the registry keys for a check came from, or why there are none.
 public enum RegistryKeysAvailability: Sendable, Hashable {
     /// The registry (or a keys file) provided these keys.
-    case keys(RegistryKeySet)
+    case keys(TrustedRegistryKeys)
     /// The registry answered the keys endpoint with HTTP 404 or 400: it has no keys, so signatures and
     /// publish attestations cannot be verified (they are reported as skipped, never as verified).
     case registryHasNoKeys(source: String, httpStatus: Int)

@@ -69,7 +69,7 @@ public enum RegistrySignatureVerifier {
     ///   has keys but the version carries no signature; ``SignatureStatus/skippedNoKeys`` checks when the
     ///   registry has no keys.
     public static func verify(_ evidence: PackageVersionEvidence, keys: RegistryKeysAvailability) -> [SignatureCheck] {
-        let keySet: RegistryKeySet
+        let keySet: TrustedRegistryKeys
         switch keys {
         case .registryHasNoKeys(let source, let status):
             let reason = "not verified: the registry has no signing keys (\(source) answered HTTP \(status))"

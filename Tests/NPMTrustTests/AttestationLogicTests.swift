@@ -37,7 +37,7 @@ struct UnverifiedBundles: AttestationBundleVerifying {
                               certificate: material["publicKey"] == nil ? certificate : nil)
     }
 
-    func verify(bundle: Data, signedBy key: RegistryKey) throws -> VerifiedBundle { try content(bundle) }
+    func verify(bundle: Data, signedBy key: TrustedRegistryKey) throws -> VerifiedBundle { try content(bundle) }
     func verifyCertificateSigned(bundle: Data) throws -> VerifiedBundle { try content(bundle) }
 }
 
@@ -92,7 +92,7 @@ func editingStatement(_ envelope: AttestationEnvelope, _ edit: (inout [String: A
 }
 
 @Suite struct AttestationLogicTests {
-    let keys = RegistryKeysAvailability.keys(RegistryKeySet.npmPublicRegistry)
+    let keys = RegistryKeysAvailability.keys(TrustedRegistryKeys.npmPublicRegistry)
     let verifier = AttestationVerifier(bundles: UnverifiedBundles())
 
     @Test(arguments: AttestationCase.files)
@@ -208,14 +208,14 @@ func editingStatement(_ envelope: AttestationEnvelope, _ edit: (inout [String: A
         #expect(verifier.verify(publish, evidence: testCase.evidence, keys: keys).status == .verified)
 
         // The same key with an expiry before the integrated time.
-        let real = RegistryKeySet.npmPublicRegistry.keys[0]
-        let early = try RegistryKey(keyid: real.keyid, keytype: real.keytype, scheme: real.scheme,
+        let real = TrustedRegistryKeys.npmPublicRegistry.keys[0]
+        let early = try TrustedRegistryKey(keyid: real.keyid, keytype: real.keytype, scheme: real.scheme,
                                     subjectPublicKeyInfo: real.subjectPublicKeyInfo, expires: Date(timeIntervalSince1970: 1_700_000_000))
-        let expiredKeys = RegistryKeysAvailability.keys(try RegistryKeySet(keys: [early], source: "test"))
+        let expiredKeys = RegistryKeysAvailability.keys(try TrustedRegistryKeys(keys: [early], source: "test"))
         let expired = verifier.verify(publish, evidence: testCase.evidence, keys: expiredKeys)
         #expect(expired.status == .keyExpired)
 
-        let otherKeyOnly = RegistryKeysAvailability.keys(try RegistryKeySet(keys: [RegistryKeySet.npmPublicRegistry.keys[1]], source: "test"))
+        let otherKeyOnly = RegistryKeysAvailability.keys(try TrustedRegistryKeys(keys: [TrustedRegistryKeys.npmPublicRegistry.keys[1]], source: "test"))
         #expect(verifier.verify(publish, evidence: testCase.evidence, keys: otherKeyOnly).status == .unknownKey)
 
         let noKeys = verifier.verify(publish, evidence: testCase.evidence, keys: .registryHasNoKeys(source: "test", httpStatus: 404))

@@ -5,7 +5,7 @@ import TestSupport
 
 @Suite struct RegistryKeysTests {
     @Test func fixtureKeysParseAndKeyidsAreOpenSSHFingerprints() throws {
-        let set = try RegistryKeySet(json: Fixtures.data("npm/keys.json"), source: "npm/keys.json")
+        let set = try TrustedRegistryKeys(json: Fixtures.data("npm/keys.json"), source: "npm/keys.json")
         #expect(set.keys.map(\.keyid) == [
             "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA",
             "SHA256:DhQ8wR5APBvFHLF/+Tc+AYvPOdTpcIDqOhxsBHRwC7U",
@@ -18,8 +18,8 @@ import TestSupport
     }
 
     @Test func builtInKeysEqualTheFixture() throws {
-        let fixture = try RegistryKeySet(json: Fixtures.data("npm/keys.json"), source: "npm/keys.json")
-        #expect(RegistryKeySet.npmPublicRegistry.keys == fixture.keys)
+        let fixture = try TrustedRegistryKeys(json: Fixtures.data("npm/keys.json"), source: "npm/keys.json")
+        #expect(TrustedRegistryKeys.npmPublicRegistry.keys == fixture.keys)
         #expect(EmbeddedNPMKeys.json.trimmingCharacters(in: .whitespacesAndNewlines)
             == String(decoding: try Fixtures.data("npm/keys.json"), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
@@ -29,7 +29,7 @@ import TestSupport
         text = text.replacingOccurrences(of: "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA",
                                          with: "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzB")
         #expect {
-            try RegistryKeySet(json: Data(text.utf8), source: "tampered.json")
+            try TrustedRegistryKeys(json: Data(text.utf8), source: "tampered.json")
         } throws: { error in
             guard let error = error as? RegistryKeyError, case .keyidMismatch(let computed) = error.problem else { return false }
             return error.source == "tampered.json" && computed == "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA"
@@ -37,9 +37,9 @@ import TestSupport
     }
 
     @Test func swappedKeysAreRejected() throws {
-        let keys = try RegistryKeySet(json: Fixtures.data("npm/keys.json"), source: "k").keys
+        let keys = try TrustedRegistryKeys(json: Fixtures.data("npm/keys.json"), source: "k").keys
         #expect(throws: RegistryKeyError.self) {
-            _ = try RegistryKey(keyid: keys[0].keyid, keytype: keys[0].keytype, scheme: keys[0].scheme,
+            _ = try TrustedRegistryKey(keyid: keys[0].keyid, keytype: keys[0].keytype, scheme: keys[0].scheme,
                                 subjectPublicKeyInfo: keys[1].subjectPublicKeyInfo, expires: nil)
         }
     }
@@ -57,7 +57,7 @@ import TestSupport
         ]
         for (json, matches) in documents {
             #expect {
-                try RegistryKeySet(json: Data(json.utf8), source: "bad.json")
+                try TrustedRegistryKeys(json: Data(json.utf8), source: "bad.json")
             } throws: { error in
                 guard let error = error as? RegistryKeyError else { return false }
                 return matches(error.problem) && error.description.contains("bad.json")
@@ -66,11 +66,11 @@ import TestSupport
     }
 
     @Test func expiryIsStrictlyBefore() throws {
-        let key = RegistryKeySet.npmPublicRegistry.keys[0]
+        let key = TrustedRegistryKeys.npmPublicRegistry.keys[0]
         let expires = try #require(key.expires)
         #expect(key.isValid(at: expires.addingTimeInterval(-1)))
         #expect(!key.isValid(at: expires))
-        #expect(RegistryKeySet.npmPublicRegistry.keys[1].isValid(at: .distantFuture))
+        #expect(TrustedRegistryKeys.npmPublicRegistry.keys[1].isValid(at: .distantFuture))
     }
 
     @Test func purlEncodesTheScope() {

@@ -26,7 +26,7 @@ struct SignatureRecord: Decodable {
 }
 
 @Suite struct RegistrySignatureTests {
-    let keys = RegistryKeysAvailability.keys(RegistryKeySet.npmPublicRegistry)
+    let keys = RegistryKeysAvailability.keys(TrustedRegistryKeys.npmPublicRegistry)
 
     @Test func everyRealSignatureVerifies() throws {
         let records = try SignatureRecord.all()
