@@ -97,3 +97,17 @@ enum TrustReportText {
         ok ? "ok  " : (skipped ? "skip" : "FAIL")
     }
 }
+
+/// Fetches what the command verifies (TEMPORARY stub until the Registry client lands).
+struct AttestationsRun {
+    var spec: String
+    var registry: RegistryOptions
+    var keysFile: String?
+    var trustedRootFile: String?
+
+    struct NotAvailable: Error, CustomStringConvertible {
+        var description: String { "the registry client is not available in this build yet" }
+    }
+
+    func report() async throws -> TrustReport { throw NotAvailable() }
+}
