@@ -144,8 +144,8 @@ struct AttestationVerifier: Sendable {
             }
             let keySet: TrustedRegistryKeys
             switch keys {
-            case .registryHasNoKeys(let source, let status):
-                return failure(.skippedNoKeys, "not verified: the registry has no signing keys (\(source) answered HTTP \(status))", signer: hint)
+            case .registryHasNoKeys(let source):
+                return failure(.skippedNoKeys, "not verified: the registry has no signing keys (\(source) answered 404 or 400)", signer: hint)
             case .keys(let set):
                 keySet = set
             }

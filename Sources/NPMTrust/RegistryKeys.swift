@@ -199,7 +199,7 @@ public struct TrustedRegistryKeys: Sendable, Hashable {
 public enum RegistryKeysAvailability: Sendable, Hashable {
     /// The registry (or a keys file) provided these keys.
     case keys(TrustedRegistryKeys)
-    /// The registry answered the keys endpoint with HTTP 404 or 400: it has no keys, so signatures and
+    /// The registry answered its keys endpoint (`source`) with HTTP 404 or 400: it has no keys, so signatures and
     /// publish attestations cannot be verified (they are reported as skipped, never as verified).
-    case registryHasNoKeys(source: String, httpStatus: Int)
+    case registryHasNoKeys(source: String)
 }

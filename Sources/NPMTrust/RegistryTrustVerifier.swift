@@ -51,20 +51,4 @@ public struct RegistryTrustVerifier: Sendable {
         }
         return TrustReport(evidence: evidence, signatures: signatureChecks, attestations: attestationChecks)
     }
-
-    /// The URL attestations are fetched from: the path (and query) of `dist.attestations.url`, appended to the
-    /// configured registry (so a mirror or private registry is asked, never the host the packument names).
-    ///
-    /// - Returns: `nil` when `announcedURL` has no path.
-    public static func attestationsURL(announced announcedURL: String, registry: URL) -> URL? {
-        guard let components = URLComponents(string: announcedURL), !components.percentEncodedPath.isEmpty else {
-            return nil
-        }
-        var base = registry.absoluteString
-        while base.hasSuffix("/") { base.removeLast() }
-        var path = components.percentEncodedPath
-        if !path.hasPrefix("/") { path = "/" + path }
-        let query = components.percentEncodedQuery.map { "?" + $0 } ?? ""
-        return URL(string: base + path + query)
-    }
 }

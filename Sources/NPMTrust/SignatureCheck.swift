@@ -71,8 +71,8 @@ public enum RegistrySignatureVerifier {
     public static func verify(_ evidence: PackageVersionEvidence, keys: RegistryKeysAvailability) -> [SignatureCheck] {
         let keySet: TrustedRegistryKeys
         switch keys {
-        case .registryHasNoKeys(let source, let status):
-            let reason = "not verified: the registry has no signing keys (\(source) answered HTTP \(status))"
+        case .registryHasNoKeys(let source):
+            let reason = "not verified: the registry has no signing keys (\(source) answered 404 or 400)"
             if evidence.signatures.isEmpty { return [SignatureCheck(keyid: nil, status: .skippedNoKeys, reason: reason)] }
             return evidence.signatures.map { SignatureCheck(keyid: $0.keyid, status: .skippedNoKeys, reason: reason) }
         case .keys(let set):

@@ -218,7 +218,7 @@ func editingStatement(_ envelope: AttestationEnvelope, _ edit: (inout [String: A
         let otherKeyOnly = RegistryKeysAvailability.keys(try TrustedRegistryKeys(keys: [TrustedRegistryKeys.npmPublicRegistry.keys[1]], source: "test"))
         #expect(verifier.verify(publish, evidence: testCase.evidence, keys: otherKeyOnly).status == .unknownKey)
 
-        let noKeys = verifier.verify(publish, evidence: testCase.evidence, keys: .registryHasNoKeys(source: "test", httpStatus: 404))
+        let noKeys = verifier.verify(publish, evidence: testCase.evidence, keys: .registryHasNoKeys(source: "test"))
         #expect(noKeys.status == .skippedNoKeys)
         #expect(!noKeys.ok)
     }

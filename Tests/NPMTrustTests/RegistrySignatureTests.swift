@@ -100,7 +100,7 @@ struct SignatureRecord: Decodable {
         #expect(!TrustReport(evidence: unsigned, signatures: missing, attestations: []).ok)
 
         let signed = try SignatureRecord.all()[0].evidence()
-        let noKeys = RegistrySignatureVerifier.verify(signed, keys: .registryHasNoKeys(source: "http://127.0.0.1/-/npm/v1/keys", httpStatus: 404))
+        let noKeys = RegistrySignatureVerifier.verify(signed, keys: .registryHasNoKeys(source: "http://127.0.0.1/-/npm/v1/keys"))
         #expect(noKeys.map(\.status) == [.skippedNoKeys])
         let report = TrustReport(evidence: signed, signatures: noKeys, attestations: [])
         #expect(!report.ok)

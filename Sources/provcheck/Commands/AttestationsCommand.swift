@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import NPMTrust
+import Registry
+import Sigstore
 
 /// `provcheck attestations <spec>`: verify a published version's registry signatures and attestations
 /// (npm publish attestation, SLSA provenance) offline, and print the provenance facts.
@@ -98,16 +100,62 @@ enum TrustReportText {
     }
 }
 
-/// Fetches what the command verifies (TEMPORARY stub until the Registry client lands).
+/// Resolves the spec, loads keys and the trusted root, fetches and verifies.
 struct AttestationsRun {
     var spec: String
     var registry: RegistryOptions
     var keysFile: String?
     var trustedRootFile: String?
 
-    struct NotAvailable: Error, CustomStringConvertible {
-        var description: String { "the registry client is not available in this build yet" }
+    /// A usage problem with the spec or a file option.
+    struct UsageError: Error, CustomStringConvertible {
+        var description: String
     }
 
-    func report() async throws -> TrustReport { throw NotAvailable() }
+    func report() async throws -> TrustReport {
+        let (name, requested) = try Self.parse(spec: spec)
+        let configuration = try RegistryConfiguration.resolve(
+            registry: registry.registry, cacheDirectory: registry.cacheDir, offline: registry.offline)
+        let client = RegistryClient(configuration: configuration)
+
+        let root: TrustedRoot
+        if let trustedRootFile {
+            root = try TrustedRoot.load(contentsOf: URL(fileURLWithPath: trustedRootFile))
+        } else {
+            root = .production
+        }
+        let keys = try await RegistryKeysAvailability.load(
+            keysFile.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic, client: client)
+
+        let packument = try await client.packument(name: name)
+        let version: String
+        if let requested, packument.versions[requested] != nil || packument.invalidVersions[requested] != nil {
+            version = requested
+        } else if let tag = requested ?? "latest" as String?, let tagged = packument.distTags[tag] {
+            version = tagged
+        } else {
+            throw UsageError(description: "\(name) has no version or dist-tag \"\(requested ?? "latest")\" "
+                + "(\(try client.packumentURL(name: name).absoluteString))")
+        }
+        let evidence = try PackageVersionEvidence(
+            packument: packument, version: version, source: try client.packumentURL(name: name).absoluteString)
+        return try await RegistryTrustVerifier(trustedRoot: root).verify(evidence, client: client, keys: keys)
+    }
+
+    /// Splits `<name>[@<version or tag>]`; scoped names start with `@`.
+    static func parse(spec: String) throws -> (name: String, versionOrTag: String?) {
+        let scoped = spec.hasPrefix("@")
+        let body = scoped ? spec.dropFirst() : Substring(spec)
+        var name = String(body)
+        var version: String? = nil
+        if let at = body.lastIndex(of: "@") {
+            name = String(body[..<at])
+            version = String(body[body.index(after: at)...])
+        }
+        if scoped { name = "@" + name }
+        guard !name.isEmpty, name != "@", !(scoped && !name.contains("/")), version?.isEmpty != true else {
+            throw UsageError(description: "\"\(spec)\" is not a package spec (<name>@<version>, @scope/name@<version>)")
+        }
+        return (name, version)
+    }
 }
