@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 import Testing
 import TestSupport
 @testable import NPMTrust
@@ -58,7 +59,8 @@ struct AttestationCase {
         return AttestationCase(name: try unwrap(testCase["name"] as? String, "name"),
                                version: try unwrap(testCase["version"] as? String, "version"),
                                integrity: try unwrap(testCase["integrity"] as? String, "integrity"),
-                               envelopes: try AttestationEnvelope.parseResponse(Fixtures.data(attestations), source: attestations))
+                               envelopes: try AttestationsResponse.decode(Fixtures.data(attestations), from: Fixtures.url(attestations))
+                                .attestations.map { AttestationEnvelope(predicateType: $0.predicateType, bundle: $0.bundleJSON) })
     }
 
     var provenanceType: String { envelopes.first { $0.predicateType.hasPrefix("https://slsa.dev/") }!.predicateType }
