@@ -179,6 +179,18 @@ func editingStatement(_ envelope: AttestationEnvelope, _ edit: (inout [String: A
         }
     }
 
+    @Test func publishPredicateMustNameThisVersion() throws {
+        let testCase = try AttestationCase.load("gundam-visor@1.0.1")
+        let publish = try editingStatement(testCase.envelopes[0]) { statement in
+            statement["predicate"] = ["name": "gundam-visor", "version": "1.0.0", "registry": "https://registry.npmjs.org"]
+        }
+        #expect(verifier.verify(publish, evidence: testCase.evidence, keys: keys).status == .predicateMismatch)
+        let notInToto = try editingStatement(testCase.envelopes[0]) { statement in
+            statement["_type"] = "https://example.com/Statement/v1"
+        }
+        #expect(verifier.verify(notInToto, evidence: testCase.evidence, keys: keys).status != .verified)
+    }
+
     @Test func scopedSubjectMustUsePercentEncodedAt() throws {
         let testCase = try AttestationCase.load("%40trishankatdatadog+supreme-goggles@1.0.5")
         let envelope = testCase.envelopes[0]
