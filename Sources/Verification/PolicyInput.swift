@@ -6,7 +6,7 @@ import Foundation
 /// `resolvedDependencies[0]`, `runDetails.builder.id`) and from the Fulcio certificate extensions
 /// (1.3.6.1.4.1.57264.1.x: `.11` runner, `.12` repository, `.13` commit, `.14` ref, `.15`/`.17` ids, `.20` trigger,
 /// `.23` deployment environment). Only facts from a *verified* bundle belong here.
-public struct ProvenanceFacts: Codable, Hashable, Sendable {
+public struct ProvenanceIdentity: Codable, Hashable, Sendable {
     /// The source repository URL, e.g. `https://github.com/owner/repo`.
     public var repository: String?
     /// GitHub's numeric repository id (`internalParameters.github.repository_id`, Fulcio `.15`).
@@ -69,7 +69,7 @@ public struct PolicyInput: Hashable, Sendable {
     /// The version.
     public var version: String
     /// Facts from the verified provenance; `nil` when the version has no (verifiable) provenance.
-    public var provenance: ProvenanceFacts?
+    public var provenance: ProvenanceIdentity?
     /// Whether a provenance attestation was announced but failed to verify (then `provenance` is `nil`).
     public var provenanceInvalid: Bool
     /// Whether a verified registry publish attestation is present.
@@ -83,7 +83,7 @@ public struct PolicyInput: Hashable, Sendable {
 
     /// Makes an input.
     public init(
-        name: String, version: String, provenance: ProvenanceFacts? = nil, provenanceInvalid: Bool = false,
+        name: String, version: String, provenance: ProvenanceIdentity? = nil, provenanceInvalid: Bool = false,
         publishAttestationPresent: Bool = false, packumentRepository: String? = nil,
         earlierVersionsWithProvenance: [String] = [], rebuildOutcome: RebuildOutcome? = nil
     ) {

@@ -9,7 +9,7 @@ public struct ProvenanceStatementError: Error, Hashable, Sendable, CustomStringC
     public var description: String { message }
 }
 
-extension ProvenanceFacts {
+extension ProvenanceIdentity {
     /// The SLSA v1 provenance predicate type.
     public static let slsaV1PredicateType = "https://slsa.dev/provenance/v1"
     /// The SLSA v0.2 provenance predicate type.
@@ -20,7 +20,7 @@ extension ProvenanceFacts {
     ///
     /// Call this only on the payload of a bundle that verified: the facts are as trustworthy as the signature.
     /// Unknown predicate types are errors (fail closed).
-    public static func fromStatement(_ payload: Data) throws -> ProvenanceFacts {
+    public static func fromStatement(_ payload: Data) throws -> ProvenanceIdentity {
         guard let statement = try? JSONSerialization.jsonObject(with: payload) as? [String: Any] else {
             throw ProvenanceStatementError("provenance payload is not a JSON object")
         }
@@ -37,7 +37,7 @@ extension ProvenanceFacts {
         }
     }
 
-    private static func fromSLSAv1(_ predicate: [String: Any]) throws -> ProvenanceFacts {
+    private static func fromSLSAv1(_ predicate: [String: Any]) throws -> ProvenanceIdentity {
         guard let definition = predicate["buildDefinition"] as? [String: Any] else {
             throw ProvenanceStatementError("provenance predicate has no buildDefinition")
         }
@@ -47,7 +47,7 @@ extension ProvenanceFacts {
         let dependency = (definition["resolvedDependencies"] as? [[String: Any]])?.first
         let builderID = ((predicate["runDetails"] as? [String: Any])?["builder"] as? [String: Any])?["id"] as? String
         let invocation = ((predicate["runDetails"] as? [String: Any])?["metadata"] as? [String: Any])?["invocationId"] as? String
-        var facts = ProvenanceFacts()
+        var facts = ProvenanceIdentity()
         facts.repository = workflow?["repository"] as? String
         facts.workflowPath = workflow?["path"] as? String
         facts.ref = workflow?["ref"] as? String
@@ -64,13 +64,13 @@ extension ProvenanceFacts {
         return facts
     }
 
-    private static func fromSLSAv02(_ predicate: [String: Any]) throws -> ProvenanceFacts {
+    private static func fromSLSAv02(_ predicate: [String: Any]) throws -> ProvenanceIdentity {
         guard let invocation = predicate["invocation"] as? [String: Any] else {
             throw ProvenanceStatementError("provenance v0.2 predicate has no invocation")
         }
         let config = invocation["configSource"] as? [String: Any]
         let environment = invocation["environment"] as? [String: Any]
-        var facts = ProvenanceFacts()
+        var facts = ProvenanceIdentity()
         if let uri = config?["uri"] as? String {
             facts.repository = repositoryFromDependencyURI(uri)
             if let at = uri.lastIndex(of: "@") { facts.ref = String(uri[uri.index(after: at)...]) }

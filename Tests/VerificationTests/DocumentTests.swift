@@ -149,12 +149,12 @@ import TestSupport
     }
 
     @Test func gundamVisorFacts() throws {
-        let facts = try ProvenanceFacts.fromStatement(try Self.provenancePayload("gundam-visor@1.0.1"))
+        let facts = try ProvenanceIdentity.fromStatement(try Self.provenancePayload("gundam-visor@1.0.1"))
         #expect(facts == gundamFacts.with { $0.invocationURI = "https://github.com/ramonpetgrave64/gundam-visor/actions/runs/9358004112/attempts/1" })
     }
 
     @Test func sigstoreFacts() throws {
-        let facts = try ProvenanceFacts.fromStatement(try Self.provenancePayload("sigstore@2.3.1"))
+        let facts = try ProvenanceIdentity.fromStatement(try Self.provenancePayload("sigstore@2.3.1"))
         #expect(facts.repository == "https://github.com/sigstore/sigstore-js")
         #expect(facts.ref == "refs/heads/main")
         #expect(facts.commit == "46e7056ff9912ebfee5298d94024895a9fea76c0")
@@ -170,7 +170,7 @@ import TestSupport
     }
 
     @Test func v02Facts() throws {
-        let facts = try ProvenanceFacts.fromStatement(try Self.provenancePayload("sigstore@1.0.0"))
+        let facts = try ProvenanceIdentity.fromStatement(try Self.provenancePayload("sigstore@1.0.0"))
         #expect(facts.repository == "https://github.com/sigstore/sigstore-js")
         #expect(facts.commit?.count == 40)
         #expect(facts.workflowPath == ".github/workflows/publish.yml")
@@ -182,13 +182,13 @@ import TestSupport
 
     @Test func unknownPredicateIsAnError() {
         #expect(throws: ProvenanceStatementError.self) {
-            try ProvenanceFacts.fromStatement(Data(#"{"predicateType":"https://example.com/x","predicate":{}}"#.utf8))
+            try ProvenanceIdentity.fromStatement(Data(#"{"predicateType":"https://example.com/x","predicate":{}}"#.utf8))
         }
     }
 }
 
-extension ProvenanceFacts {
-    func with(_ change: (inout ProvenanceFacts) -> Void) -> ProvenanceFacts {
+extension ProvenanceIdentity {
+    func with(_ change: (inout ProvenanceIdentity) -> Void) -> ProvenanceIdentity {
         var copy = self
         change(&copy)
         return copy

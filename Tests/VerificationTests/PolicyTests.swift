@@ -4,13 +4,13 @@ import TestSupport
 @testable import Verification
 
 /// The facts of gundam-visor@1.0.1's real provenance (Fixtures/npm/attestations/gundam-visor@1.0.1.json).
-let gundamFacts = ProvenanceFacts(
+let gundamFacts = ProvenanceIdentity(
     repository: "https://github.com/ramonpetgrave64/gundam-visor", repositoryID: "810002373", ownerID: "32398091",
     workflowPath: ".github/workflows/npm-publish.yml", ref: "refs/tags/v1.0.1",
     commit: "599500821344b070902a7a5666064bfdaba715df", trigger: "release", runnerEnvironment: "github-hosted",
     builderID: "https://github.com/actions/runner/github-hosted")
 
-func gundamInput(_ facts: ProvenanceFacts? = gundamFacts, earlier: [String] = [],
+func gundamInput(_ facts: ProvenanceIdentity? = gundamFacts, earlier: [String] = [],
                  rebuild: RebuildOutcome? = .identical) -> PolicyInput {
     PolicyInput(name: "gundam-visor", version: "1.0.1", provenance: facts, publishAttestationPresent: facts != nil,
                 packumentRepository: "git+https://github.com/ramonpetgrave64/gundam-visor.git",
