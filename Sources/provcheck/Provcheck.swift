@@ -19,6 +19,7 @@ struct Provcheck: AsyncParsableCommand {
         subcommands: [
             // Keep one line per subcommand; add yours here.
             HashCommand.self,
+            VerifyCommand.self,
         ]
     )
 }
