@@ -91,6 +91,7 @@ public struct VerificationPipeline: Sendable {
         let input = PolicyInput(
             name: spec.name, version: spec.version, provenance: outcome.identity,
             provenanceInvalid: outcome.provenanceInvalid,
+            provenanceUncheckedReason: outcome.provenance.status.isSkipped ? outcome.provenance.status.reason : nil,
             publishAttestationPresent: outcome.publishAttestationVerified, packumentRepository: facts.repositoryURL,
             earlierVersionsWithProvenance: facts.earlierVersionsWithProvenance,
             rebuildOutcome: sourceResult.rebuildOutcome)
