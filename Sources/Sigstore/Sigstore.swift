@@ -1,2 +1,0 @@
-/// The `Sigstore` module. See docs/architecture.md.
-public enum SigstoreModule {}

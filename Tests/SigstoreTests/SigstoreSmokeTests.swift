@@ -1,8 +1,0 @@
-import Testing
-@testable import Sigstore
-
-@Suite struct SigstoreSmokeTests {
-    @Test func moduleLinks() {
-        _ = SigstoreModule.self
-    }
-}
