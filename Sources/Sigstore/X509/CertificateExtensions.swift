@@ -98,7 +98,9 @@ public enum GeneralName: Sendable, Hashable, Codable {
 
 /// keyUsage bits (RFC 5280 §4.2.1.3).
 public struct KeyUsage: OptionSet, Sendable, Hashable, Codable {
+    /// The bits, bit n = KeyUsage bit n of the DER BIT STRING.
     public let rawValue: UInt16
+    /// Creates a value from raw bits.
     public init(rawValue: UInt16) { self.rawValue = rawValue }
     /// digitalSignature (bit 0).
     public static let digitalSignature = KeyUsage(rawValue: 1 << 0)

@@ -38,6 +38,18 @@ public struct DistinguishedName: Sendable, Hashable, Codable, CustomStringConver
     /// The first organizationName (2.5.4.10).
     public var organization: String? { values(for: "2.5.4.10").first }
 
+    /// Name comparison for chaining (RFC 5280 §7.1, simplified): byte-identical encodings match; otherwise the
+    /// RDN sequences must match attribute by attribute, with values compared case-insensitively after
+    /// collapsing internal whitespace and trimming (so PrintableString vs UTF8String encodings still match).
+    public func matches(_ other: DistinguishedName) -> Bool {
+        if derEncoded == other.derEncoded { return true }
+        guard relativeDistinguishedNames.count == other.relativeDistinguishedNames.count else { return false }
+        func normalized(_ rdn: [Attribute]) -> [String] {
+            rdn.map { "\($0.oid)=\($0.value.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " "))" }.sorted()
+        }
+        return zip(relativeDistinguishedNames, other.relativeDistinguishedNames).allSatisfy { normalized($0) == normalized($1) }
+    }
+
     /// Whether the name has no attributes (e.g. Fulcio leaf subjects).
     public var isEmpty: Bool { relativeDistinguishedNames.isEmpty }
 

@@ -8,27 +8,49 @@ public struct FulcioExtensions: Sendable, Hashable, Codable {
 
     /// OID of each named field.
     public enum OID {
+        /// OID of ``FulcioExtensions/issuerV1``.
         public static let issuerV1 = "1.3.6.1.4.1.57264.1.1"
+        /// OID of ``FulcioExtensions/githubWorkflowTrigger``.
         public static let githubWorkflowTrigger = "1.3.6.1.4.1.57264.1.2"
+        /// OID of ``FulcioExtensions/githubWorkflowSHA``.
         public static let githubWorkflowSHA = "1.3.6.1.4.1.57264.1.3"
+        /// OID of ``FulcioExtensions/githubWorkflowName``.
         public static let githubWorkflowName = "1.3.6.1.4.1.57264.1.4"
+        /// OID of ``FulcioExtensions/githubWorkflowRepository``.
         public static let githubWorkflowRepository = "1.3.6.1.4.1.57264.1.5"
+        /// OID of ``FulcioExtensions/githubWorkflowRef``.
         public static let githubWorkflowRef = "1.3.6.1.4.1.57264.1.6"
+        /// OID of the Fulcio otherName SAN type (a UTF8String username).
         public static let otherNameSAN = "1.3.6.1.4.1.57264.1.7"
+        /// OID of ``FulcioExtensions/issuerV2``.
         public static let issuerV2 = "1.3.6.1.4.1.57264.1.8"
+        /// OID of ``FulcioExtensions/buildSignerURI``.
         public static let buildSignerURI = "1.3.6.1.4.1.57264.1.9"
+        /// OID of ``FulcioExtensions/buildSignerDigest``.
         public static let buildSignerDigest = "1.3.6.1.4.1.57264.1.10"
+        /// OID of ``FulcioExtensions/runnerEnvironment``.
         public static let runnerEnvironment = "1.3.6.1.4.1.57264.1.11"
+        /// OID of ``FulcioExtensions/sourceRepositoryURI``.
         public static let sourceRepositoryURI = "1.3.6.1.4.1.57264.1.12"
+        /// OID of ``FulcioExtensions/sourceRepositoryDigest``.
         public static let sourceRepositoryDigest = "1.3.6.1.4.1.57264.1.13"
+        /// OID of ``FulcioExtensions/sourceRepositoryRef``.
         public static let sourceRepositoryRef = "1.3.6.1.4.1.57264.1.14"
+        /// OID of ``FulcioExtensions/sourceRepositoryIdentifier``.
         public static let sourceRepositoryIdentifier = "1.3.6.1.4.1.57264.1.15"
+        /// OID of ``FulcioExtensions/sourceRepositoryOwnerURI``.
         public static let sourceRepositoryOwnerURI = "1.3.6.1.4.1.57264.1.16"
+        /// OID of ``FulcioExtensions/sourceRepositoryOwnerIdentifier``.
         public static let sourceRepositoryOwnerIdentifier = "1.3.6.1.4.1.57264.1.17"
+        /// OID of ``FulcioExtensions/buildConfigURI``.
         public static let buildConfigURI = "1.3.6.1.4.1.57264.1.18"
+        /// OID of ``FulcioExtensions/buildConfigDigest``.
         public static let buildConfigDigest = "1.3.6.1.4.1.57264.1.19"
+        /// OID of ``FulcioExtensions/buildTrigger``.
         public static let buildTrigger = "1.3.6.1.4.1.57264.1.20"
+        /// OID of ``FulcioExtensions/runInvocationURI``.
         public static let runInvocationURI = "1.3.6.1.4.1.57264.1.21"
+        /// OID of ``FulcioExtensions/sourceRepositoryVisibilityAtSigning``.
         public static let sourceRepositoryVisibilityAtSigning = "1.3.6.1.4.1.57264.1.22"
     }
 

@@ -1,0 +1,72 @@
+import Foundation
+
+/// A timestamp authority from the trusted root (`timestampAuthorities[]`).
+public struct TimestampAuthority: Sendable, Hashable {
+    /// `certChain.certificates`: the TSA signing certificate first, then its issuers up to the root.
+    public var certificateChain: [Certificate]
+    /// `validFor.start` (inclusive).
+    public var validFrom: Date
+    /// `validFor.end` (inclusive); nil means open-ended.
+    public var validUntil: Date?
+    /// `uri`, informational.
+    public var uri: String?
+
+    /// Creates a timestamp authority.
+    public init(certificateChain: [Certificate], validFrom: Date, validUntil: Date? = nil, uri: String? = nil) {
+        self.certificateChain = certificateChain
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.uri = uri
+    }
+
+    /// Whether `date` lies within the validity window (both ends inclusive).
+    public func isValid(at date: Date) -> Bool { validFrom <= date && (validUntil.map { date <= $0 } ?? true) }
+}
+
+/// The decoded TSTInfo of an RFC 3161 timestamp token.
+public struct TimestampInfo: Sendable, Hashable {
+    /// `genTime`.
+    public let generationTime: Date
+    /// The message imprint's hash algorithm, or nil when unsupported.
+    public let hashAlgorithm: HashAlgorithm?
+    /// The message imprint's hash algorithm OID.
+    public let hashAlgorithmOID: String
+    /// The message imprint's digest.
+    public let messageImprint: [UInt8]
+    /// The serial number's INTEGER contents.
+    public let serialNumber: [UInt8]
+    /// The TSA policy OID.
+    public let policyOID: String
+}
+
+/// Why an RFC 3161 timestamp was rejected.
+public struct TimestampError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Failure categories.
+    public enum Code: String, Sendable, Hashable, Codable {
+        /// The token is not a DER TimeStampResp or TimeStampToken.
+        case malformed
+        /// The response status is not granted.
+        case notGranted
+        /// The imprint algorithm is not supported.
+        case unsupportedHash
+        /// The message imprint is not the hash of the signed data.
+        case imprintMismatch
+        /// No trusted authority is valid at genTime.
+        case noAuthorityValidAtTime
+        /// The CMS signature or the signer's certificate chain does not verify against any valid authority.
+        case untrustedSignature
+    }
+
+    /// The category.
+    public let code: Code
+    /// Details naming what failed.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "RFC 3161 timestamp \(code.rawValue): \(message)" }
+}
