@@ -57,7 +57,7 @@ public struct PackingRebuilder: Rebuilding {
     public init() {}
 
     public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
-                                  npmVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
+                                  npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
         let source: RebuildSource
         if let packing = repository as? PackingSourceRepository {
             source = .repository(packing.repository, ref: commit)
@@ -73,6 +73,7 @@ public struct PackingRebuilder: Rebuilding {
         let expected = "sha512-" + Data(Self.bytes(fromHex: registryHex)).base64EncodedString()
         let options = RebuildOptions(
             directory: directory, npmVersion: npmVersion, expectedIntegrity: expected,
+            extraCandidates: NodeZlibEngine.candidates(nodeVersion: nodeVersion, npmVersion: npmVersion),
             output: folder.appendingPathComponent("rebuilt.tgz"))
         let result = try await Task.detached { try PackRebuilder().rebuild(source, options: options) }.value
         let rebuilt = try Data(contentsOf: URL(fileURLWithPath: result.tgzPath))
@@ -94,7 +95,9 @@ public struct PackingRebuilder: Rebuilding {
     /// listed separately (``RebuildComparison/onlyInRegistry``).
     static func compare(registry: Data, rebuilt: Data, result: RebuildResult) throws -> RebuildComparison {
         let report = try TarballComparator().compare(registry, rebuilt, nameA: "registry tarball", nameB: "rebuild")
-        var notes = [report.summary, "npm generation \(result.npmGeneration.rawValue); gzip \(result.gzip.engine)"]
+        var notes = [String]()
+        if report.verdict != .differs { notes.append(report.summary) }
+        notes.append("npm generation \(result.npmGeneration.rawValue); gzip \(result.gzip.engine)")
         notes += result.notes
         if !report.highlights.installScripts.isEmpty {
             notes.append("install scripts differ: " + report.highlights.installScripts
@@ -118,6 +121,10 @@ public struct PackingRebuilder: Rebuilding {
                 !MetadataField.acceptableByDefault.contains($0.field)
             }
             outcome = changed.isEmpty && onlyInRebuild.isEmpty && !unacceptableMetadata ? .sameContent : .different
+        }
+        if report.verdict == .differs, outcome == .sameContent {
+            notes.insert("the \(report.tar.filesB) file(s) the source produces have the same contents; "
+                + "\(onlyInRegistry.count) file(s) are only in the registry tarball (see rebuild.not-in-source)", at: 0)
         }
         if outcome == .different, report.verdict == .contentIdentical || report.verdict == .differs {
             for difference in report.metadataDifferences where !MetadataField.acceptableByDefault.contains(difference.field) {
