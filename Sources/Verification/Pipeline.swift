@@ -158,16 +158,20 @@ public struct RebuildComparison: Hashable, Sendable {
     public var notes: [String]
     /// sha512 hex of the rebuilt tarball.
     public var rebuiltSHA512Hex: String?
+    /// The npm packing rules the rebuild emulated (e.g. `npm7-10`).
+    public var generation: String?
 
     /// Makes a comparison.
     public init(outcome: RebuildOutcome, onlyInRegistry: [String] = [], onlyInRebuild: [String] = [],
-                contentDiffers: [String] = [], notes: [String] = [], rebuiltSHA512Hex: String? = nil) {
+                contentDiffers: [String] = [], notes: [String] = [], rebuiltSHA512Hex: String? = nil,
+                generation: String? = nil) {
         self.outcome = outcome
         self.onlyInRegistry = onlyInRegistry
         self.onlyInRebuild = onlyInRebuild
         self.contentDiffers = contentDiffers
         self.notes = notes
         self.rebuiltSHA512Hex = rebuiltSHA512Hex
+        self.generation = generation
     }
 }
 

@@ -349,7 +349,8 @@ public struct VerificationPipeline: Sendable {
             return (checks, nil)
         }
         var evidence = ["commit": commit, "outcome": comparison.outcome.rawValue,
-                        "npmGeneration": facts.npmVersion ?? "(unknown: current rules)"]
+                        "publisherNPM": facts.npmVersion ?? "unknown (packument has no _npmVersion)"]
+        if let generation = comparison.generation { evidence["npmGeneration"] = generation }
         if let directory = facts.repositoryDirectory { evidence["directory"] = directory }
         if let rebuilt = comparison.rebuiltSHA512Hex { evidence["rebuiltSHA512"] = rebuilt }
         var reasons = [String]()

@@ -229,3 +229,28 @@ func gundamRequest(source: SourceLocator? = nil, policy: PolicyDocument = .defau
         await #expect(throws: VerificationError.self) { try await pipeline(try gundamRegistry()).verify(request) }
     }
 }
+
+@Suite struct RefOverrideTests {
+    @Test func refNamesTheCommitWhenNothingElseDoes() async throws {
+        // No provenance, no gitHead: --ref names the commit.
+        var object = try JSONSerialization.jsonObject(with: try gundamPackument(attestations: false)) as! [String: Any]
+        var versions = object["versions"] as! [String: Any]
+        var manifest = versions["1.0.1"] as! [String: Any]
+        manifest["gitHead"] = nil
+        versions["1.0.1"] = manifest
+        object["versions"] = versions
+        let registry = try gundamRegistry(packument: try JSONSerialization.data(withJSONObject: object))
+        var request = try gundamRequest()
+        request.ref = "v1.0.1"
+        let verdict = try await pipeline(registry, trust: FakeTrust(identity: nil)).verify(request).verdict
+        #expect(verdict.check(.sourceCommitExists)?.evidence["commitFrom"] == "--ref")
+        #expect(verdict.check(.sourceCommitExists)?.evidence["commit"] == "599500821344b070902a7a5666064bfdaba715df")
+        #expect(verdict.check(.sourceTagMatchesProvenance)?.status.keyword == "not-applicable")
+        #expect(verdict.check(.rebuildCompare)?.status == .pass)
+
+        request.ref = "no-such-ref"
+        let missing = try await pipeline(registry, trust: FakeTrust(identity: nil)).verify(request).verdict
+        #expect(missing.check(.sourceCommitExists)?.status == .fail)
+        #expect(missing.check(.rebuildCompare)?.status.isSkipped == true)
+    }
+}

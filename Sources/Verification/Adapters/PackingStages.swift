@@ -133,7 +133,8 @@ public struct PackingRebuilder: Rebuilding {
             }
         }
         return RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,
-                                 contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA)
+                                 contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA,
+                                 generation: result.npmGeneration.rawValue)
     }
 }
 
