@@ -183,10 +183,24 @@ public protocol Rebuilding: Sendable {
                            npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison
 }
 
+/// What the archive inspection found, one sentence per finding.
+public struct ArchiveFindings: Hashable, Sendable {
+    /// Findings that make the tarball unsafe or ambiguous (the check fails).
+    public var errors: [String]
+    /// Unusual but installable (listed on a passing check).
+    public var warnings: [String]
+
+    /// Makes a value.
+    public init(errors: [String] = [], warnings: [String] = []) {
+        self.errors = errors
+        self.warnings = warnings
+    }
+}
+
 /// Inspects a registry tarball's structure (the `Archive` module).
 public protocol ArchiveInspecting: Sendable {
-    /// Findings (each a sentence); empty when clean.
-    func findings(in tarball: Data) async throws -> [String]
+    /// The findings; both lists empty when clean.
+    func findings(in tarball: Data) async throws -> ArchiveFindings
 }
 
 /// Hashes bytes (the `Digest` module).

@@ -44,7 +44,7 @@ struct FakeRebuilder: Rebuilding {
 }
 
 struct CleanInspector: ArchiveInspecting {
-    func findings(in tarball: Data) async throws -> [String] { [] }
+    func findings(in tarball: Data) async throws -> ArchiveFindings { ArchiveFindings() }
 }
 
 // MARK: - Helpers
@@ -252,5 +252,24 @@ func gundamRequest(source: SourceLocator? = nil, policy: PolicyDocument = .defau
         let missing = try await pipeline(registry, trust: FakeTrust(identity: nil)).verify(request).verdict
         #expect(missing.check(.sourceCommitExists)?.status == .fail)
         #expect(missing.check(.rebuildCompare)?.status.isSkipped == true)
+    }
+}
+
+@Suite struct ArchiveStageTests {
+    @Test func pathTraversalFailsTheArchiveCheck() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let tgz = dir.url.appendingPathComponent("evil.tgz")
+        try run(["python3", "-c", """
+        import io, sys, tarfile
+        with tarfile.open(sys.argv[1], "w:gz", format=tarfile.USTAR_FORMAT) as t:
+            for name, body in [("package/package.json", b'{"name":"x","version":"1.0.0"}'), ("package/../../evil.sh", b"echo hi")]:
+                info = tarfile.TarInfo(name); info.size = len(body); t.addfile(info, io.BytesIO(body))
+        """, tgz.path])
+        let findings = try await ArchiveStage().findings(in: try Data(contentsOf: tgz))
+        #expect(!findings.errors.isEmpty)
+        #expect(findings.errors.contains { $0.contains("evil.sh") || $0.contains("..") }, "\(findings)")
+        let clean = try await ArchiveStage().findings(in: try Fixtures.data("npm/tarballs/gundam-visor@1.0.1.tgz"))
+        #expect(clean.errors.isEmpty)
     }
 }

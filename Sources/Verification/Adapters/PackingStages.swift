@@ -139,13 +139,14 @@ public struct PackingRebuilder: Rebuilding {
 }
 
 /// Archive findings with the `Archive` module's inspector (severity `error` findings fail the check; warnings are
-/// listed as reasons of a passing check).
+/// listed as reasons of a passing check; `info` findings are left out).
 public struct ArchiveStage: ArchiveInspecting {
     /// Makes the stage.
     public init() {}
 
-    public func findings(in tarball: Data) async throws -> [String] {
+    public func findings(in tarball: Data) async throws -> ArchiveFindings {
         let report = try ArchiveInspector().inspect(data: tarball, name: "registry tarball")
-        return report.findings.filter { $0.severity == .error }.map(\.description)
+        return ArchiveFindings(errors: report.findings.filter { $0.severity == .error }.map(\.description),
+                               warnings: report.findings.filter { $0.severity == .warning }.map(\.description))
     }
 }
