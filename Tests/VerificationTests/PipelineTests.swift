@@ -87,7 +87,7 @@ func gundamRegistry(packument: Data? = nil, tarball: Data? = nil) throws -> Fake
 
 func pipeline(_ registry: FakeRegistry, trust: FakeTrust = FakeTrust(identity: gundamFacts),
               rebuilder: FakeRebuilder = FakeRebuilder()) -> VerificationPipeline {
-    VerificationPipeline(registry: registry, trust: trust, sources: GitCommandSource(), rebuilder: rebuilder,
+    VerificationPipeline(registry: registry, trust: trust, sources: PackingSource(), rebuilder: rebuilder,
                          inspector: CleanInspector(), hasher: DigestTarballHashing())
 }
 
