@@ -332,8 +332,11 @@ public struct VerificationPipeline: Sendable {
                     : .fail(.sourceTagMatchesProvenance, matchTitle, evidence: evidence,
                             reasons: ["tag \(tag) points at \(tagCommit), but the \(commitFrom) names \(commit) "
                                 + "(the tag was moved after the release, or the release was not built from it)"]))
+            } else if let lookupProblem {
+                checks.append(.skipped(.sourceTagMatchesProvenance, matchTitle, reason: lookupProblem))
             } else {
-                checks.append(.notApplicable(.sourceTagMatchesProvenance, matchTitle, reason: "no tag for the version"))
+                checks.append(.notApplicable(.sourceTagMatchesProvenance, matchTitle,
+                                             reason: "no tag for the version (source.tag fails)"))
             }
         } else {
             checks.append(.notApplicable(.sourceTagMatchesProvenance, matchTitle,
