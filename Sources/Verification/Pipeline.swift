@@ -136,6 +136,8 @@ public protocol SourceRepository: Sendable {
     func resolve(ref: String) async throws -> String?
     /// Whether the commit exists in the repository.
     func commitExists(_ commit: String) async throws -> Bool
+    /// The branches (`refs/heads/<name>`) whose history contains the commit.
+    func branches(containing commit: String) async throws -> [String]
 }
 
 /// Opens source repositories.

@@ -317,3 +317,34 @@ public struct RebuildPolicy: ProvenancePolicy {
                      reasons: ["rebuild outcome \(outcome.rawValue) is not accepted (accepted: \(acceptedList.joined(separator: ", ")))"])]
     }
 }
+
+/// The source commit must be in the history of an allowed branch (e.g. `refs/heads/main`): a release built from a
+/// commit on no protected branch (an orphan commit pushed with a stolen token, a fork's commit) fails.
+public struct BranchPolicy: ProvenancePolicy {
+    /// Allowed branches, as ref globs (``RefPattern``), e.g. `refs/heads/main`, `refs/heads/release/*`.
+    public var allowed: [String]
+
+    /// Makes the policy.
+    public init(allowed: [String]) { self.allowed = allowed }
+
+    public func evaluate(_ input: PolicyInput) -> [Check] {
+        let title = "Source commit is on an allowed branch"
+        var evidence = ["allowed": allowed.joined(separator: ", ")]
+        guard let commit = input.sourceCommit else {
+            return [.skipped(.policyBranch, title, reason: "no source commit was read", evidence: evidence)]
+        }
+        evidence["commit"] = commit
+        guard let branches = input.branchesContainingCommit else {
+            return [.skipped(.policyBranch, title, reason: "the branches containing \(commit) could not be listed",
+                             evidence: evidence)]
+        }
+        evidence["branches"] = branches.isEmpty ? "(none)" : branches.joined(separator: ", ")
+        let matching = branches.filter { branch in allowed.contains { RefPattern($0).matches(branch) } }
+        if !matching.isEmpty { return [.pass(.policyBranch, title, evidence: evidence)] }
+        return [.fail(.policyBranch, title, evidence: evidence, reasons: [
+            "commit \(commit) is in the history of " + (branches.isEmpty ? "no branch" : branches.joined(separator: ", "))
+                + ", none of them allowed (" + allowed.joined(separator: ", ")
+                + "): an orphan or unreviewed commit, or the source copy lacks the branch",
+        ])]
+    }
+}

@@ -83,12 +83,17 @@ public struct PolicyInput: Hashable, Sendable {
     public var earlierVersionsWithProvenance: [String]
     /// How the rebuild compared, or `nil` when no rebuild ran.
     public var rebuildOutcome: RebuildOutcome?
+    /// The source commit that was checked, when one was (`nil`: no source was read).
+    public var sourceCommit: String?
+    /// The branches (`refs/heads/<name>`) whose history contains ``sourceCommit``; `nil` when unknown.
+    public var branchesContainingCommit: [String]?
 
     /// Makes an input.
     public init(
         name: String, version: String, provenance: ProvenanceIdentity? = nil, provenanceInvalid: Bool = false,
         provenanceUncheckedReason: String? = nil, publishAttestationPresent: Bool = false, packumentRepository: String? = nil,
-        earlierVersionsWithProvenance: [String] = [], rebuildOutcome: RebuildOutcome? = nil
+        earlierVersionsWithProvenance: [String] = [], rebuildOutcome: RebuildOutcome? = nil,
+        sourceCommit: String? = nil, branchesContainingCommit: [String]? = nil
     ) {
         self.name = name
         self.version = version
@@ -99,6 +104,8 @@ public struct PolicyInput: Hashable, Sendable {
         self.packumentRepository = packumentRepository
         self.earlierVersionsWithProvenance = earlierVersionsWithProvenance
         self.rebuildOutcome = rebuildOutcome
+        self.sourceCommit = sourceCommit
+        self.branchesContainingCommit = branchesContainingCommit
     }
 }
 

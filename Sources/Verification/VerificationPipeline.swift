@@ -94,7 +94,8 @@ public struct VerificationPipeline: Sendable {
             provenanceUncheckedReason: outcome.provenance.status.isSkipped ? outcome.provenance.status.reason : nil,
             publishAttestationPresent: outcome.publishAttestationVerified, packumentRepository: facts.repositoryURL,
             earlierVersionsWithProvenance: facts.earlierVersionsWithProvenance,
-            rebuildOutcome: sourceResult.rebuildOutcome)
+            rebuildOutcome: sourceResult.rebuildOutcome, sourceCommit: sourceResult.commit,
+            branchesContainingCommit: sourceResult.branches)
         checks += request.policy.policy.evaluate(input)
 
         let verdict = Verdict(
@@ -215,7 +216,7 @@ public struct VerificationPipeline: Sendable {
 
     private func sourceChecks(
         _ request: VerificationRequest, facts: PackumentFacts, identity: ProvenanceIdentity?, tarball: Data
-    ) async -> (checks: [Check], rebuildOutcome: RebuildOutcome?) {
+    ) async -> SourceStageResult {
         let spec = request.spec
         // Which commit, named by whom.
         var commit: String?
@@ -244,14 +245,14 @@ public struct VerificationPipeline: Sendable {
             ]
         }
         guard let location else {
-            return (allSkipped("no source repository: neither the provenance nor the packument names one; "
-                + "pass --source PATH|URL (and --ref REF)"), nil)
+            return SourceStageResult(checks: allSkipped("no source repository: neither the provenance nor the packument names one; "
+                + "pass --source PATH|URL (and --ref REF)"))
         }
         let repository: any SourceRepository
         do {
             repository = try await sources.open(location, offline: request.offline)
         } catch {
-            return (allSkipped("cannot open the source repository \(location): \(error)"), nil)
+            return SourceStageResult(checks: allSkipped("cannot open the source repository \(location): \(error)"))
         }
 
         var checks = [Check]()
@@ -305,10 +306,15 @@ public struct VerificationPipeline: Sendable {
 
         // The commit exists.
         var commitExists = false
+        var branches: [String]?
         if let commit, !checks.contains(where: { $0.id == .sourceCommitExists }) {
             do {
                 commitExists = try await repository.commitExists(commit)
-                let evidence = ["commit": commit, "commitFrom": commitFrom, "repository": repository.location]
+                var evidence = ["commit": commit, "commitFrom": commitFrom, "repository": repository.location]
+                if commitExists {
+                    branches = try? await repository.branches(containing: commit)
+                    evidence["branches"] = branches.map { $0.isEmpty ? "(none)" : $0.joined(separator: ", ") } ?? "(unknown)"
+                }
                 checks.append(commitExists
                     ? .pass(.sourceCommitExists, "Source commit exists", evidence: evidence)
                     : .fail(.sourceCommitExists, "Source commit exists", evidence: evidence,
@@ -347,7 +353,7 @@ public struct VerificationPipeline: Sendable {
         let rebuildTitle = "Rebuild matches the registry tarball"
         guard let commit, commitExists else {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "no source commit to rebuild"))
-            return (checks, nil)
+            return SourceStageResult(checks: checks)
         }
         let comparison: RebuildComparison
         do {
@@ -356,7 +362,7 @@ public struct VerificationPipeline: Sendable {
                 npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball)
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
-            return (checks, nil)
+            return SourceStageResult(checks: checks, commit: commit, branches: branches)
         }
         var evidence = ["commit": commit, "outcome": comparison.outcome.rawValue,
                         "publisherNPM": facts.npmVersion ?? "unknown (packument has no _npmVersion)"]
@@ -387,6 +393,13 @@ public struct VerificationPipeline: Sendable {
                 evidence: ["files": comparison.onlyInRegistry.joined(separator: ", ")],
                 reasons: comparison.onlyInRegistry.map { "not in source: \($0)" }))
         }
-        return (checks, comparison.outcome)
+        return SourceStageResult(checks: checks, rebuildOutcome: comparison.outcome, commit: commit, branches: branches)
+    }
+
+    struct SourceStageResult {
+        var checks: [Check]
+        var rebuildOutcome: RebuildOutcome?
+        var commit: String?
+        var branches: [String]?
     }
 }

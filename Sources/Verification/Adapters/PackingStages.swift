@@ -49,6 +49,11 @@ public struct PackingSourceRepository: SourceRepository {
         guard commit.count >= 7, commit.count <= 64, commit.allSatisfy(\.isHexDigit) else { return false }
         return repository.commitExists(commit)
     }
+
+    public func branches(containing commit: String) async throws -> [String] {
+        let directory = repository.gitDirectory
+        return try await Task.detached { try GitBranches.containing(commit, gitDirectory: directory) }.value
+    }
 }
 
 /// Rebuilds with the `Packing` module's ``Packing/PackRebuilder`` and compares with the registry tarball entry by
