@@ -306,6 +306,9 @@ public struct RebuildPolicy: ProvenancePolicy {
     public func evaluate(_ input: PolicyInput) -> [Check] {
         let title = "Rebuild outcome is accepted"
         let acceptedList = RebuildOutcome.allCases.filter(accepted.contains).map(\.rawValue)
+        if input.sourceNotRequested {
+            return [.notApplicable(.policyRebuild, title, reason: "the rebuild was not requested")]
+        }
         guard let outcome = input.rebuildOutcome else {
             return [.skipped(.policyRebuild, title, reason: "no rebuild ran",
                              evidence: ["accepted": acceptedList.joined(separator: ", ")])]
@@ -330,6 +333,9 @@ public struct BranchPolicy: ProvenancePolicy {
     public func evaluate(_ input: PolicyInput) -> [Check] {
         let title = "Source commit is on an allowed branch"
         var evidence = ["allowed": allowed.joined(separator: ", ")]
+        if input.sourceNotRequested {
+            return [.notApplicable(.policyBranch, title, reason: "source checks were not requested")]
+        }
         guard let commit = input.sourceCommit else {
             return [.skipped(.policyBranch, title, reason: "no source commit was read", evidence: evidence)]
         }

@@ -57,7 +57,8 @@ public struct VerificationPipeline: Sendable {
             throw VerificationError.malformedPackument(source: spec.name, problem: "version \(spec.version) has no dist.tarball")
         }
         let attestationsURL = facts.attestationsURL.map { Self.onRegistry($0, base: registry.baseURL) }
-        async let tarballFetch = fetchRequired(tarballURL)
+        let override = request.tarballOverride
+        async let tarballFetch = override == nil ? fetchRequired(tarballURL) : override!
         async let attestationsFetch = fetchOptional(attestationsURL)
         async let keysFetch = fetchKeys()
         let tarball = try await tarballFetch
@@ -84,7 +85,18 @@ public struct VerificationPipeline: Sendable {
         checks += [outcome.signatures, outcome.publishAttestation, outcome.provenance]
 
         // 3 + 4. Source and rebuild.
-        let sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball)
+        let sourceResult: SourceStageResult
+        if request.scope == .full {
+            sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball)
+        } else {
+            let reason = "source and rebuild checks were not requested"
+            sourceResult = SourceStageResult(checks: [
+                .notApplicable(.sourceTag, "Version tag exists", reason: reason),
+                .notApplicable(.sourceCommitExists, "Source commit exists", reason: reason),
+                .notApplicable(.sourceTagMatchesProvenance, "Tag points at the provenance commit", reason: reason),
+                .notApplicable(.rebuildCompare, "Rebuild matches the registry tarball", reason: reason),
+            ], notRequested: true)
+        }
         checks += sourceResult.checks
 
         // 5. Policy.
@@ -95,7 +107,7 @@ public struct VerificationPipeline: Sendable {
             publishAttestationPresent: outcome.publishAttestationVerified, packumentRepository: facts.repositoryURL,
             earlierVersionsWithProvenance: facts.earlierVersionsWithProvenance,
             rebuildOutcome: sourceResult.rebuildOutcome, sourceCommit: sourceResult.commit,
-            branchesContainingCommit: sourceResult.branches)
+            branchesContainingCommit: sourceResult.branches, sourceNotRequested: sourceResult.notRequested)
         checks += request.policy.policy.evaluate(input)
 
         let verdict = Verdict(
@@ -401,5 +413,6 @@ public struct VerificationPipeline: Sendable {
         var rebuildOutcome: RebuildOutcome?
         var commit: String?
         var branches: [String]?
+        var notRequested = false
     }
 }
