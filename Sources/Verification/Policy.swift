@@ -13,13 +13,19 @@ public protocol ProvenancePolicy: Sendable {
 /// Builds a ``PolicySet`` from a list of policies, with `if` and `for` support.
 @resultBuilder
 public enum PolicyBuilder {
+    /// One policy.
     public static func buildExpression(_ policy: some ProvenancePolicy) -> [any ProvenancePolicy] { [policy] }
+    /// A sequence of policies.
     public static func buildBlock(_ parts: [any ProvenancePolicy]...) -> [any ProvenancePolicy] {
         parts.flatMap { $0 }
     }
+    /// An `if` without `else`.
     public static func buildOptional(_ part: [any ProvenancePolicy]?) -> [any ProvenancePolicy] { part ?? [] }
+    /// The `if` branch.
     public static func buildEither(first: [any ProvenancePolicy]) -> [any ProvenancePolicy] { first }
+    /// The `else` branch.
     public static func buildEither(second: [any ProvenancePolicy]) -> [any ProvenancePolicy] { second }
+    /// A `for` loop.
     public static func buildArray(_ parts: [[any ProvenancePolicy]]) -> [any ProvenancePolicy] {
         parts.flatMap { $0 }
     }
