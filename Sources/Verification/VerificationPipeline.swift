@@ -400,8 +400,8 @@ public struct VerificationPipeline: Sendable {
         } else {
             checks.append(.skipped(
                 .rebuildNotInSource, notInSourceTitle,
-                reason: "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source "
-                    + "(build output?): the rebuild cannot verify them",
+                reason: "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source at "
+                    + "the commit (build output?): the rebuild cannot verify them",
                 evidence: ["files": comparison.onlyInRegistry.joined(separator: ", ")],
                 reasons: comparison.onlyInRegistry.map { "not in source: \($0)" }))
         }

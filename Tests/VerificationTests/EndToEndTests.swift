@@ -224,6 +224,19 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         #expect(verdict.overall == .failed)
     }
 
+    @Test func aFileTheRebuildDoesNotPackButTheSourceHasIsCheckedAgainstTheSource() async throws {
+        defer { registry.stop(); directory.cleanup() }
+        // isexe@2.0.0 was packed by npm 4.4.2, which wrote the package's .gitignore as .npmignore; the rebuild's
+        // rules leave it out, and the file is in git at the commit (as .gitignore) with the same content.
+        let source = try Fixtures.url("npm/sources/isaacs+isexe.bundle").path
+        let verdict = try await verifyOnLoopback(registry, "isexe@2.0.0", source: source).verdict
+        #expect(verdict.check(.rebuildCompare)?.status == .pass)
+        #expect(verdict.check(.rebuildCompare)?.reasons.contains {
+            $0 == "in the source with the same content, but not packed by the rebuild's rules: .npmignore (npm's rename of .gitignore)"
+        } == true)
+        #expect(verdict.check(.rebuildNotInSource)?.status.keyword == "not-applicable")
+    }
+
     @Test func sigstoreReportsItsBuiltFilesAsNotInSource() async throws {
         defer { registry.stop(); directory.cleanup() }
         try demoKey.sign(registry, name: "sigstore", version: "2.3.1")

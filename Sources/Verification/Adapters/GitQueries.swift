@@ -1,8 +1,7 @@
 import Foundation
 
-/// Reads which branches contain a commit, with the `git` command (the `Packing` module's ``GitRepository`` has no
-/// such query).
-enum GitBranches {
+/// Git queries the `Packing` module's ``GitRepository`` has no method for, run with the `git` command.
+enum GitQueries {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -24,6 +23,18 @@ enum GitBranches {
             }
         }
         return branches.sorted()
+    }
+
+    /// The bytes of `path` in the tree of `commit`, or `nil` when the path is not a file there.
+    static func blob(commit: String, path: String, gitDirectory: URL) throws -> Data? {
+        guard commit.count >= 7, commit.count <= 64, commit.allSatisfy(\.isHexDigit),
+              !path.isEmpty, !path.hasPrefix("/"), !path.split(separator: "/").contains("..")
+        else { return nil }
+        let object = "\(commit):\(path)"
+        guard let type = try? run(["--git-dir=\(gitDirectory.path)", "cat-file", "-t", object]),
+              String(decoding: type, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "blob"
+        else { return nil }
+        return try run(["--git-dir=\(gitDirectory.path)", "cat-file", "blob", object])
     }
 
     private static func run(_ arguments: [String]) throws -> Data {
