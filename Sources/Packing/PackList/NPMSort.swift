@@ -6,7 +6,7 @@ import Foundation
 /// Foundation on Linux compares with ICU when given a locale, which matches V8's `Intl.Collator('en')` defaults
 /// (tertiary strength, punctuation not ignored, no numeric ordering). Byte order would be wrong.
 public enum NPMSort {
-    nonisolated(unsafe) static let english = Locale(identifier: "en")
+    static let english = Locale(identifier: "en")
 
     /// `a.localeCompare(b, 'en')`.
     public static func localeCompare(_ a: String, _ b: String) -> ComparisonResult {

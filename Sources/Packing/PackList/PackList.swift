@@ -184,7 +184,7 @@ final class ModernWalker {
         "**/.npmrc", ".*.swp", ".DS_Store", "**/.DS_Store/**", "._*", "**/._*/**", "*.orig", "/archived-packages/**",
     ]
     // Compiled once; rule compilation is pure.
-    nonisolated(unsafe) static let compiledDefaults = defaultRules.map(IgnoreRule.init)
+    static let compiledDefaults = defaultRules.map(IgnoreRule.init)
 
     let context: WalkContext
     let node: SourceNode
