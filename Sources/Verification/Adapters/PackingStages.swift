@@ -76,8 +76,7 @@ public struct PackingRebuilder: Rebuilding {
         let registryHex = DigestTarballHashing().sha512AndSHA1Hex(registryTarball).sha512
         let expected = "sha512-" + Data(Self.bytes(fromHex: registryHex)).base64EncodedString()
         let options = RebuildOptions(
-            directory: directory, npmVersion: npmVersion, expectedIntegrity: expected,
-            extraCandidates: NodeZlibEngine.candidates(nodeVersion: nodeVersion, npmVersion: npmVersion),
+            directory: directory, npmVersion: npmVersion, nodeVersion: nodeVersion, expectedIntegrity: expected,
             output: folder.appendingPathComponent("rebuilt.tgz"))
         let result = try await Task.detached { try PackRebuilder().rebuild(source, options: options) }.value
         let rebuilt = try Data(contentsOf: URL(fileURLWithPath: result.tgzPath))
