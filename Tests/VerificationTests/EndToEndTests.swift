@@ -101,7 +101,7 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         #expect(verdict.check(.trustSignatures)?.evidence["keyids"] == demoKey.keyid)
         #expect(verdict.check(.policyBranch)?.evidence["branches"] == "refs/heads/main")
         let outcome = verdict.check(.rebuildCompare)?.evidence["outcome"]
-        #expect(outcome == "identical")  // byte for byte, with the Node-zlib deflate emulation
+        #expect(outcome == "identical")  // byte for byte (Packing tries the Node-zlib deflate emulation)
 
         // The outputs of a verified run.
         let sarif = SARIFLog.make(verdicts: [verdict], toolVersion: "0.1.0")
