@@ -18,6 +18,10 @@ struct Provcheck: AsyncParsableCommand {
         """,
         subcommands: [
             // Keep one line per subcommand; add yours here.
+            RebuildCommand.self,
+            HashCommand.self,
+            VerifyCommand.self,
+            AttestationsCommand.self,
         ]
     )
 }
