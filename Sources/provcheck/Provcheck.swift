@@ -22,6 +22,7 @@ struct Provcheck: AsyncParsableCommand {
             HashCommand.self,
             VerifyCommand.self,
             AttestationsCommand.self,
+            CompareCommand.self,
         ]
     )
 }
