@@ -23,6 +23,7 @@ struct Provcheck: AsyncParsableCommand {
             VerifyCommand.self,
             AttestationsCommand.self,
             CompareCommand.self,
+            SigstoreCommand.self,
         ]
     )
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Sigstore
 import Testing
 import TestSupport
 @testable import NPMTrust
@@ -26,8 +25,7 @@ import TestSupport
     }
 
     @Test func alsoVerifiesWithThePublicGoodRoot() throws {
-        let root = try TrustedRoot.load(contentsOf: Fixtures.url("sigstore/trusted_root.public-good.json"))
-        let verifier = RegistryTrustVerifier(trustedRoot: root)
+        let verifier = try RegistryTrustVerifier(trustedRootContentsOf: Fixtures.url("sigstore/trusted_root.public-good.json"))
         let testCase = try AttestationCase.load("sigstore@1.0.0")
         let report = verifier.verify(testCase.evidence, keys: keys, attestations: .fetched(testCase.envelopes))
         let allOK = report.attestations.allSatisfy { $0.ok }
