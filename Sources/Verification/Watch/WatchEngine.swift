@@ -245,6 +245,11 @@ public struct WatchEngine: Sendable {
                 .max { SemVer.precedes($0.key, $1.key) }.map { ($0.key, $0.value) }
         }
 
+        /// The identities (repository, workflow, ref kind) of every lower version with verified provenance.
+        func earlierIdentities() -> Set<String> {
+            Set(known.filter { SemVer.precedes($0.key, version) }.compactMap { $0.value.provenance.map(WatchEngine.identityKey) })
+        }
+
         /// The closest lower version with verified provenance.
         func previousWithProvenance() -> (String, ProvenanceSummary)? {
             known.compactMap { key, value in value.provenance.map { (key, $0) } }
@@ -283,7 +288,10 @@ public struct WatchEngine: Sendable {
                 message: "tag \(tag) points at \(tagCommit), but the provenance was built from \(commit)",
                 evidence: ["tag": tag, "tagCommit": tagCommit, "provenanceCommit": commit]))
         }
-        if let provenance = new.provenance, let (previous, earlier) = c.previousWithProvenance() {
+        // Another identity than every earlier version's (a return to an established identity is not reported).
+        if let provenance = new.provenance, let (previous, earlier) = c.previousWithProvenance(),
+           !c.earlierIdentities().contains(identityKey(provenance))
+        {
             let changes = identityChanges(from: earlier, to: provenance, includeCommit: false)
             if !changes.isEmpty {
                 findings.append(WatchFinding(
@@ -384,6 +392,10 @@ public struct WatchEngine: Sendable {
         if includeCommit ? a.ref != b.ref : a.refKind != b.refKind { changes.append("ref \(a.ref ?? "(none)") → \(b.ref ?? "(none)")") }
         if includeCommit, a.commit != b.commit { changes.append("commit \(a.commit ?? "(none)") → \(b.commit ?? "(none)")") }
         return changes
+    }
+
+    static func identityKey(_ p: ProvenanceSummary) -> String {
+        [p.repository.map(canonicalRepository) ?? "", p.workflow ?? "", p.refKind ?? ""].joined(separator: "\n")
     }
 
     static func canonicalRepository(_ url: String) -> String {
