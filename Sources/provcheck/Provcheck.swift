@@ -24,6 +24,8 @@ struct Provcheck: AsyncParsableCommand {
             AttestationsCommand.self,
             CompareCommand.self,
             SigstoreCommand.self,
+            WatchCommand.self,
+            StagedCommand.self,
         ]
     )
 }

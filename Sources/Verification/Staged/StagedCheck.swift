@@ -60,6 +60,8 @@ public struct StagedCheckResult: Codable, Sendable {
 public struct StagedCheckError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What is wrong, naming the stage id, package or file.
     public var message: String
+    /// Makes an error.
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 

@@ -207,6 +207,8 @@ public struct WatchReport: Codable, Hashable, Sendable {
 public struct WatchReportError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What is wrong.
     public var message: String
+    /// Makes an error.
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
 
