@@ -402,8 +402,10 @@ public struct WatchEngine: Sendable {
         (RepositoryURL.normalize(url) ?? url).lowercased()
     }
 
+    /// One line naming the error (multi-line tool output is joined, so Markdown tables and logs stay intact).
     static func describe(_ error: any Error) -> String {
-        if let error = error as? RegistryError { return error.description }
-        return String(describing: error)
+        let text = (error as? RegistryError)?.description ?? String(describing: error)
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
     }
 }

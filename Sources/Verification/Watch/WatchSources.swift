@@ -86,10 +86,21 @@ public struct NPMTrustWatchReader: WatchTrustReading {
 
 /// ``WatchTagReading`` with the `Packing` module's git reader. Bundles are cloned to a temporary folder and removed.
 public struct GitTagReader: WatchTagReading {
+    /// Refuse remote repositories (URLs): only local paths and bundles are read.
+    public var offline: Bool
+
     /// Makes the stage.
-    public init() {}
+    public init(offline: Bool = false) { self.offline = offline }
+
+    /// Why a remote repository is not read offline.
+    public struct OfflineError: Error, CustomStringConvertible {
+        /// The repository.
+        public var location: String
+        public var description: String { "\(location) is remote and --offline forbids fetching it; set \"source\" to a local clone or bundle" }
+    }
 
     public func tags(location: String) async throws -> [String: String] {
+        if offline, !FileManager.default.fileExists(atPath: location) { throw OfflineError(location: location) }
         let repository = try GitRepository.open(location)
         defer {
             if repository.gitDirectory.lastPathComponent.hasPrefix("bundle-") {

@@ -115,7 +115,11 @@ struct WatchRunCommand: AsyncParsableCommand {
             standardError("provcheck watch: \(error)")
             throw ExitStatus.error
         }
-        let client = RegistryClient(configuration: registry)
+        // --offline means "nothing but this machine": a loopback registry is still asked (as `verify` does).
+        var effective = registry
+        effective.offline = registryOptions.offline
+            && !["127.0.0.1", "localhost", "::1", "[::1]"].contains(registry.registry.host ?? "")
+        let client = RegistryClient(configuration: effective)
         let trust: any WatchTrustReading
         do {
             let source: RegistryKeysSource = keys.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic
@@ -140,7 +144,7 @@ struct WatchRunCommand: AsyncParsableCommand {
             }
         }
         let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: client), trust: trust,
-                                 tags: GitTagReader(), verifier: verifier, progress: { standardError("provcheck watch: \($0)") })
+                                 tags: GitTagReader(offline: registryOptions.offline), verifier: verifier, progress: { standardError("provcheck watch: \($0)") })
         let result: (report: WatchReport, state: WatchState)
         do {
             result = try await engine.run(configuration: configuration, state: previous, shard: shard.flatMap(WatchShard.init))
