@@ -215,7 +215,7 @@ public struct PackRebuilder: Sendable {
             return TarInputFile(inputPath: entry.path.hasPrefix("@") ? "./" + entry.path : entry.path,
                                 mode: mode, size: size, content: content)
         }
-        let writer = NodeTarWriter(binPaths: Set(list.manifest.bin.map(\.path)))
+        let writer = NodeTarWriter(binPaths: Set(list.manifest.executableBinPaths))
         let tarHasher = MultiHasher([.sha512])
         let keepTar = candidates.count > 1
         let tarURL = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString).tar")

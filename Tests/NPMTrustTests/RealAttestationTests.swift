@@ -144,3 +144,13 @@ import TestSupport
         #expect(!report.ok)
     }
 }
+
+@Suite struct CertificateExtensionDecodingTests {
+    @Test func deploymentEnvironmentIsADERUTF8String() {
+        #expect(SigstoreAttestationBundles.utf8String([0x0C, 0x03] + Array("prd".utf8)) == "prd")
+        let long = String(repeating: "e", count: 200)
+        #expect(SigstoreAttestationBundles.utf8String([0x0C, 0x81, 200] + Array(long.utf8)) == long)
+        #expect(SigstoreAttestationBundles.utf8String(Array("prd".utf8)) == nil)  // raw octets are not accepted
+        #expect(SigstoreAttestationBundles.utf8String([0x0C, 0x05] + Array("prd".utf8)) == nil)  // length mismatch
+    }
+}

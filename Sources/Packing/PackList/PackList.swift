@@ -52,6 +52,7 @@ public struct PackList: Sendable {
         var manifestWithBins = manifest
         if manifest.bin.isEmpty, let dir = manifest.directoriesBin {
             manifestWithBins.bin = PackList.walkBinDirectory(root: root, directory: dir)
+            manifestWithBins.executableBinPaths = manifestWithBins.bin.map(\.path).filter { !$0.hasPrefix(".") }
         }
         let context = WalkContext(source: source, manifest: manifestWithBins, generation: generation)
         switch generation {

@@ -15,6 +15,9 @@ public struct PackageManifest: Sendable {
     public let browser: String?
     /// Normalized bin map (name → relative path, `./` and `..` resolved), in a stable order.
     public internal(set) var bin: [(name: String, path: String)]
+    /// The bin targets as pacote's manifest normalizes them (@npmcli/package-json `securePath`): these decide
+    /// which files get `+x` in the tarball. Targets that normalize to a dotfile path are dropped there.
+    public internal(set) var executableBinPaths: [String]
     /// `directories.bin`, used when `bin` is absent.
     public let directoriesBin: String?
     /// Normalized `bundleDependencies` (`true` → every dependency name).
@@ -75,6 +78,30 @@ public struct PackageManifest: Sendable {
             cleaned[base] = cleanTarget
         }
         bin = order.map { ($0, cleaned[$0]!) }
+
+        // @npmcli/package-json normalize (pacote's manifest): securePath drops targets/keys starting with ".".
+        func securePath(_ ref: String) -> String {
+            let unixified = ref.replacingOccurrences(of: "\\", with: "/").replacingOccurrences(of: ":", with: "/")
+            let secured = PosixPath.normalizeRelative(String(PosixPath.normalizeAbsolute("/" + unixified).dropFirst()))
+            return secured.hasPrefix(".") ? "" : secured
+        }
+        var executable: [String] = []
+        var pacoteBin: [(String, Any)] = []
+        if let text = json["bin"] as? String {
+            if let name { pacoteBin = [(name, text)] }
+        } else if let array = json["bin"] as? [Any] {
+            pacoteBin = array.compactMap { $0 as? String }.map { (PosixPath.basename($0), $0) }
+        } else if let object = json["bin"] as? [String: Any] {
+            pacoteBin = object.keys.sorted().map { ($0, object[$0]!) }
+        }
+        for (key, value) in pacoteBin {
+            guard let target = value as? String else { continue }
+            let base = PosixPath.basename(securePath(key))
+            let cleanTarget = securePath(target)
+            if base.isEmpty || base == "." || cleanTarget.isEmpty { continue }
+            executable.append(cleanTarget)
+        }
+        executableBinPaths = executable
 
         // bundleDependencies (read-package-json-fast fixBundled)
         let bundled = json["bundleDependencies"] ?? json["bundledDependencies"]

@@ -29,12 +29,15 @@ extension VerificationPipeline {
                 throw VerificationError.input(path: file.path, problem: "\(label): no such file")
             }
         }
+        let configuration = Self.effective(options)
+        let root = try options.trustedRoot.map(NPMTrustStage.loadTrustedRoot) ?? .production
+        let keys: NPMTrustStage.Keys = options.keys.map { .file($0) } ?? .automatic(registry: configuration.registry)
         return VerificationPipeline(
-            registry: RegistryClientAccess(client: RegistryClient(configuration: Self.effective(options))),
-            trust: UnavailableTrust(reason: "signature and attestation verification is not wired into this build yet"),
-            sources: GitCommandSource(),
-            rebuilder: UnavailableRebuilder(reason: "rebuilding from source is not wired into this build yet"),
-            inspector: nil,
+            registry: RegistryClientAccess(client: RegistryClient(configuration: configuration)),
+            trust: NPMTrustStage(trustedRoot: root, keys: keys),
+            sources: PackingSource(cacheDirectory: configuration.cacheDirectory?.appendingPathComponent("git")),
+            rebuilder: PackingRebuilder(),
+            inspector: ArchiveStage(),
             hasher: DigestTarballHashing())
     }
 

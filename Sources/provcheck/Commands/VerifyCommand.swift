@@ -57,14 +57,11 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}; default: the registry's /-/npm/v1/keys).", valueName: "file"))
     var keys: String?
 
-    func validate() throws {
-        if vsaKey != nil && vsa == nil { throw ValidationError("--vsa-key needs --vsa FILE") }
-        if ref != nil && source == nil {
-            // Allowed: --ref applies to the repository the packument names. Nothing to validate.
-        }
-    }
-
     func run() async throws {
+        if vsaKey != nil && vsa == nil {
+            FileHandle.standardError.write(Data("provcheck verify: --vsa-key needs --vsa FILE\n".utf8))
+            throw ExitStatus.error
+        }
         let result: VerificationResult
         let policyDocument: PolicyDocument
         do {
