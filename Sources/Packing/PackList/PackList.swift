@@ -260,17 +260,31 @@ final class ModernWalker {
                                           entryBasename: entryBasename ?? entry)
             if !included && !(exact ?? false) { return false }
         }
+        let lower = entry.lowercased()
+        let slashEntry = MatchInput("/" + lower)
+        let plainEntry = MatchInput(lower)
+        var partialInputs: [MatchInput]?
+        var baseInputs: [MatchInput]?
         for set in ignoreFiles {
             guard let list = rules[set] else { continue }
             for rule in list where rule.negate != included {
-                let isRelative = entryBasename != nil && rule.isRelativeRule
-                var match = rule.matches("/" + entry) || rule.matches(entry)
+                var match = rule.matches(slashEntry, partial: false) || rule.matches(plainEntry, partial: false)
                 if !match && partial {
-                    match = rule.matches("/" + entry + "/") || rule.matches(entry + "/")
-                        || (rule.negate && (rule.matches("/" + entry, partial: true) || rule.matches(entry, partial: true)))
-                    if !match && isRelative, let base = entryBasename {
-                        match = rule.matches("/" + base + "/") || rule.matches(base + "/")
-                            || (rule.negate && (rule.matches("/" + base, partial: true) || rule.matches(base, partial: true)))
+                    if partialInputs == nil {
+                        partialInputs = [MatchInput("/" + lower + "/"), MatchInput(lower + "/")]
+                    }
+                    let inputs = partialInputs!
+                    match = rule.matches(inputs[0], partial: false) || rule.matches(inputs[1], partial: false)
+                        || (rule.negate && (rule.matches(slashEntry, partial: true) || rule.matches(plainEntry, partial: true)))
+                    if !match, let base = entryBasename, rule.isRelativeRule {
+                        if baseInputs == nil {
+                            let lowerBase = base.lowercased()
+                            baseInputs = [MatchInput("/" + lowerBase + "/"), MatchInput(lowerBase + "/"),
+                                          MatchInput("/" + lowerBase), MatchInput(lowerBase)]
+                        }
+                        let b = baseInputs!
+                        match = rule.matches(b[0], partial: false) || rule.matches(b[1], partial: false)
+                            || (rule.negate && (rule.matches(b[2], partial: true) || rule.matches(b[3], partial: true)))
                     }
                 }
                 if match { included = rule.negate }
