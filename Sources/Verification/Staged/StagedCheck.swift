@@ -228,11 +228,18 @@ public struct StagedChecker: Sendable {
                                 required: false))
         }
 
-        // 5. Policy.
+        // 5. Policy. Without a bundle the staged version counts as having no provenance, so a policy requiring it
+        // (explicitly, or because earlier published versions had it) fails: pass --bundle.
+        var earlierWithProvenance: [String] = []
+        if let packument = try? await client.packument(name: item.packageName) {
+            earlierWithProvenance = packument.versions.filter { version, manifest in
+                manifest.dist.attestations?.provenance != nil && SemVer.precedes(version, item.version)
+            }.keys.sorted(by: SemVer.precedes)
+        }
         let input = PolicyInput(
             name: item.packageName, version: item.version, provenance: identity, provenanceInvalid: provenanceInvalid,
-            provenanceUncheckedReason: request.bundle == nil ? "no provenance bundle was given for the staged tarball" : nil,
-            packumentRepository: repositoryURL, rebuildOutcome: rebuildOutcome)
+            packumentRepository: repositoryURL, earlierVersionsWithProvenance: earlierWithProvenance,
+            rebuildOutcome: rebuildOutcome)
         checks += request.policy.policy.evaluate(input)
 
         let subject = VerdictSubject(name: item.packageName, version: item.version, integrity: integrity, sha512Hex: sha512,
