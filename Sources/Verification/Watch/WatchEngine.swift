@@ -113,9 +113,17 @@ public struct WatchEngine: Sendable {
 
         // Staged publishes pending now.
         do {
-            for item in try await registry.stagedItems(name: name) where state.staged[item.id] == nil {
-                state.staged[item.id] = StagedRecord(version: item.version, createdAt: item.createdAt.flatMap(Timestamp.parse),
-                                                     shasum: item.shasum, firstSeen: runTime)
+            var listed = Set<String>()
+            for item in try await registry.stagedItems(name: name) {
+                listed.insert(item.id)
+                if state.staged[item.id] == nil {
+                    state.staged[item.id] = StagedRecord(version: item.version, createdAt: item.createdAt.flatMap(Timestamp.parse),
+                                                         shasum: item.shasum, firstSeen: runTime)
+                }
+                state.staged[item.id]?.lastSeenPending = runTime
+            }
+            for (id, record) in state.staged where !listed.contains(id) && record.leftListAt == nil {
+                state.staged[id]?.leftListAt = runTime
             }
         } catch {
             note("the staging list could not be read (\(Self.describe(error))): direct publishes while versions were staged cannot be detected")
@@ -193,6 +201,7 @@ public struct WatchEngine: Sendable {
             // Compare.
             let record = state.versions[version]
             let context = Context(name: name, version: version, packument: packument, state: state, known: known,
+                                  runTime: runTime,
                                   trustKnown: trustKnown, tagsKnown: tagsKnown, hasLocation: location != nil)
             findings += record == nil ? Self.firstSightFindings(observation, context) : Self.changeFindings(observation, record!, context)
             if var pin = state.stagedPins[version], pin.matchedPublished == nil {
@@ -234,6 +243,7 @@ public struct WatchEngine: Sendable {
         var state: PackageState
         /// Observations of other versions (this run first, else the state).
         var known: [String: VersionObservation]
+        var runTime: Date
         var trustKnown: Bool
         var tagsKnown: Bool
         var hasLocation: Bool
@@ -304,7 +314,9 @@ public struct WatchEngine: Sendable {
             let pending = c.state.staged.filter { _, record in
                 guard record.version != version else { return false }
                 let start = record.createdAt ?? record.firstSeen
-                let end = c.packument.time[record.version].flatMap(Timestamp.parse) ?? .distantFuture
+                // Pending until its version was published; if it left the list unpublished (rejected), until the
+                // run that noticed (fail closed: the uncertain interval counts as pending); else still pending.
+                let end = c.packument.time[record.version].flatMap(Timestamp.parse) ?? record.leftListAt ?? .distantFuture
                 return start <= publishTime && publishTime < end
             }
             if !pending.isEmpty {

@@ -197,6 +197,10 @@ public struct StagedRecord: Codable, Hashable, Sendable {
     public var shasum: String?
     /// When watch first saw it pending.
     public var firstSeen: Date
+    /// The last run that saw it in the staging list.
+    public var lastSeenPending: Date?
+    /// The first run that no longer saw it in the staging list (approved or rejected since `lastSeenPending`).
+    public var leftListAt: Date?
 
     /// Makes a record.
     public init(version: String, createdAt: Date?, shasum: String?, firstSeen: Date) {
@@ -204,6 +208,7 @@ public struct StagedRecord: Codable, Hashable, Sendable {
         self.createdAt = createdAt
         self.shasum = shasum
         self.firstSeen = firstSeen
+        self.lastSeenPending = firstSeen
     }
 }
 

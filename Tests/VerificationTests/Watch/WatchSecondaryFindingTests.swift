@@ -109,3 +109,43 @@ struct WatchSecondaryFindingTests {
         #expect(report.packages.first?.incomplete.count == 1)
     }
 }
+
+@Suite("Watch: staged publishes")
+struct WatchStagedWindowTests {
+    static func time(_ offset: Double) -> String { Timestamp.format(WatchTestSupport.runTime.addingTimeInterval(offset)) }
+
+    @Test("a rejected staged publish stops being pending once watch notices it gone; approved ones are not direct publishes")
+    func rejectedStageWindow() async throws {
+        var content = RegistryContent()
+        content.addVersion(name: "lib", version: "1.0.0", tarball: Data("lib 1".utf8), publishTime: Self.time(-10 * 86_400))
+        content.addStagedVersion(id: "11111111-2222-4333-8444-555555555555", packageName: "lib", version: "2.0.0",
+                                 tarball: Data("lib 2".utf8), createdAt: Self.time(-5 * 86_400))
+        let registry = try WatchTestSupport.registry(content)
+        defer { registry.stop() }
+        let clock = Shared(WatchTestSupport.runTime)
+        let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: WatchTestSupport.client(registry)),
+                                 trust: TableTrust(table: Shared([:])), tags: TableTags(table: Shared([:])),
+                                 now: { clock.get })
+        let configuration = WatchConfiguration(packages: [WatchedPackage(name: "lib", versions: .all)])
+        let (_, first) = try await engine.run(configuration: configuration, state: WatchState())
+        #expect(first.packages["lib"]?.staged["11111111-2222-4333-8444-555555555555"]?.leftListAt == nil)
+
+        // Rejected; one version slipped out directly while it was pending, one after watch noticed the rejection,
+        // one approved from staging.
+        registry.update { content in
+            content.removeStagedItem(id: "11111111-2222-4333-8444-555555555555")
+        }
+        clock.set { $0 = WatchTestSupport.runTime.addingTimeInterval(86_400) }
+        let (_, second) = try await engine.run(configuration: configuration, state: first)
+        #expect(second.packages["lib"]?.staged["11111111-2222-4333-8444-555555555555"]?.leftListAt == clock.get)
+        registry.update { content in
+            content.addVersion(name: "lib", version: "1.1.0", tarball: Data("lib 1.1".utf8), publishTime: Self.time(-2 * 86_400))
+            content.addVersion(name: "lib", version: "1.2.0", tarball: Data("lib 1.2".utf8), publishTime: Self.time(2 * 86_400))
+            content.addVersion(name: "lib", version: "1.3.0", tarball: Data("lib 1.3".utf8),
+                               manifest: ["_npmUser": ["name": "m", "approver": ["name": "m"]]], publishTime: Self.time(-86_400))
+        }
+        clock.set { $0 = WatchTestSupport.runTime.addingTimeInterval(3 * 86_400) }
+        let (report, _) = try await engine.run(configuration: configuration, state: second)
+        #expect(report.findings.filter { $0.code == .directPublishWhileStaged }.map(\.version) == ["1.1.0"])
+    }
+}
