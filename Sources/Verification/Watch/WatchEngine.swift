@@ -185,12 +185,15 @@ public struct WatchEngine: Sendable {
                     do {
                         let verdict = try await verifier.verify(name: name, version: version, source: package.source, policy: policy)
                         observation.verdict = verdict.overall.rawValue
+                        let failed = verdict.checks.filter { $0.status == .fail }.map(\.id.rawValue)
+                        observation.failedChecks = failed.isEmpty ? nil : failed
                         if let check = verdict.check(.rebuildCompare) {
                             observation.rebuild = check.evidence["outcome"] ?? check.status.keyword
                         }
                     } catch {
                         observation.verdict = old?.verdict
                         observation.rebuild = old?.rebuild
+                        observation.failedChecks = old?.failedChecks
                         note("verification did not complete: \(Self.describe(error))", version: version)
                     }
                 } else {
@@ -330,7 +333,7 @@ public struct WatchEngine: Sendable {
         if new.verdict == OverallResult.failed.rawValue {
             findings.append(WatchFinding(
                 .verdictChanged, package: name, version: version,
-                message: "fails verification on first check (rebuild \(new.rebuild ?? "not run"))",
+                message: "fails verification on first check: \((new.failedChecks ?? []).joined(separator: ", ")) failed (rebuild \(new.rebuild ?? "not run"))",
                 evidence: ["verdict": new.verdict ?? "", "rebuild": new.rebuild ?? ""]))
         }
         return findings
@@ -388,7 +391,8 @@ public struct WatchEngine: Sendable {
             let failed = new.verdict == OverallResult.failed.rawValue
             findings.append(WatchFinding(
                 .verdictChanged, package: name, version: version,
-                message: "verdict \(old.verdict ?? "?") → \(new.verdict ?? "?"), rebuild \(old.rebuild ?? "?") → \(new.rebuild ?? "?")",
+                message: "verdict \(old.verdict ?? "?") → \(new.verdict ?? "?"), rebuild \(old.rebuild ?? "?") → \(new.rebuild ?? "?")"
+                    + (new.failedChecks.map { "; failing now: " + $0.joined(separator: ", ") } ?? ""),
                 evidence: ["previousVerdict": old.verdict ?? "", "verdict": new.verdict ?? "",
                            "previousRebuild": old.rebuild ?? "", "rebuild": new.rebuild ?? ""],
                 severity: failed ? .error : .warning))

@@ -165,6 +165,8 @@ public struct VersionObservation: Codable, Hashable, Sendable {
     public var verdict: String?
     /// The rebuild comparison outcome (when rebuilding is on).
     public var rebuild: String?
+    /// The ids of the checks that failed in the verification (when rebuilding is on and some failed).
+    public var failedChecks: [String]?
 
     /// Makes an observation.
     public init(integrity: String?, shasum: String?, signatureKeyIDs: [String] = [], trustLevel: TrustLevel = .none,
