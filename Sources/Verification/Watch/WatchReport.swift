@@ -224,13 +224,24 @@ extension WatchReport {
             + "\(c[.error] ?? 0) error(s), \(c[.warning] ?? 0) warning(s), \(c[.note] ?? 0) note(s).")
         lines.append("")
         let shown = findings.sorted { $0.severity != $1.severity ? $0.severity > $1.severity : WatchFinding.ordered($0, $1) }
+        func table(_ rows: [WatchFinding]) {
+            lines.append("| Severity | Package | Version | Finding | Details |")
+            lines.append("|---|---|---|---|---|")
+            for finding in rows {
+                lines.append("| \(finding.severity.rawValue) | \(Self.cell(finding.package)) | \(Self.cell(finding.version ?? "")) | `\(finding.code.rawValue)` | \(Self.cell(finding.message)) |")
+            }
+        }
         if shown.isEmpty {
             lines.append("No findings: nothing changed since the last run.")
         } else {
-            lines.append("| Severity | Package | Version | Finding | Details |")
-            lines.append("|---|---|---|---|---|")
-            for finding in shown {
-                lines.append("| \(finding.severity.rawValue) | \(Self.cell(finding.package)) | \(Self.cell(finding.version ?? "")) | `\(finding.code.rawValue)` | \(Self.cell(finding.message)) |")
+            let important = shown.filter { $0.severity != .note }
+            let notes = shown.filter { $0.severity == .note }
+            if !important.isEmpty { table(important) }
+            if !notes.isEmpty {
+                // Notes (new versions) can be many on a first run: folded, so errors stay on top.
+                lines += ["", "<details><summary>\(notes.count) note(s): new versions</summary>", ""]
+                table(notes)
+                lines += ["", "</details>"]
             }
         }
         let incomplete = packages.filter { !$0.incomplete.isEmpty || $0.status != "checked" }
