@@ -80,5 +80,8 @@ ours, npm = r["provcheck"]["median"], r["npm pack"]["median"]
 goal = 10 if sys.argv[2] == "small" else 3
 print(f"{sys.argv[2]}: provcheck median {ours*1000:.1f} ms, npm pack median {npm*1000:.1f} ms, "
       f"ratio {npm/ours:.1f}x (goal >= {goal}x: {'met' if npm/ours >= goal else 'NOT met'})")
+cpu = lambda x: x["user"] + x["system"]
+print(f"{sys.argv[2]}: CPU time (user+sys, mean) provcheck {cpu(r['provcheck'])*1000:.1f} ms, "
+      f"npm pack {cpu(r['npm pack'])*1000:.1f} ms, ratio {cpu(r['npm pack'])/cpu(r['provcheck']):.1f}x")
 EOF
 done

@@ -188,7 +188,7 @@ public struct PackRebuilder: Sendable {
             packSource = try WorktreeSource(folder: copy)
         }
 
-        let list = try PackList.compute(source: packSource, generation: generation)
+        let list = try PackList.compute(source: packSource, generation: generation, npmVersion: options.npmVersion)
         if !generation.tarReproducible {
             notes.append("npm ≤4 tarballs carry real mtimes, uids and directory entries: compare file contents only")
         }
@@ -215,7 +215,8 @@ public struct PackRebuilder: Sendable {
             return TarInputFile(inputPath: entry.path.hasPrefix("@") ? "./" + entry.path : entry.path,
                                 mode: mode, size: size, content: content)
         }
-        let writer = NodeTarWriter(binPaths: Set(list.manifest.executableBinPaths))
+        let writer = NodeTarWriter(binPaths: Set(list.manifest.executableBinPaths),
+                                   paxRecordsZeroSize: generation == .npm11)
         let tarHasher = MultiHasher([.sha512])
         let keepTar = candidates.count > 1
         let tarURL = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString).tar")

@@ -99,6 +99,7 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         #expect(verdict.check(.registryIntegrity)?.evidence["integrity"]
             == "sha512-jZ15cvZ2UWx1AUqgdOEa5gTZjwtk7Gclph4oOP89qxYhGPpxQz+zHhVQ0wvQ3snQhs4DK5RFe1g5AMUHrPOcQA==")
         #expect(verdict.check(.trustSignatures)?.evidence["keyids"] == demoKey.keyid)
+        #expect(verdict.check(.policyBranch)?.evidence["branches"] == "refs/heads/main")
         let outcome = verdict.check(.rebuildCompare)?.evidence["outcome"]
         #expect(outcome == "identical")  // byte for byte, with the Node-zlib deflate emulation
 
@@ -197,6 +198,17 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         #expect(verdict.overall == .failed)
     }
 
+    @Test func aCommitOnNoAllowedBranchFailsThePolicy() async throws {
+        defer { registry.stop(); directory.cleanup() }
+        try demoKey.sign(registry, name: "gundam-visor", version: "1.0.1")
+        let policy = try PolicyDocument.parse(Data(#"{"branches": ["refs/heads/release/*"]}"#.utf8), source: "b.json")
+        let verdict = try await verifyOnLoopback(registry, "gundam-visor@1.0.1", source: try gundamSource(), policy: policy).verdict
+        let check = try #require(verdict.check(.policyBranch))
+        #expect(check.status == .fail)
+        #expect(check.evidence["branches"] == "refs/heads/main")
+        #expect(verdict.overall == .failed)
+    }
+
     @Test func aVersionWithoutProvenanceUnderARequiringPolicyFails() async throws {
         defer { registry.stop(); directory.cleanup() }
         try demoKey.sign(registry, name: "gundam-visor", version: "1.0.1")
@@ -216,7 +228,9 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         defer { registry.stop(); directory.cleanup() }
         try demoKey.sign(registry, name: "sigstore", version: "2.3.1")
         let source = try Fixtures.url("npm/sources/sigstore+sigstore-js.bundle").path
-        let verdict = try await verifyOnLoopback(registry, "sigstore@2.3.1", source: source).verdict
+        let policy = try PolicyDocument.load(contentsOf: Fixtures.repositoryRoot
+            .appendingPathComponent("docs/examples/monorepo-main-branch.policy.json"))
+        let verdict = try await verifyOnLoopback(registry, "sigstore@2.3.1", source: source, policy: policy).verdict
         let notPassing = verdict.checks.filter { $0.status != .pass }
         #expect(notPassing.map(\.id) == [.rebuildNotInSource], "\(notPassing)")
         let check = try #require(verdict.check(.rebuildNotInSource))

@@ -87,7 +87,7 @@ func gundamRegistry(packument: Data? = nil, tarball: Data? = nil) throws -> Fake
 
 func pipeline(_ registry: FakeRegistry, trust: FakeTrust = FakeTrust(identity: gundamFacts),
               rebuilder: FakeRebuilder = FakeRebuilder()) -> VerificationPipeline {
-    VerificationPipeline(registry: registry, trust: trust, sources: GitCommandSource(), rebuilder: rebuilder,
+    VerificationPipeline(registry: registry, trust: trust, sources: PackingSource(), rebuilder: rebuilder,
                          inspector: CleanInspector(), hasher: DigestTarballHashing())
 }
 
@@ -271,5 +271,28 @@ func gundamRequest(source: SourceLocator? = nil, policy: PolicyDocument = .defau
         #expect(findings.errors.contains { $0.contains("evil.sh") || $0.contains("..") }, "\(findings)")
         let clean = try await ArchiveStage().findings(in: try Fixtures.data("npm/tarballs/gundam-visor@1.0.1.tgz"))
         #expect(clean.errors.isEmpty)
+    }
+}
+
+@Suite struct RequestScopeTests {
+    @Test func registryAndTrustScopeLeavesSourceOut() async throws {
+        var request = try gundamRequest(policy: try PolicyDocument.parse(Data(#"{"branches": "refs/heads/main"}"#.utf8)))
+        request.scope = .registryAndTrust
+        request.source = nil
+        let verdict = try await pipeline(try gundamRegistry()).verify(request).verdict
+        for id: CheckID in [.sourceTag, .sourceCommitExists, .sourceTagMatchesProvenance, .rebuildCompare, .policyRebuild, .policyBranch] {
+            #expect(verdict.check(id)?.status.keyword == "not-applicable", "\(id)")
+        }
+        #expect(verdict.overall == .verified)
+    }
+
+    @Test func aTarballOverrideIsCheckedAgainstThePackument() async throws {
+        var request = try gundamRequest()
+        var tarball = try Fixtures.data("npm/tarballs/gundam-visor@1.0.1.tgz")
+        request.tarballOverride = tarball
+        #expect(try await pipeline(try gundamRegistry()).verify(request).verdict.check(.registryIntegrity)?.status == .pass)
+        tarball.append(0)
+        request.tarballOverride = tarball
+        #expect(try await pipeline(try gundamRegistry()).verify(request).verdict.check(.registryIntegrity)?.status == .fail)
     }
 }

@@ -35,4 +35,23 @@ public enum NPMSort {
         }
         return sorted.map(\.path)
     }
+
+    /// npm-packlist < 1.4.2 (npm 5 and npm 6 before 6.10, and fstream-era npm ≤ 4 as far as it matters):
+    /// `package.json` first, `node_modules` last, root files before nested ones, then `a.localeCompare(b)`.
+    public static func legacySort(_ paths: [String]) -> [String] {
+        func isNodeModules(_ path: String) -> Bool { path.hasPrefix("node_modules") }
+        func isRoot(_ path: String) -> Bool { PosixPath.dirname(path) == "." }
+        let indexed = Array(paths.enumerated())
+        return indexed.sorted { lhs, rhs in
+            let (a, b) = (lhs.element, rhs.element)
+            if a == "package.json" || b == "package.json" {
+                return a == "package.json" && b != "package.json" ? true : (a == b && lhs.offset < rhs.offset)
+            }
+            if isNodeModules(a) != isNodeModules(b) { return isNodeModules(b) }
+            if isRoot(a) != isRoot(b) { return isRoot(a) }
+            let order = localeCompare(a, b)
+            if order == .orderedSame { return lhs.offset < rhs.offset }
+            return order == .orderedAscending
+        }.map(\.element)
+    }
 }

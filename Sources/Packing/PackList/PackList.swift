@@ -43,7 +43,10 @@ public struct PackList: Sendable {
     public let manifest: PackageManifest
 
     /// Computes the file list of the package at `source.root` for an npm generation.
-    public static func compute(source: any PackageSource, generation: NPMGeneration) throws -> PackList {
+    /// - Parameter npmVersion: the exact publisher npm version when known: npm 5.x and 6.0–6.9 (npm-packlist
+    ///   before 1.4.2) used an older order (package.json first, root files first, then alphabetical).
+    public static func compute(source: any PackageSource, generation: NPMGeneration,
+                               npmVersion: String? = nil) throws -> PackList {
         let root = source.root
         guard let packageJSON = root.child("package.json"), case .file(_, _, let location) = packageJSON.kind else {
             throw SourceError("\(source.label): no package.json file at the package root")
@@ -75,12 +78,27 @@ public struct PackList: Sendable {
             }
         }
         let paths = context.resultOrder.map { $0.hasPrefix("@") ? "./" + $0 : $0 }
-        let sorted = NPMSort.sort(paths)
+        let sorted = PackList.usesLegacyOrder(generation: generation, npmVersion: npmVersion)
+            ? NPMSort.legacySort(paths) : NPMSort.sort(paths)
         let entries = sorted.map { path -> PackListEntry in
             let clean = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
             return PackListEntry(path: clean, node: context.results[clean]!)
         }
         return PackList(entries: entries, skipped: context.skipped, manifest: manifestWithBins)
+    }
+
+    /// `true` for npm ≤ 4 and for npm 5.x / 6.0–6.9 (the ext/basename sort arrived in npm-packlist 1.4.2, June 2019;
+    /// the fixtures bracket the switch between npm 6.4.1 and 6.12; 6.10 is the assumed boundary).
+    static func usesLegacyOrder(generation: NPMGeneration, npmVersion: String?) -> Bool {
+        switch generation {
+        case .npm4: return true
+        case .npm10, .npm11: return false
+        case .npm6:
+            guard let npmVersion else { return false }
+            let numbers = npmVersion.trimmingPrefix("v").split(separator: ".").map { Int($0.prefix { $0.isNumber }) ?? 0 }
+            guard numbers.count >= 2 else { return false }
+            return numbers[0] == 5 || (numbers[0] == 6 && numbers[1] < 10)
+        }
     }
 
     /// read-package-json-fast `readBinDir`: every non-dot file under `directories.bin`, recursively.

@@ -25,8 +25,10 @@ public struct PackingSource: SourceOpening {
             }
         }
         let cache = cacheDirectory
-        let repository = try await Task.detached { try GitRepository.open(location.description, cacheDirectory: cache) }.value
-        return PackingSourceRepository(repository: repository)
+        return try await Task.detached {
+            let repository = try GitRepository.open(location.description, cacheDirectory: cache)
+            return PackingSourceRepository(repository: repository, tags: try repository.tags())
+        }.value
     }
 }
 
@@ -34,19 +36,23 @@ public struct PackingSource: SourceOpening {
 public struct PackingSourceRepository: SourceRepository {
     /// The underlying repository.
     public let repository: GitRepository
+    /// Every tag with its (peeled) commit, read once when opened.
+    public let tags: [String: String]
 
     public var location: String { repository.origin }
 
-    public func commit(forTag tag: String) async throws -> String? {
-        guard Git.isSafeRefName(tag) else { return nil }
-        return try repository.tags()[tag]
-    }
+    public func commit(forTag tag: String) async throws -> String? { tags[tag] }
 
     public func resolve(ref: String) async throws -> String? { repository.resolveCommit(ref) }
 
     public func commitExists(_ commit: String) async throws -> Bool {
         guard commit.count >= 7, commit.count <= 64, commit.allSatisfy(\.isHexDigit) else { return false }
         return repository.commitExists(commit)
+    }
+
+    public func branches(containing commit: String) async throws -> [String] {
+        let directory = repository.gitDirectory
+        return try await Task.detached { try GitBranches.containing(commit, gitDirectory: directory) }.value
     }
 }
 
@@ -61,8 +67,6 @@ public struct PackingRebuilder: Rebuilding {
         let source: RebuildSource
         if let packing = repository as? PackingSourceRepository {
             source = .repository(packing.repository, ref: commit)
-        } else if let git = repository as? GitCommandRepository {
-            source = .git(location: git.gitDirectory.path, ref: commit)
         } else {
             source = .git(location: repository.location, ref: commit)
         }
