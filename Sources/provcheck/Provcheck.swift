@@ -24,6 +24,8 @@ struct Provcheck: AsyncParsableCommand {
             AttestationsCommand.self,
             VerifyCommand.self,
             SigstoreCommand.self,
+            WatchCommand.self,
+            StagedCommand.self,
         ]
     )
 }
