@@ -18,6 +18,7 @@ struct Provcheck: AsyncParsableCommand {
         """,
         subcommands: [
             // Keep one line per subcommand; add yours here.
+            IntegrityCommand.self,
             RebuildCommand.self,
             HashCommand.self,
             CompareCommand.self,
