@@ -39,18 +39,32 @@ public enum ProvcheckBinary {
         return found
     }
 
-    /// Runs `provcheck arguments…` to completion.
+    /// Runs `provcheck arguments…` to completion, isolated from the user's npm configuration and cache: a fresh
+    /// `XDG_CACHE_HOME`, empty user and global npmrc files, no `npm_config_registry` (unless `environment` sets
+    /// them).
     /// - Parameters:
     ///   - arguments: the command line after `provcheck`.
     ///   - directory: the working directory (default: the test process's).
-    ///   - environment: variables added to (or, with a nil value, removed from) the inherited environment.
+    ///   - environment: variables added to (or, with a nil value, removed from) the environment.
     public static func run(_ arguments: [String], in directory: URL? = nil,
                            environment: [String: String?] = [:]) throws -> Run {
+        let sandbox = FileManager.default.temporaryDirectory
+            .appendingPathComponent("provcheck-cli-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: sandbox, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: sandbox) }
+        let emptyNpmrc = sandbox.appendingPathComponent("npmrc")
+        try Data().write(to: emptyNpmrc)
+
         let process = Process()
         process.executableURL = try url()
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         var env = ProcessInfo.processInfo.environment
+        env["XDG_CACHE_HOME"] = sandbox.appendingPathComponent("cache").path
+        env["npm_config_userconfig"] = emptyNpmrc.path
+        env["npm_config_globalconfig"] = emptyNpmrc.path
+        env["npm_config_registry"] = nil
+        env["NPM_CONFIG_REGISTRY"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe(), err = Pipe()
