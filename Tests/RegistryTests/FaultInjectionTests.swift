@@ -237,3 +237,24 @@ import TestSupport
         #expect(try Hashing.digests(ofFile: destination).sriSHA512 == expected.sriSHA512)
     }
 }
+
+@Suite struct CancellationTests {
+    @Test func cancellingAFetchStopsItPromptly() async throws {
+        let registry = try LoopbackRegistry(content: fixtureContent)
+        defer { registry.stop() }
+        registry.inject(.delay(seconds: 5), on: "/abbrev")
+        let client = makeClient(for: registry, attempts: 3, timeout: 30)
+        let started = Date()
+        let task = Task { try await client.packument(name: "abbrev") }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        task.cancel()
+        let result = await task.result
+        #expect(Date().timeIntervalSince(started) < 3)
+        guard case .failure(let error) = result else {
+            Issue.record("a cancelled fetch succeeded")
+            return
+        }
+        #expect((error as? RegistryError)?.code == .cancelled, "\(error)")
+        #expect(registry.requestCount(matching: "/abbrev") == 1)
+    }
+}
