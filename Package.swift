@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Verification", dependencies: [
             "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust",
         ]),
-        .target(name: "LoopbackRegistry"),
+        .target(name: "LoopbackRegistry", dependencies: ["COpenSSL"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
