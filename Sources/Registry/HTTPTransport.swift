@@ -49,6 +49,9 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
     init(configuration: RegistryConfiguration) {
         self.configuration = configuration
         super.init()
+        #if !canImport(Darwin)
+        ProxyEnvironment.export(configuration.proxy)
+        #endif
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         queue.name = "provcheck.registry.http"
@@ -237,6 +240,25 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
             return RegistryError(code: .connection, url: url, problem: "bad server response: \(detail)")
         default:
             return RegistryError(code: .connection, url: url, problem: "\(detail) (NSURLError \(nsError.code))")
+        }
+    }
+}
+
+/// URLSession on Linux runs on libcurl and ignores `connectionProxyDictionary` (swift-corelibs-foundation leaves
+/// proxy options unset), so libcurl picks the proxy from the process environment (`https_proxy`/`HTTPS_PROXY`,
+/// `http_proxy`, `no_proxy`/`NO_PROXY`) at each connection. To make a configured proxy (from `.npmrc` or
+/// ``ProxySettings``) take effect there, the client exports it to those variables once, before its first request.
+enum ProxyEnvironment {
+    private static let lock = NSLock()
+
+    static func export(_ proxy: ProxySettings) {
+        lock.lock()
+        defer { lock.unlock() }
+        // Set no_proxy first so a newly exported proxy never applies to hosts meant to bypass it.
+        for (name, value) in [("no_proxy", proxy.noProxy), ("https_proxy", proxy.httpsProxy), ("http_proxy", proxy.httpProxy)] {
+            guard let value else { continue }
+            if let current = getenv(name), String(cString: current) == value { continue }
+            setenv(name, value, 1)
         }
     }
 }

@@ -20,6 +20,7 @@ struct Provcheck: AsyncParsableCommand {
             // Keep one line per subcommand; add yours here.
             HashCommand.self,
             AttestationsCommand.self,
+            VerifyCommand.self,
         ]
     )
 }
