@@ -190,6 +190,28 @@ import TestSupport
         #expect(try Self.verify(Self.provenanceBundle(), root: withoutCT) == .sctInvalid)
     }
 
+    @Test func rekorV2LogKeyMustBeValidAtTheTimestamp() throws {
+        let base = try Fixtures.url("sigstore/conformance")
+        let happy = try #require(try ConformanceCase.all().first { $0.id == "rekor2-happy-path" })
+        let invocation = try ConformanceInvocation(arguments: happy.digestForm, base: base)
+        guard case .success = try invocation.run() else { Issue.record("rekor2-happy-path should verify"); return }
+        let root = try TrustedRoot.load(contentsOf: #require(invocation.trustedRoot))
+        let late = Date(timeIntervalSince1970: 1_900_000_000)
+        let shifted = TrustedRoot(mediaType: root.mediaType, tlogs: root.tlogs.map { log in
+            TransparencyLogInstance(baseURL: log.baseURL, hashAlgorithm: log.hashAlgorithm, publicKey: TrustedPublicKey(
+                rawBytes: log.publicKey.rawBytes, keyDetails: log.publicKey.keyDetails,
+                validFor: ValidityPeriod(start: late, end: nil)), logID: log.logID, checkpointKeyID: log.checkpointKeyID)
+        }, certificateAuthorities: root.certificateAuthorities, ctlogs: root.ctlogs,
+           timestampAuthorities: root.timestampAuthorities)
+        let bundle = try JSONSerialization.jsonObject(with: Data(contentsOf: invocation.bundle)) as! JSONObject
+        let digest = Hex.decode(String(invocation.artifact.dropFirst("sha256:".count)))!
+        let data = try JSONSerialization.data(withJSONObject: bundle)
+        #expect {
+            try BundleVerifier(trustedRoot: shifted).verify(bundleJSON: data, policy: .init(
+                artifact: .sha256Digest(digest), signer: .anyCertificate))
+        } throws: { ($0 as? BundleVerificationError)?.reason == .untrustedLog }
+    }
+
     @Test func artifactBinding() throws {
         // The gundam-visor subject has only a sha512 digest, so a sha256 artifact cannot match it.
         #expect(try Self.verify(Self.provenanceBundle(), artifact: .sha256Digest(Data(repeating: 0, count: 32)))

@@ -74,31 +74,35 @@ public struct TransparencyLogInstance: Sendable, Equatable {
     }
 }
 
-/// A certificate authority (Fulcio) or timestamp authority from the trusted root.
-public struct CertificateAuthority: Sendable, Equatable {
-    /// `subject.organization`, if given.
-    public let organization: String?
-    /// `subject.commonName`, if given.
-    public let commonName: String?
-    /// The authority's URI.
-    public let uri: String?
-    /// DER certificates, from the authority's own certificate up to the root.
-    public let certificates: [Data]
-    /// When certificates from this authority are trusted.
-    public let validFor: ValidityPeriod
-
+extension CertificateAuthority {
+    /// Parses a `certificateAuthorities[]` / `timestampAuthorities[]` entry of `trusted_root.json`.
     static func parse(_ json: JSONFields) throws(SigstoreFormatError) -> CertificateAuthority {
-        let subject = try json.optionalObject("subject")
         let chain = try json.object("certChain").objects("certificates")
-        var certificates: [Data] = []
-        for certificate in chain { certificates.append(try certificate.base64("rawBytes")) }
+        var certificates: [Certificate] = []
+        for certificate in chain {
+            let der = try certificate.base64("rawBytes")
+            do { certificates.append(try Certificate(derEncoded: [UInt8](der))) } catch {
+                throw certificate.error("rawBytes", "is not a valid DER X.509 certificate (\(error))")
+            }
+        }
         guard !certificates.isEmpty else { throw json.error("certChain.certificates", "is empty") }
-        return CertificateAuthority(
-            organization: try subject?.optionalString("organization"),
-            commonName: try subject?.optionalString("commonName"),
-            uri: try json.optionalString("uri"),
-            certificates: certificates,
-            validFor: try ValidityPeriod.parse(json, key: "validFor"))
+        let validity = try ValidityPeriod.parse(json, key: "validFor")
+        return CertificateAuthority(certificateChain: certificates, validFrom: validity.start, validUntil: validity.end,
+                                    uri: try json.optionalString("uri"))
+    }
+
+    /// `organization/commonName` of the authority's own (first) certificate, for messages.
+    var displayName: String { certificateChain.first.map { "\($0.subject)" } ?? (uri ?? "certificate authority") }
+}
+
+extension TransparencyLogInstance {
+    /// The CT log key form used by ``SCTVerifier``, or nil if the key does not parse.
+    var ctLogKey: CTLogKey? {
+        guard let key = try? PublicKey(rawBytes: [UInt8](publicKey.rawBytes), keyDetails: publicKey.keyDetails) else {
+            return nil
+        }
+        return CTLogKey(logID: [UInt8](logID), publicKey: key, validFrom: publicKey.validFor.start,
+                        validUntil: publicKey.validFor.end)
     }
 }
 

@@ -67,7 +67,7 @@ public struct BundleVerifier: Sendable {
                 // Paths are built from the trusted root only. A root certificate in the bundle chain is accepted
                 // only if it is one of the trusted root's own certificates (real v0.1 npm bundles carry the full
                 // chain); any other self-signed certificate there is rejected.
-                let trustedDER = Set(trustedRoot.certificateAuthorities.flatMap(\.certificates))
+                let trustedDER = Set(trustedRoot.certificateAuthorities.flatMap(\.certificateChain).map { Data($0.derEncoded) })
                 for (index, der) in chain.enumerated() {
                     guard let cert = Certificate.parse(der) else {
                         throw BundleVerificationError(.malformedInput,
@@ -107,16 +107,26 @@ public struct BundleVerifier: Sendable {
 
         // 2. RFC 3161 timestamps over the signature bytes.
         for (index, response) in bundle.verificationMaterial.rfc3161Timestamps.enumerated() {
-            guard let time = InterimRFC3161Verifier.verifiedTime(response: response, data: signature,
+            guard let verified = InterimRFC3161Verifier.verifiedTime(response: response, data: signature,
                                                                  authorities: trustedRoot.timestampAuthorities) else {
                 throw BundleVerificationError(.timestampInvalid,
                     "timestampVerificationData.rfc3161Timestamps[\(index)] does not verify against a trusted timestamp authority")
             }
-            timestamps.append(.init(source: .timestampAuthority, time: time, authority: "rfc3161[\(index)]"))
+            timestamps.append(.init(source: .timestampAuthority, time: verified.time, authority: verified.authority.displayName))
         }
         guard !timestamps.isEmpty, timestamps.count >= options.timestampThreshold else {
             throw BundleVerificationError(.noTrustedTimestamp,
                 "\(timestamps.count) verified timestamps (SET integrated times or RFC 3161), \(options.timestampThreshold) required")
+        }
+
+        // A log entry proven only by inclusion (Rekor v2: no SET) must come from a log whose key was valid at
+        // every verified time.
+        for entry in bundle.verificationMaterial.tlogEntries where entry.signedEntryTimestamp == nil {
+            if let log = trustedRoot.tlogs.first(where: { $0.logID == entry.logID }),
+               let outside = timestamps.first(where: { !log.publicKey.validFor.contains($0.time) }) {
+                throw BundleVerificationError(.untrustedLog,
+                    "tlog entry \(entry.logIndex): log \(log.baseURL)'s key is not valid at the verified time \(outside.time)")
+            }
         }
 
         // 3. Certificate path at every verified time, and SCTs.
@@ -293,29 +303,37 @@ public struct BundleVerifier: Sendable {
         var authorityName = ""
         var issuer: Certificate?
         for time in times {
-            let authorities = trustedRoot.certificateAuthorities.filter { $0.validFor.contains(time) }
-            var path: [Certificate]?
-            for authority in authorities {
-                let chain = authority.certificates.compactMap(Certificate.parse)
-                if let found = InterimPathValidator.validate(leaf: leaf, anchors: chain, at: time) {
-                    path = found
-                    authorityName = [authority.organization, authority.commonName].compactMap { $0 }.joined(separator: "/")
-                    break
-                }
-            }
-            guard let path, path.count >= 2 else {
+            let validator = CertificatePathValidator.fulcio(authorities: trustedRoot.certificateAuthorities, at: time)
+            switch validator.validate(leaf, at: time) {
+            case .valid(let chain) where chain.count >= 2:
+                issuer = chain[1]
+                authorityName = "\(chain[chain.count - 1].subject)"
+            case .valid:
+                throw BundleVerificationError(.certificateChain, "the signing certificate is itself a trust anchor")
+            case .invalid(let failures):
                 throw BundleVerificationError(.certificateChain,
-                    "the signing certificate does not chain to a trusted certificate authority valid at \(time)")
+                    "the signing certificate does not chain to a trusted certificate authority valid at \(time): "
+                        + failures.map(\.description).joined(separator: "; "))
             }
-            issuer = path[1]
         }
         guard let issuer else {
             throw BundleVerificationError(.noTrustedTimestamp, "no verified time to validate the certificate at")
         }
-        let scts = InterimSCTVerifier.verifiedCount(leaf: leaf, issuer: issuer, ctlogs: trustedRoot.ctlogs)
+        let checks: [SCTCheck]
+        do {
+            checks = try SCTVerifier.verify(leaf: leaf, issuer: issuer, logs: trustedRoot.ctlogs.compactMap(\.ctLogKey))
+        } catch {
+            throw BundleVerificationError(.sctInvalid, "the embedded SCTs cannot be read: \(error)")
+        }
+        let verifiedLogs = Set(checks.filter(\.verified).map(\.sct.logID))
+        guard checks.filter(\.verified).count == verifiedLogs.count else {
+            throw BundleVerificationError(.sctInvalid, "duplicate SCTs from one CT log")
+        }
+        let scts = verifiedLogs.count
         guard scts >= options.certificateTransparencyThreshold else {
             throw BundleVerificationError(.sctInvalid,
-                "\(scts) embedded SCTs verify against the trusted CT logs, \(options.certificateTransparencyThreshold) required")
+                "\(scts) embedded SCTs verify against the trusted CT logs, \(options.certificateTransparencyThreshold) required: "
+                    + checks.compactMap(\.failureReason).joined(separator: "; "))
         }
         let extensions: FulcioExtensions
         do { extensions = try leaf.fulcioExtensions } catch {

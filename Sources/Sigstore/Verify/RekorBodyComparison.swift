@@ -130,10 +130,15 @@ enum RekorBodyComparison {
                 throw mismatch("the logged certificate is not the bundle's signing certificate")
             }
         } else {
-            guard let spki = facts.publicKeySPKI, let der, (try? PublicKey(derSubjectPublicKeyInfo: [UInt8](der))).map { Data($0.subjectPublicKeyInfo) } == spki else {
+            guard let spki = facts.publicKeySPKI, let der, normalizedSPKI(der) == spki else {
                 throw mismatch("the logged public key is not the bundle's signing key")
             }
         }
+    }
+
+    /// The SPKI of a DER public key as ``PublicKey`` stores it, or nil.
+    private static func normalizedSPKI(_ der: Data) -> Data? {
+        (try? PublicKey(derSubjectPublicKeyInfo: [UInt8](der))).map { Data($0.subjectPublicKeyInfo) }
     }
 
     private static func checkV2Verifier(_ verifier: [String: Any]?, facts: SignedContentFacts,
@@ -143,7 +148,7 @@ enum RekorBodyComparison {
                 throw mismatch("the logged certificate is not the bundle's signing certificate")
             }
         } else if let key = (verifier?["publicKey"] as? [String: Any])?["rawBytes"] as? String {
-            guard let spki = facts.publicKeySPKI, let der = Base64.decode(key), (try? PublicKey(derSubjectPublicKeyInfo: [UInt8](der))).map { Data($0.subjectPublicKeyInfo) } == spki else {
+            guard let spki = facts.publicKeySPKI, let der = Base64.decode(key), normalizedSPKI(der) == spki else {
                 throw mismatch("the logged public key is not the bundle's signing key")
             }
         } else {
