@@ -21,6 +21,7 @@ struct Provcheck: AsyncParsableCommand {
             HashCommand.self,
             AttestationsCommand.self,
             VerifyCommand.self,
+            AuditCommand.self,
             SigstoreCommand.self,
         ]
     )
