@@ -167,13 +167,47 @@ public struct PackageAuditor: Sendable {
         } catch {
             return .unusable("\(error)")
         }
+        guard let pointer = evidence.attestations else {
+            return .report(trust.verify(evidence, keys: keys, attestations: .notAnnounced), evidence)
+        }
+        // Like pacote, only the path of dist.attestations.url is used, resolved against the package's own
+        // registry (its scope's registry when it has one), so mirrors and scoped registries serve them.
+        let registry = client.configuration.registry(forPackage: evidence.name)
+        guard let url = Self.attestationsURL(pointer.url, registry: registry) else {
+            let malformed = AttestationCheck(
+                predicateType: pointer.provenancePredicateType ?? "attestations", status: .malformed,
+                reason: "dist.attestations.url \"\(pointer.url)\" is not a URL")
+            return .report(TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
+                                       attestations: [malformed]), evidence)
+        }
         do {
-            return .report(try await trust.verify(evidence, client: client, keys: keys), evidence)
+            let data = try await client.document(url, accept: "application/json")
+            do {
+                let envelopes = try AttestationEnvelope.parseResponse(data, source: url.absoluteString)
+                return .report(trust.verify(evidence, keys: keys, attestations: .fetched(envelopes)), evidence)
+            } catch {
+                let malformed = AttestationCheck(
+                    predicateType: pointer.provenancePredicateType ?? "attestations", status: .malformed,
+                    reason: "the attestations response is malformed: \(error)")
+                return .report(TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
+                                           attestations: [malformed]), evidence)
+            }
+        } catch where error.code == .notFound {
+            return .report(trust.verify(evidence, keys: keys, attestations: .notFound(url: url.absoluteString)), evidence)
         } catch {
             return .attestationsUnreachable(
                 signatures: RegistrySignatureVerifier.verify(evidence, keys: keys), evidence: evidence,
                 reason: "cannot fetch the attestations: \(error)")
         }
+    }
+
+    /// The path of `pointer` resolved against `registry` (which ends in `/`).
+    static func attestationsURL(_ pointer: String, registry: URL) -> URL? {
+        guard let components = URLComponents(string: pointer), !components.percentEncodedPath.isEmpty else { return nil }
+        var base = registry.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        let path = components.percentEncodedPath.hasPrefix("/") ? components.percentEncodedPath : "/" + components.percentEncodedPath
+        return URL(string: base + path)
     }
 
     // MARK: Assembling a package's result

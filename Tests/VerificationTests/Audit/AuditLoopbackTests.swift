@@ -274,4 +274,29 @@ import TestSupport
         #expect(pinnedByID["sigstore@2.3.1"]?.status == .invalid)
         #expect(pinnedByID["sigstore@2.3.1"]?.checks.contains { $0.id == .policyRepository && $0.status == .fail } == true)
     }
+
+    @Test func scopedPackageAttestationsComeFromItsOwnRegistry() async throws {
+        let scoped = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { scoped.stop() }
+        let other = try LoopbackRegistry(content: RegistryContent())
+        defer { other.stop() }
+        let caseObject = try JSONSerialization.jsonObject(
+            with: Fixtures.data("npm/cases/%40trishankatdatadog+supreme-goggles@1.0.5.json")) as! [String: Any]
+        let entries: [String: Any] = ["": ["name": "p"], "node_modules/@trishankatdatadog/supreme-goggles": [
+            "version": "1.0.5", "integrity": caseObject["integrity"] as! String,
+            "resolved": "https://registry.npmjs.org/@trishankatdatadog/supreme-goggles/-/supreme-goggles-1.0.5.tgz"]]
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 2, "packages": entries])
+            .write(to: folder.url.appendingPathComponent("package-lock.json"))
+        var configuration = RegistryConfiguration(registry: other.baseURL)
+        configuration.scopedRegistries["@trishankatdatadog"] = scoped.baseURL
+        configuration.retry = RetryPolicy(maxAttempts: 1)
+        let report = await PackageAuditor(client: RegistryClient(configuration: configuration))
+            .audit(try LockfileLoader.load(from: folder.url))
+        let package = try #require(report.packages.first)
+        #expect(package.attestations == .verified, "\(package.reasons)")
+        #expect(scoped.requestCount(matching: "/-/npm/v1/attestations/*") == 1)
+        #expect(other.requests.isEmpty)
+    }
 }
