@@ -328,7 +328,7 @@ public struct PackageAuditor: Sendable {
             switch check.status {
             case .fail: reasons += check.reasons.isEmpty ? ["\(check.title) failed"] : check.reasons
             case .skipped(let reason):
-                reasons.append("\(check.title) not checked: \(reason)")
+                reasons.append(check.id == .auditSource ? reason : "\(check.title) not checked: \(reason)")
             case .pass, .notApplicable: break
             }
         }
