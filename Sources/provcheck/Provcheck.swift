@@ -23,6 +23,7 @@ struct Provcheck: AsyncParsableCommand {
             VerifyCommand.self,
             AuditCommand.self,
             SigstoreCommand.self,
+            CompareCommand.self,
         ]
     )
 }
