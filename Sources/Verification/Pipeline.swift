@@ -158,31 +158,49 @@ public struct RebuildComparison: Hashable, Sendable {
     public var notes: [String]
     /// sha512 hex of the rebuilt tarball.
     public var rebuiltSHA512Hex: String?
+    /// The npm packing rules the rebuild emulated (e.g. `npm7-10`).
+    public var generation: String?
 
     /// Makes a comparison.
     public init(outcome: RebuildOutcome, onlyInRegistry: [String] = [], onlyInRebuild: [String] = [],
-                contentDiffers: [String] = [], notes: [String] = [], rebuiltSHA512Hex: String? = nil) {
+                contentDiffers: [String] = [], notes: [String] = [], rebuiltSHA512Hex: String? = nil,
+                generation: String? = nil) {
         self.outcome = outcome
         self.onlyInRegistry = onlyInRegistry
         self.onlyInRebuild = onlyInRebuild
         self.contentDiffers = contentDiffers
         self.notes = notes
         self.rebuiltSHA512Hex = rebuiltSHA512Hex
+        self.generation = generation
     }
 }
 
 /// Rebuilds a tarball from source and compares it with the registry's (the `Packing` and `Compare` modules).
 public protocol Rebuilding: Sendable {
-    /// Packs the repository at `commit` (in `directory` for monorepos) with the rules of `npmVersion`,
-    /// and compares the result with `registryTarball`.
+    /// Packs the repository at `commit` (in `directory` for monorepos) with the rules of `npmVersion` (gzip as
+    /// `nodeVersion`'s zlib would), and compares the result with `registryTarball`.
     func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
-                           npmVersion: String?, registryTarball: Data) async throws -> RebuildComparison
+                           npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison
+}
+
+/// What the archive inspection found, one sentence per finding.
+public struct ArchiveFindings: Hashable, Sendable {
+    /// Findings that make the tarball unsafe or ambiguous (the check fails).
+    public var errors: [String]
+    /// Unusual but installable (listed on a passing check).
+    public var warnings: [String]
+
+    /// Makes a value.
+    public init(errors: [String] = [], warnings: [String] = []) {
+        self.errors = errors
+        self.warnings = warnings
+    }
 }
 
 /// Inspects a registry tarball's structure (the `Archive` module).
 public protocol ArchiveInspecting: Sendable {
-    /// Findings (each a sentence); empty when clean.
-    func findings(in tarball: Data) async throws -> [String]
+    /// The findings; both lists empty when clean.
+    func findings(in tarball: Data) async throws -> ArchiveFindings
 }
 
 /// Hashes bytes (the `Digest` module).

@@ -91,6 +91,7 @@ public struct VerificationPipeline: Sendable {
         let input = PolicyInput(
             name: spec.name, version: spec.version, provenance: outcome.identity,
             provenanceInvalid: outcome.provenanceInvalid,
+            provenanceUncheckedReason: outcome.provenance.status.isSkipped ? outcome.provenance.status.reason : nil,
             publishAttestationPresent: outcome.publishAttestationVerified, packumentRepository: facts.repositoryURL,
             earlierVersionsWithProvenance: facts.earlierVersionsWithProvenance,
             rebuildOutcome: sourceResult.rebuildOutcome)
@@ -191,9 +192,10 @@ public struct VerificationPipeline: Sendable {
         }
         do {
             let findings = try await inspector.findings(in: tarball)
-            return findings.isEmpty
-                ? .pass(.archiveFindings, title, evidence: ["findings": "0"])
-                : .fail(.archiveFindings, title, evidence: ["findings": "\(findings.count)"], reasons: findings)
+            let evidence = ["errors": "\(findings.errors.count)", "warnings": "\(findings.warnings.count)"]
+            return findings.errors.isEmpty
+                ? .pass(.archiveFindings, title, evidence: evidence, reasons: findings.warnings)
+                : .fail(.archiveFindings, title, evidence: evidence, reasons: findings.errors + findings.warnings)
         } catch {
             return .fail(.archiveFindings, title, reasons: ["the tarball cannot be read: \(error)"])
         }
@@ -203,9 +205,10 @@ public struct VerificationPipeline: Sendable {
 
     /// The tag names a version may be released under, in the order tried.
     public static func tagCandidates(name: String, version: String) -> [String] {
-        var tags = ["v\(version)", version, "\(name)@\(version)"]
+        var tags = ["v\(version)", version, "\(name)@\(version)", "\(name)-v\(version)"]
         if name.hasPrefix("@"), let slash = name.firstIndex(of: "/") {
-            tags.append("\(name[name.index(after: slash)...])@\(version)")
+            let bare = name[name.index(after: slash)...]
+            tags += ["\(bare)@\(version)", "\(bare)-v\(version)"]
         }
         return tags
     }
@@ -256,7 +259,14 @@ public struct VerificationPipeline: Sendable {
         var tag: String?
         var tagCommit: String?
         var lookupProblem: String?
-        for candidate in Self.tagCandidates(name: spec.name, version: spec.version) {
+        var candidates = Self.tagCandidates(name: spec.name, version: spec.version)
+        // The tag the provenance was built from comes first (monorepos use their own tag names).
+        if commitFrom == "provenance", let ref = identity?.ref, ref.hasPrefix("refs/tags/") {
+            let provenanceTag = String(ref.dropFirst("refs/tags/".count))
+            candidates.removeAll { $0 == provenanceTag }
+            candidates.insert(provenanceTag, at: 0)
+        }
+        for candidate in candidates {
             do {
                 if let c = try await repository.commit(forTag: candidate) {
                     tag = candidate
@@ -268,7 +278,6 @@ public struct VerificationPipeline: Sendable {
                 break
             }
         }
-        let candidates = Self.tagCandidates(name: spec.name, version: spec.version)
         if let tag, let tagCommit {
             checks.append(.pass(.sourceTag, "Version tag exists",
                                 evidence: ["tag": tag, "tagCommit": tagCommit, "repository": repository.location]))
@@ -323,8 +332,11 @@ public struct VerificationPipeline: Sendable {
                     : .fail(.sourceTagMatchesProvenance, matchTitle, evidence: evidence,
                             reasons: ["tag \(tag) points at \(tagCommit), but the \(commitFrom) names \(commit) "
                                 + "(the tag was moved after the release, or the release was not built from it)"]))
+            } else if let lookupProblem {
+                checks.append(.skipped(.sourceTagMatchesProvenance, matchTitle, reason: lookupProblem))
             } else {
-                checks.append(.notApplicable(.sourceTagMatchesProvenance, matchTitle, reason: "no tag for the version"))
+                checks.append(.notApplicable(.sourceTagMatchesProvenance, matchTitle,
+                                             reason: "no tag for the version (source.tag fails)"))
             }
         } else {
             checks.append(.notApplicable(.sourceTagMatchesProvenance, matchTitle,
@@ -341,13 +353,14 @@ public struct VerificationPipeline: Sendable {
         do {
             comparison = try await rebuilder.rebuildAndCompare(
                 repository: repository, commit: commit, directory: facts.repositoryDirectory,
-                npmVersion: facts.npmVersion, registryTarball: tarball)
+                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball)
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
             return (checks, nil)
         }
         var evidence = ["commit": commit, "outcome": comparison.outcome.rawValue,
-                        "npmGeneration": facts.npmVersion ?? "(unknown: current rules)"]
+                        "publisherNPM": facts.npmVersion ?? "unknown (packument has no _npmVersion)"]
+        if let generation = comparison.generation { evidence["npmGeneration"] = generation }
         if let directory = facts.repositoryDirectory { evidence["directory"] = directory }
         if let rebuilt = comparison.rebuiltSHA512Hex { evidence["rebuiltSHA512"] = rebuilt }
         var reasons = [String]()

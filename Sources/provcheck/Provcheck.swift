@@ -24,6 +24,7 @@ struct Provcheck: AsyncParsableCommand {
             AuditCommand.self,
             SigstoreCommand.self,
             CompareCommand.self,
+            RebuildCommand.self,
         ]
     )
 }

@@ -21,13 +21,13 @@ import TestSupport
 
     @Test func timeoutFailsNamingTheURL() async throws {
         defer { registry.stop() }
-        registry.inject(.delay(seconds: 3), on: "/abbrev")
-        let client = makeClient(for: registry, attempts: 1, timeout: 0.5)
+        registry.inject(.delay(seconds: 4), on: "/abbrev")
+        let client = makeClient(for: registry, attempts: 1, timeout: 1)
         let started = Date()
         let error = try #require(await registryError { try await client.packument(name: "abbrev") })
         #expect(error.code == .timeout)
         #expect(error.description.hasPrefix(packumentURL))
-        #expect(Date().timeIntervalSince(started) < 2.5)
+        #expect(Date().timeIntervalSince(started) < 3)
     }
 
     @Test func burstOf500ThenSuccessIsRetried() async throws {
@@ -132,10 +132,11 @@ import TestSupport
         #expect(Hashing.sriSHA512(bytes) != Hashing.sriSHA512(tarballBytes))
     }
 
-    @Test func slowBodyWithinTheTimeoutSucceeds() async throws {
+    @Test func slowButSteadyBodyLongerThanTheIdleTimeoutSucceeds() async throws {
         defer { registry.stop() }
-        registry.inject(.slowBody(chunkSize: 512, interval: 0.02), on: "*.tgz")
-        let client = makeClient(for: registry, attempts: 1, timeout: 2)
+        // ~1.8 s in total, but never 1 s without data: the timeout is an idle timeout.
+        registry.inject(.slowBody(chunkSize: 400, interval: 0.3), on: "*.tgz")
+        let client = makeClient(for: registry, attempts: 1, timeout: 1)
         var bytes = Data()
         try await client.tarball(from: tarballURL) { bytes.append($0) }
         #expect(bytes == tarballBytes)
@@ -159,5 +160,38 @@ import TestSupport
         #expect(error.code == .connection)
         #expect(error.attempts == 2)
         #expect(error.description.hasPrefix("http://127.0.0.1:\(port)/abbrev"))
+    }
+}
+
+@Suite struct ResponseLimitTests {
+    @Test func oversizedDocumentsAndTarballsAreStopped() async throws {
+        let registry = try LoopbackRegistry(content: fixtureContent)
+        defer { registry.stop() }
+        var configuration = RegistryConfiguration(registry: registry.baseURL)
+        configuration.maxDocumentBytes = 1000
+        configuration.maxTarballBytes = 1000
+        configuration.retry = RetryPolicy(maxAttempts: 3, baseDelay: 0.01)
+        let client = RegistryClient(configuration: configuration)
+        let document = try #require(await registryError { try await client.packument(name: "abbrev") })
+        #expect(document.code == .responseTooLarge)
+        #expect(document.description.hasPrefix(registry.baseURL.absoluteString + "abbrev: response body larger"))
+        #expect(registry.requestCount(matching: "/abbrev") == 1)  // not retried
+        let tarballURL = URL(string: registry.baseURL.absoluteString + "abbrev/-/abbrev-1.1.1.tgz")!
+        #expect(await registryError { try await client.tarball(from: tarballURL) { _ in } }?.code == .responseTooLarge)
+        // Without a declared length (chunked): stopped while streaming.
+        registry.inject(.chunked(chunkSize: 300), on: "/ms")
+        let chunked = try #require(await registryError { try await client.packument(name: "ms") })
+        #expect(chunked.code == .responseTooLarge)
+    }
+
+    @Test func chunkedResponsesAreRead() async throws {
+        let registry = try LoopbackRegistry(content: fixtureContent)
+        defer { registry.stop() }
+        registry.inject(.chunked(chunkSize: 777), on: "*")
+        let client = makeClient(for: registry)
+        #expect(try await client.packument(name: "ms").versions["2.1.2"] != nil)
+        var bytes = Data()
+        try await client.tarball(from: URL(string: registry.baseURL.absoluteString + "ms/-/ms-2.1.2.tgz")!) { bytes.append($0) }
+        #expect(bytes == (try Fixtures.data("npm/tarballs/ms@2.1.2.tgz")))
     }
 }
