@@ -15,7 +15,18 @@ extension RegistryContent {
     /// - `npm/attestations/<case>.json` under `"name@version"`;
     /// - `npm/keys.json` as the keys document.
     /// - Throws: ``LoopbackRegistryError/fixture(path:problem:)`` for a missing or malformed file.
+    /// Loaded once per folder per process; every call returns its own copy (a value), so callers may mutate it.
     public static func fixtures(at root: URL) throws -> RegistryContent {
+        let key = root.standardizedFileURL.path
+        if let cached = fixtureCache.withLock({ $0[key] }) { return cached }
+        let content = try loadFixtures(at: root)
+        fixtureCache.withLock { $0[key] = content }
+        return content
+    }
+
+    private static let fixtureCache = Locked<[String: RegistryContent]>([:])
+
+    private static func loadFixtures(at root: URL) throws -> RegistryContent {
         let fm = FileManager.default
         let npm = fm.fileExists(atPath: root.appendingPathComponent("npm/cases").path)
             ? root.appendingPathComponent("npm") : root

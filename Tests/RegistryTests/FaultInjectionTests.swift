@@ -195,3 +195,45 @@ import TestSupport
         #expect(bytes == (try Fixtures.data("npm/tarballs/ms@2.1.2.tgz")))
     }
 }
+
+@Suite struct FileBackedTarballTests {
+    @Test func largeFileBackedTarballStreamsAndFaultsApply() async throws {
+        let folder = try TemporaryFolder()
+        let source = folder.file("big.tgz")
+        // 8 MiB of pseudo-random bytes (not compressible, not all zero).
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 8 << 20)
+        for index in stride(from: 0, to: bytes.count, by: 8) {
+            withUnsafeBytes(of: generator.next() as UInt64) { word in
+                for offset in 0..<8 { bytes[index + offset] = word[offset] }
+            }
+        }
+        try Data(bytes).write(to: source)
+        let expected = try Hashing.digests(ofFile: source)
+
+        let registry = try LoopbackRegistry()
+        defer { registry.stop() }
+        try registry.updateReturning { content in
+            try content.addVersion(name: "big", version: "1.0.0", tarballFile: source)
+        }
+        let client = makeClient(for: registry, attempts: 1)
+        let packument = try await client.packument(name: "big")
+        let version = try #require(packument.versions["1.0.0"])
+        #expect(version.dist.integrity == expected.sriSHA512)
+        #expect(version.dist.shasum == expected.sha1Hex)
+        let url = try #require(URL(string: version.dist.tarball))
+        let destination = folder.file("downloaded.tgz")
+        let download = try await client.tarball(from: url, to: destination)
+        #expect(download.byteCount == 8 << 20)
+        #expect(try Hashing.digests(ofFile: destination).sriSHA512 == expected.sriSHA512)
+
+        registry.inject(.truncatedBody(keepingBytes: 5 << 20), on: "*.tgz", times: 1)
+        #expect(await registryError { try await client.tarball(from: url, to: destination) }?.code == .truncatedBody)
+        registry.inject(.wrongBytes, on: "*.tgz", times: 1)
+        try await client.tarball(from: url, to: destination)
+        #expect(try Hashing.digests(ofFile: destination).sriSHA512 != expected.sriSHA512)
+        registry.inject(.chunked(chunkSize: 100_000), on: "*.tgz", times: 1)
+        try await client.tarball(from: url, to: destination)
+        #expect(try Hashing.digests(ofFile: destination).sriSHA512 == expected.sriSHA512)
+    }
+}
