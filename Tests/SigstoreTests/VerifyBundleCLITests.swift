@@ -63,6 +63,8 @@ import TestSupport
         var missing = testCase.pathForm
         missing[2] = "bundle-verify/does-not-exist.json"
         #expect(try Self.run(missing).status == 2)
+        // Neither an identity nor a key is a usage error (2).
+        #expect(try Self.run(["verify-bundle", "--bundle", testCase.pathForm[2], "bundle-verify/a.txt"]).status == 2)
         // A wrong identity fails the check (1).
         var wrongIdentity = testCase.pathForm
         wrongIdentity[4] = "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main"
