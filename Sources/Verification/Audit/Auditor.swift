@@ -183,7 +183,9 @@ public struct PackageAuditor: Sendable {
         do {
             let data = try await client.document(url, accept: "application/json")
             do {
-                let envelopes = try AttestationEnvelope.parseResponse(data, source: url.absoluteString)
+                let envelopes = try AttestationsResponse.decode(data, from: url).attestations.map {
+                    AttestationEnvelope(predicateType: $0.predicateType, bundle: $0.bundleJSON)
+                }
                 return .report(trust.verify(evidence, keys: keys, attestations: .fetched(envelopes)), evidence)
             } catch {
                 let malformed = AttestationCheck(
