@@ -15,12 +15,15 @@ public struct AuditOptions: Sendable {
     public var policy: PolicyDocument?
     /// The project folder whose `node_modules` is compared with the lockfile; `nil` skips that check.
     public var projectDirectory: URL?
+    /// Rebuild packages whose verified provenance names a repository (`--rebuild`); `nil` for no rebuilds.
+    public var rebuild: AuditRebuildOptions?
 
     /// Creates options.
     public init(
         omit: Set<DependencyKind> = [], concurrency: Int = 32, keys: RegistryKeysSource = .automatic,
-        policy: PolicyDocument? = nil, projectDirectory: URL? = nil
+        policy: PolicyDocument? = nil, projectDirectory: URL? = nil, rebuild: AuditRebuildOptions? = nil
     ) {
+        self.rebuild = rebuild
         self.omit = omit
         self.concurrency = concurrency
         self.keys = keys
@@ -98,6 +101,9 @@ public struct PackageAuditor: Sendable {
                 results.append(contentsOf: finished)
                 _ = addNext()
             }
+        }
+        if let rebuild = options.rebuild {
+            results = await self.rebuild(results, options: rebuild, policy: options.policy)
         }
         return AuditReport(lockfile: lockfile.file.path, format: lockfile.format, packages: results,
                            elapsed: Date().timeIntervalSince(start))
@@ -304,7 +310,9 @@ public struct PackageAuditor: Sendable {
         }
 
         let skip: AuditSkipReason? = keysMissing ? .noRegistryKeys : (attestationFetchProblem != nil ? .networkError : nil)
-        return finish(package, checks: checks, signatures: signatures, attestations: attestations, skip: skip)
+        var result = finish(package, checks: checks, signatures: signatures, attestations: attestations, skip: skip)
+        result.provenance = report.provenance.map(ProvenanceIdentity.init(facts:))
+        return result
     }
 
     /// Derives the status: any failed check → invalid; else missing signature/attestation → missing; else a skip

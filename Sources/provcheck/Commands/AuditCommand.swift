@@ -57,6 +57,15 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write SARIF 2.1.0 to this file.", valueName: "file"))
     var sarif: String?
 
+    @Flag(name: .long, help: "Also rebuild every package whose verified provenance names a repository, and compare with the registry tarball.")
+    var rebuild: Bool = false
+
+    @Option(name: .customLong("rebuild-concurrency"), help: ArgumentHelp("Rebuilds run at once (with --rebuild).", valueName: "n"))
+    var rebuildConcurrency: Int = 2
+
+    @Option(name: .long, help: ArgumentHelp("With --rebuild: read REPOSITORY from a local git repository or bundle instead of cloning it (repeatable).", valueName: "repository=path"))
+    var source: [String] = []
+
     @Option(name: .customLong("fetch-retries"), help: ArgumentHelp("Attempts per request after the first, for transient errors.", valueName: "n"))
     var fetchRetries: Int = 3
 
@@ -70,6 +79,11 @@ struct AuditCommand: AsyncParsableCommand {
         guard concurrency >= 1 && concurrency <= 256 else { throw ValidationError("--concurrency must be 1...256") }
         guard fetchRetries >= 0 && fetchRetries <= 10 else { throw ValidationError("--fetch-retries must be 0...10") }
         guard fetchTimeout > 0 else { throw ValidationError("--fetch-timeout must be positive") }
+        guard rebuildConcurrency >= 1 && rebuildConcurrency <= 16 else { throw ValidationError("--rebuild-concurrency must be 1...16") }
+        for entry in source where !entry.contains("=") {
+            throw ValidationError("--source \(entry): expected REPOSITORY=PATH, e.g. https://github.com/o/r=./r.bundle")
+        }
+        if !source.isEmpty && !rebuild { throw ValidationError("--source needs --rebuild") }
     }
 
     func run() async throws {
@@ -82,15 +96,31 @@ struct AuditCommand: AsyncParsableCommand {
                 registry: registryOptions.registry, projectDirectory: projectDirectory,
                 cacheDirectory: registryOptions.cacheDir, offline: registryOptions.offline)
             if registryOptions.cacheDir == nil && !registryOptions.offline { configuration.cacheDirectory = nil }
+            // As in verify: --offline never blocks a loopback registry (tests, local mirrors); it forbids clones.
+            let host = configuration.registry.host ?? ""
+            if ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) { configuration.offline = false }
             configuration.maxConcurrentRequests = concurrency
             configuration.retry.maxAttempts = fetchRetries + 1
             configuration.timeout = fetchTimeout
             let root = try trustedRoot.map { try TrustedRoot.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .production
             let policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) }
+            var rebuildOptions: AuditRebuildOptions? = nil
+            if rebuild {
+                let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
+                    registry: configuration, offline: registryOptions.offline,
+                    trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))
+                var sources: [String: SourceLocator] = [:]
+                for entry in source {
+                    let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                    sources[parts[0]] = .path(parts[1])
+                }
+                rebuildOptions = AuditRebuildOptions(pipeline: pipeline, concurrency: rebuildConcurrency, sources: sources,
+                                                     offline: registryOptions.offline)
+            }
             let options = AuditOptions(
                 omit: Set(omit.compactMap(DependencyKind.init(rawValue:))), concurrency: concurrency,
                 keys: keys.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic, policy: policyDocument,
-                projectDirectory: projectDirectory)
+                projectDirectory: projectDirectory, rebuild: rebuildOptions)
             let auditor = PackageAuditor(client: RegistryClient(configuration: configuration),
                                          trust: RegistryTrustVerifier(trustedRoot: root))
             let progressLine: ProgressLine? = isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil

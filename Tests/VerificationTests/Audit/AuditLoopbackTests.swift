@@ -299,4 +299,39 @@ import TestSupport
         #expect(scoped.requestCount(matching: "/-/npm/v1/attestations/*") == 1)
         #expect(other.requests.isEmpty)
     }
+
+    @Test func rebuildFromALocalSourceBundle() async throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let caseObject = try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/gundam-visor@1.0.1.json")) as! [String: Any]
+        let entries: [String: Any] = ["": ["name": "p"], "node_modules/gundam-visor": [
+            "version": "1.0.1", "integrity": caseObject["integrity"] as! String,
+            "resolved": "https://registry.npmjs.org/gundam-visor/-/gundam-visor-1.0.1.tgz"]]
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 3, "packages": entries])
+            .write(to: folder.url.appendingPathComponent("package-lock.json"))
+        var configuration = RegistryConfiguration(registry: registry.baseURL)
+        configuration.retry = RetryPolicy(maxAttempts: 1)
+        let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(registry: configuration, offline: true))
+        let bundle = try Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle")
+        let rebuild = AuditRebuildOptions(
+            pipeline: pipeline, sources: ["git+https://github.com/ramonpetgrave64/gundam-visor.git": .path(bundle.path)],
+            offline: true)
+        let report = await PackageAuditor(client: RegistryClient(configuration: configuration))
+            .audit(try LockfileLoader.load(from: folder.url), options: AuditOptions(keys: .registry, rebuild: rebuild))
+        let package = try #require(report.packages.first)
+        #expect(package.provenance?.repository == "https://github.com/ramonpetgrave64/gundam-visor")
+        let compare = try #require(package.checks.first { $0.id == .rebuildCompare })
+        #expect(compare.status == .pass, "\(compare)")
+        #expect(compare.evidence["outcome"] == "identical")
+        #expect(package.checks.first { $0.id == .sourceTagMatchesProvenance }?.status == .pass)
+
+        // Offline without a local source: the rebuild is skipped with the reason, never passed.
+        let withoutSource = AuditRebuildOptions(pipeline: pipeline, offline: true)
+        let skipped = await PackageAuditor(client: RegistryClient(configuration: configuration))
+            .audit(try LockfileLoader.load(from: folder.url), options: AuditOptions(keys: .registry, rebuild: withoutSource))
+        let check = try #require(skipped.packages.first?.checks.first { $0.id == .rebuildCompare })
+        #expect(check.status.isSkipped)
+    }
 }
