@@ -334,4 +334,74 @@ import TestSupport
         let check = try #require(skipped.packages.first?.checks.first { $0.id == .rebuildCompare })
         #expect(check.status.isSkipped)
     }
+
+    @Test func unknownPackageOrVersionIsAFinding() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = [GeneratedPackage(name: "present")]
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let base = registry.baseURL.absoluteString
+        try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL, extra: [
+            "node_modules/absent": ["version": "1.0.0", "resolved": base + "absent/-/absent-1.0.0.tgz", "integrity": "sha512-AAAA"],
+            "node_modules/present/node_modules/present": [
+                "version": "2.0.0", "resolved": base + "present/-/present-2.0.0.tgz", "integrity": "sha512-AAAA"],
+        ], installed: false)
+        let report = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: folder.url))
+        let byLocation = Dictionary(uniqueKeysWithValues: report.packages.map { ($0.location, $0) })
+        #expect(byLocation["node_modules/absent"]?.status == .invalid)
+        #expect(byLocation["node_modules/absent"]?.reasons.first?.contains("has no package absent") == true)
+        #expect(byLocation["node_modules/present/node_modules/present"]?.status == .invalid)
+        #expect(byLocation["node_modules/present/node_modules/present"]?.reasons.first?.contains("no version 2.0.0") == true)
+        #expect(byLocation["node_modules/present"]?.status == .verified)
+        #expect(registry.requestCount(matching: "/present") == 1)
+    }
+
+    @Test func yarnAndPnpmLockfilesAuditEndToEnd() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = [GeneratedPackage(name: "alpha"), GeneratedPackage(name: "@gen/beta"),
+                        GeneratedPackage(name: "gamma", signature: .none), GeneratedPackage(name: "delta", signature: .bad)]
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+
+        var yarn = "# yarn lockfile v1\n\n"
+        var pnpm = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n"
+        for package in packages {
+            pnpm += "      '\(package.name)':\n        specifier: \(package.version)\n        version: \(package.version)\n"
+        }
+        pnpm += "\npackages:\n\n"
+        var snapshots = "\nsnapshots:\n\n"
+        for package in packages {
+            let basename = package.name.split(separator: "/").last!
+            yarn += "\"\(package.name)@^\(package.version)\":\n  version \"\(package.version)\"\n"
+                + "  resolved \"https://registry.yarnpkg.com/\(package.name)/-/\(basename)-\(package.version).tgz#0000\"\n"
+                + "  integrity \(package.integrity)\n\n"
+            pnpm += "  '\(package.name)@\(package.version)':\n    resolution: {integrity: \(package.integrity)}\n\n"
+            snapshots += "  '\(package.name)@\(package.version)': {}\n\n"
+        }
+        yarn += "\"git-thing@github:o/git-thing\":\n  version \"1.0.0\"\n  resolved \"https://codeload.github.com/o/git-thing/tar.gz/abc\"\n"
+        let yarnFile = folder.url.appendingPathComponent("yarn.lock")
+        let pnpmFile = folder.url.appendingPathComponent("pnpm-lock.yaml")
+        try Data(yarn.utf8).write(to: yarnFile)
+        try Data((pnpm + snapshots).utf8).write(to: pnpmFile)
+
+        for file in [yarnFile, pnpmFile] {
+            let report = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: file))
+            let counts = report.counts
+            #expect(counts.audited == 4, "\(file.lastPathComponent)")
+            #expect(counts.verified == 2, "\(file.lastPathComponent)")
+            #expect(counts.missing == 1, "\(file.lastPathComponent)")
+            #expect(counts.invalid == 1, "\(file.lastPathComponent)")
+            #expect(report.packages.allSatisfy { $0.status == .skipped || $0.checks.contains { $0.id == .auditLockfileIntegrity && $0.status == .pass } })
+        }
+        let yarnReport = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: yarnFile))
+        #expect(yarnReport.counts.skippedByReason == ["not-from-registry": 1])
+    }
 }
