@@ -57,7 +57,8 @@ public struct PackageAuditor: Sendable {
         self.trust = trust
     }
 
-    /// Audits `lockfile`. `progress` is called (from any task) with (done, total) after each package.
+    /// Audits `lockfile` (narrow it first with ``Lockfile/selectingWorkspaces(_:)`` for `--workspace`).
+    /// `progress` is called (from any task) with (done, total) after each package.
     public func audit(
         _ lockfile: Lockfile, options: AuditOptions = AuditOptions(),
         progress: (@Sendable (Int, Int) -> Void)? = nil

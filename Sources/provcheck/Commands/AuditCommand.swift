@@ -36,8 +36,11 @@ struct AuditCommand: AsyncParsableCommand {
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Leave out a dependency type, as npm does (repeatable).", valueName: "dev|optional|peer"))
+    @Option(name: .long, help: ArgumentHelp("Leave out a dependency type, as npm does (repeatable; default: dev when NODE_ENV=production).", valueName: "dev|optional|peer"))
     var omit: [String] = []
+
+    @Option(name: [.customShort("w"), .long], help: ArgumentHelp("Audit only what this workspace (name or folder) needs (repeatable; package-lock.json v2/v3).", valueName: "workspace"))
+    var workspace: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Packuments fetched at once (and connections kept open).", valueName: "n"))
     var concurrency: Int = 32
@@ -86,11 +89,18 @@ struct AuditCommand: AsyncParsableCommand {
         if !source.isEmpty && !rebuild { throw ValidationError("--source needs --rebuild") }
     }
 
+    /// `--omit`, else npm's default: `dev` when `NODE_ENV=production`.
+    var effectiveOmit: Set<DependencyKind> {
+        if !omit.isEmpty { return Set(omit.compactMap(DependencyKind.init(rawValue:))) }
+        return ProcessInfo.processInfo.environment["NODE_ENV"] == "production" ? [.dev] : []
+    }
+
     func run() async throws {
         let report: AuditReport
         do {
             let target = URL(fileURLWithPath: path)
-            let lockfile = try LockfileLoader.load(from: target)
+            var lockfile = try LockfileLoader.load(from: target)
+            if !workspace.isEmpty { lockfile = try lockfile.selectingWorkspaces(workspace) }
             let projectDirectory = lockfile.file.deletingLastPathComponent()
             var configuration = try RegistryConfiguration.resolve(
                 registry: registryOptions.registry, projectDirectory: projectDirectory,
@@ -118,7 +128,7 @@ struct AuditCommand: AsyncParsableCommand {
                                                      offline: registryOptions.offline)
             }
             let options = AuditOptions(
-                omit: Set(omit.compactMap(DependencyKind.init(rawValue:))), concurrency: concurrency,
+                omit: effectiveOmit, concurrency: concurrency,
                 keys: keys.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic, policy: policyDocument,
                 projectDirectory: projectDirectory, rebuild: rebuildOptions)
             let auditor = PackageAuditor(client: RegistryClient(configuration: configuration),
