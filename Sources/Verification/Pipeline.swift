@@ -136,6 +136,8 @@ public protocol SourceRepository: Sendable {
     func resolve(ref: String) async throws -> String?
     /// Whether the commit exists in the repository.
     func commitExists(_ commit: String) async throws -> Bool
+    /// The branches (`refs/heads/<name>`) whose history contains the commit.
+    func branches(containing commit: String) async throws -> [String]
 }
 
 /// Opens source repositories.
@@ -225,16 +227,33 @@ public struct VerificationRequest: Sendable {
     public var strictness: Strictness
     /// No network except the configured registry (which may be a loopback or a cache).
     public var offline: Bool
+    /// Which stages run.
+    public var scope: Scope
+    /// A tarball to verify instead of the one the packument names (e.g. a staged publish's tarball); the registry
+    /// integrity and shasum checks then compare it with the packument's `dist` values.
+    public var tarballOverride: Data?
+
+    /// Which stages a request runs.
+    public enum Scope: String, Sendable, Hashable {
+        /// Registry, trust, source, rebuild and policy (`verify`).
+        case full
+        /// Registry, trust and policy only: source and rebuild checks are `not-applicable` ("not requested")
+        /// (`audit` without `--rebuild`).
+        case registryAndTrust = "registry-and-trust"
+    }
 
     /// Makes a request.
     public init(spec: PackageSpec, source: SourceLocator? = nil, ref: String? = nil, policy: PolicyDocument = .default,
-                strictness: Strictness = .standard, offline: Bool = false) {
+                strictness: Strictness = .standard, offline: Bool = false, scope: Scope = .full,
+                tarballOverride: Data? = nil) {
         self.spec = spec
         self.source = source
         self.ref = ref
         self.policy = policy
         self.strictness = strictness
         self.offline = offline
+        self.scope = scope
+        self.tarballOverride = tarballOverride
     }
 }
 

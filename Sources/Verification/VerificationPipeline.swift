@@ -57,7 +57,8 @@ public struct VerificationPipeline: Sendable {
             throw VerificationError.malformedPackument(source: spec.name, problem: "version \(spec.version) has no dist.tarball")
         }
         let attestationsURL = facts.attestationsURL.map { Self.onRegistry($0, base: registry.baseURL) }
-        async let tarballFetch = fetchRequired(tarballURL)
+        let override = request.tarballOverride
+        async let tarballFetch = override == nil ? fetchRequired(tarballURL) : override!
         async let attestationsFetch = fetchOptional(attestationsURL)
         async let keysFetch = fetchKeys()
         let tarball = try await tarballFetch
@@ -84,7 +85,18 @@ public struct VerificationPipeline: Sendable {
         checks += [outcome.signatures, outcome.publishAttestation, outcome.provenance]
 
         // 3 + 4. Source and rebuild.
-        let sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball)
+        let sourceResult: SourceStageResult
+        if request.scope == .full {
+            sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball)
+        } else {
+            let reason = "source and rebuild checks were not requested"
+            sourceResult = SourceStageResult(checks: [
+                .notApplicable(.sourceTag, "Version tag exists", reason: reason),
+                .notApplicable(.sourceCommitExists, "Source commit exists", reason: reason),
+                .notApplicable(.sourceTagMatchesProvenance, "Tag points at the provenance commit", reason: reason),
+                .notApplicable(.rebuildCompare, "Rebuild matches the registry tarball", reason: reason),
+            ], notRequested: true)
+        }
         checks += sourceResult.checks
 
         // 5. Policy.
@@ -94,7 +106,8 @@ public struct VerificationPipeline: Sendable {
             provenanceUncheckedReason: outcome.provenance.status.isSkipped ? outcome.provenance.status.reason : nil,
             publishAttestationPresent: outcome.publishAttestationVerified, packumentRepository: facts.repositoryURL,
             earlierVersionsWithProvenance: facts.earlierVersionsWithProvenance,
-            rebuildOutcome: sourceResult.rebuildOutcome)
+            rebuildOutcome: sourceResult.rebuildOutcome, sourceCommit: sourceResult.commit,
+            branchesContainingCommit: sourceResult.branches, sourceNotRequested: sourceResult.notRequested)
         checks += request.policy.policy.evaluate(input)
 
         let verdict = Verdict(
@@ -215,7 +228,7 @@ public struct VerificationPipeline: Sendable {
 
     private func sourceChecks(
         _ request: VerificationRequest, facts: PackumentFacts, identity: ProvenanceIdentity?, tarball: Data
-    ) async -> (checks: [Check], rebuildOutcome: RebuildOutcome?) {
+    ) async -> SourceStageResult {
         let spec = request.spec
         // Which commit, named by whom.
         var commit: String?
@@ -244,14 +257,14 @@ public struct VerificationPipeline: Sendable {
             ]
         }
         guard let location else {
-            return (allSkipped("no source repository: neither the provenance nor the packument names one; "
-                + "pass --source PATH|URL (and --ref REF)"), nil)
+            return SourceStageResult(checks: allSkipped("no source repository: neither the provenance nor the packument names one; "
+                + "pass --source PATH|URL (and --ref REF)"))
         }
         let repository: any SourceRepository
         do {
             repository = try await sources.open(location, offline: request.offline)
         } catch {
-            return (allSkipped("cannot open the source repository \(location): \(error)"), nil)
+            return SourceStageResult(checks: allSkipped("cannot open the source repository \(location): \(error)"))
         }
 
         var checks = [Check]()
@@ -305,10 +318,15 @@ public struct VerificationPipeline: Sendable {
 
         // The commit exists.
         var commitExists = false
+        var branches: [String]?
         if let commit, !checks.contains(where: { $0.id == .sourceCommitExists }) {
             do {
                 commitExists = try await repository.commitExists(commit)
-                let evidence = ["commit": commit, "commitFrom": commitFrom, "repository": repository.location]
+                var evidence = ["commit": commit, "commitFrom": commitFrom, "repository": repository.location]
+                if commitExists {
+                    branches = try? await repository.branches(containing: commit)
+                    evidence["branches"] = branches.map { $0.isEmpty ? "(none)" : $0.joined(separator: ", ") } ?? "(unknown)"
+                }
                 checks.append(commitExists
                     ? .pass(.sourceCommitExists, "Source commit exists", evidence: evidence)
                     : .fail(.sourceCommitExists, "Source commit exists", evidence: evidence,
@@ -347,7 +365,7 @@ public struct VerificationPipeline: Sendable {
         let rebuildTitle = "Rebuild matches the registry tarball"
         guard let commit, commitExists else {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "no source commit to rebuild"))
-            return (checks, nil)
+            return SourceStageResult(checks: checks)
         }
         let comparison: RebuildComparison
         do {
@@ -356,7 +374,7 @@ public struct VerificationPipeline: Sendable {
                 npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball)
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
-            return (checks, nil)
+            return SourceStageResult(checks: checks, commit: commit, branches: branches)
         }
         var evidence = ["commit": commit, "outcome": comparison.outcome.rawValue,
                         "publisherNPM": facts.npmVersion ?? "unknown (packument has no _npmVersion)"]
@@ -382,11 +400,19 @@ public struct VerificationPipeline: Sendable {
         } else {
             checks.append(.skipped(
                 .rebuildNotInSource, notInSourceTitle,
-                reason: "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source "
-                    + "(build output?): the rebuild cannot verify them",
+                reason: "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source at "
+                    + "the commit (build output?): the rebuild cannot verify them",
                 evidence: ["files": comparison.onlyInRegistry.joined(separator: ", ")],
                 reasons: comparison.onlyInRegistry.map { "not in source: \($0)" }))
         }
-        return (checks, comparison.outcome)
+        return SourceStageResult(checks: checks, rebuildOutcome: comparison.outcome, commit: commit, branches: branches)
+    }
+
+    struct SourceStageResult {
+        var checks: [Check]
+        var rebuildOutcome: RebuildOutcome?
+        var commit: String?
+        var branches: [String]?
+        var notRequested = false
     }
 }

@@ -25,6 +25,8 @@ struct Provcheck: AsyncParsableCommand {
             SigstoreCommand.self,
             CompareCommand.self,
             RebuildCommand.self,
+            WatchCommand.self,
+            StagedCommand.self,
         ]
     )
 }

@@ -164,7 +164,8 @@ import TestSupport
             contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/examples/monorepo-main-branch.policy.json"))
         let input = PolicyInput(name: "sigstore", version: "2.3.1", provenance: facts, publishAttestationPresent: true,
                                 packumentRepository: "git+https://github.com/sigstore/sigstore-js.git",
-                                rebuildOutcome: .sameContent)
+                                rebuildOutcome: .sameContent, sourceCommit: facts.commit,
+                                branchesContainingCommit: ["refs/heads/main"])
         let failures = policy.policy.evaluate(input).filter { $0.status != .pass }
         #expect(failures.isEmpty, "\(failures)")
     }

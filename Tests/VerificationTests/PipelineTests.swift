@@ -273,3 +273,26 @@ func gundamRequest(source: SourceLocator? = nil, policy: PolicyDocument = .defau
         #expect(clean.errors.isEmpty)
     }
 }
+
+@Suite struct RequestScopeTests {
+    @Test func registryAndTrustScopeLeavesSourceOut() async throws {
+        var request = try gundamRequest(policy: try PolicyDocument.parse(Data(#"{"branches": "refs/heads/main"}"#.utf8)))
+        request.scope = .registryAndTrust
+        request.source = nil
+        let verdict = try await pipeline(try gundamRegistry()).verify(request).verdict
+        for id: CheckID in [.sourceTag, .sourceCommitExists, .sourceTagMatchesProvenance, .rebuildCompare, .policyRebuild, .policyBranch] {
+            #expect(verdict.check(id)?.status.keyword == "not-applicable", "\(id)")
+        }
+        #expect(verdict.overall == .verified)
+    }
+
+    @Test func aTarballOverrideIsCheckedAgainstThePackument() async throws {
+        var request = try gundamRequest()
+        var tarball = try Fixtures.data("npm/tarballs/gundam-visor@1.0.1.tgz")
+        request.tarballOverride = tarball
+        #expect(try await pipeline(try gundamRegistry()).verify(request).verdict.check(.registryIntegrity)?.status == .pass)
+        tarball.append(0)
+        request.tarballOverride = tarball
+        #expect(try await pipeline(try gundamRegistry()).verify(request).verdict.check(.registryIntegrity)?.status == .fail)
+    }
+}

@@ -43,7 +43,10 @@ public struct PackList: Sendable {
     public let manifest: PackageManifest
 
     /// Computes the file list of the package at `source.root` for an npm generation.
-    public static func compute(source: any PackageSource, generation: NPMGeneration) throws -> PackList {
+    /// - Parameter npmVersion: the exact publisher npm version when known: npm 5.x and 6.0–6.9 (npm-packlist
+    ///   before 1.4.2) used an older order (package.json first, root files first, then alphabetical).
+    public static func compute(source: any PackageSource, generation: NPMGeneration,
+                               npmVersion: String? = nil) throws -> PackList {
         let root = source.root
         guard let packageJSON = root.child("package.json"), case .file(_, _, let location) = packageJSON.kind else {
             throw SourceError("\(source.label): no package.json file at the package root")
@@ -75,12 +78,27 @@ public struct PackList: Sendable {
             }
         }
         let paths = context.resultOrder.map { $0.hasPrefix("@") ? "./" + $0 : $0 }
-        let sorted = NPMSort.sort(paths)
+        let sorted = PackList.usesLegacyOrder(generation: generation, npmVersion: npmVersion)
+            ? NPMSort.legacySort(paths) : NPMSort.sort(paths)
         let entries = sorted.map { path -> PackListEntry in
             let clean = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
             return PackListEntry(path: clean, node: context.results[clean]!)
         }
         return PackList(entries: entries, skipped: context.skipped, manifest: manifestWithBins)
+    }
+
+    /// `true` for npm ≤ 4 and for npm 5.x / 6.0–6.9 (the ext/basename sort arrived in npm-packlist 1.4.2, June 2019;
+    /// the fixtures bracket the switch between npm 6.4.1 and 6.12; 6.10 is the assumed boundary).
+    static func usesLegacyOrder(generation: NPMGeneration, npmVersion: String?) -> Bool {
+        switch generation {
+        case .npm4: return true
+        case .npm10, .npm11: return false
+        case .npm6:
+            guard let npmVersion else { return false }
+            let numbers = npmVersion.trimmingPrefix("v").split(separator: ".").map { Int($0.prefix { $0.isNumber }) ?? 0 }
+            guard numbers.count >= 2 else { return false }
+            return numbers[0] == 5 || (numbers[0] == 6 && numbers[1] < 10)
+        }
     }
 
     /// read-package-json-fast `readBinDir`: every non-dot file under `directories.bin`, recursively.
@@ -166,7 +184,7 @@ final class ModernWalker {
         "**/.npmrc", ".*.swp", ".DS_Store", "**/.DS_Store/**", "._*", "**/._*/**", "*.orig", "/archived-packages/**",
     ]
     // Compiled once; rule compilation is pure.
-    nonisolated(unsafe) static let compiledDefaults = defaultRules.map(IgnoreRule.init)
+    static let compiledDefaults = defaultRules.map(IgnoreRule.init)
 
     let context: WalkContext
     let node: SourceNode
@@ -260,17 +278,31 @@ final class ModernWalker {
                                           entryBasename: entryBasename ?? entry)
             if !included && !(exact ?? false) { return false }
         }
+        let lower = entry.lowercased()
+        let slashEntry = MatchInput("/" + lower)
+        let plainEntry = MatchInput(lower)
+        var partialInputs: [MatchInput]?
+        var baseInputs: [MatchInput]?
         for set in ignoreFiles {
             guard let list = rules[set] else { continue }
             for rule in list where rule.negate != included {
-                let isRelative = entryBasename != nil && rule.isRelativeRule
-                var match = rule.matches("/" + entry) || rule.matches(entry)
+                var match = rule.matches(slashEntry, partial: false) || rule.matches(plainEntry, partial: false)
                 if !match && partial {
-                    match = rule.matches("/" + entry + "/") || rule.matches(entry + "/")
-                        || (rule.negate && (rule.matches("/" + entry, partial: true) || rule.matches(entry, partial: true)))
-                    if !match && isRelative, let base = entryBasename {
-                        match = rule.matches("/" + base + "/") || rule.matches(base + "/")
-                            || (rule.negate && (rule.matches("/" + base, partial: true) || rule.matches(base, partial: true)))
+                    if partialInputs == nil {
+                        partialInputs = [MatchInput("/" + lower + "/"), MatchInput(lower + "/")]
+                    }
+                    let inputs = partialInputs!
+                    match = rule.matches(inputs[0], partial: false) || rule.matches(inputs[1], partial: false)
+                        || (rule.negate && (rule.matches(slashEntry, partial: true) || rule.matches(plainEntry, partial: true)))
+                    if !match, let base = entryBasename, rule.isRelativeRule {
+                        if baseInputs == nil {
+                            let lowerBase = base.lowercased()
+                            baseInputs = [MatchInput("/" + lowerBase + "/"), MatchInput(lowerBase + "/"),
+                                          MatchInput("/" + lowerBase), MatchInput(lowerBase)]
+                        }
+                        let b = baseInputs!
+                        match = rule.matches(b[0], partial: false) || rule.matches(b[1], partial: false)
+                            || (rule.negate && (rule.matches(b[2], partial: true) || rule.matches(b[3], partial: true)))
                     }
                 }
                 if match { included = rule.negate }

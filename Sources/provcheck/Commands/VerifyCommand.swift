@@ -194,6 +194,10 @@ enum VerdictText {
             out += style.paint("FAILED", "31;1") + " \(verdict.subject.name)@\(verdict.subject.version): \(summary)"
                 + (verdict.strictness == .strict && counts["fail"] == 0 ? " (--strict: skipped checks fail)" : "") + "\n"
         }
+        let failed = verdict.checks.filter { $0.status == .fail }.map(\.id.rawValue)
+        let skipped = verdict.checks.filter { $0.status.isSkipped }.map(\.id.rawValue)
+        if !failed.isEmpty { out += "  failed: " + failed.joined(separator: ", ") + "\n" }
+        if !skipped.isEmpty { out += "  not checked: " + skipped.joined(separator: ", ") + "\n" }
         return out
     }
 }
