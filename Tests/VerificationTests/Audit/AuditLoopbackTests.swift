@@ -79,7 +79,9 @@ import TestSupport
         let listed = try #require(json["packages"] as? [[String: Any]])
         #expect(listed.count == 12)
         #expect(listed.allSatisfy { $0["name"] is String && $0["version"] is String && $0["status"] is String && $0["reasons"] is [Any] })
+        #expect(try SchemaValidation.errors(try report.jsonData(), schema: "audit-report.schema.json") == [])
         let sarif = report.sarif(toolVersion: "test")
+        #expect(try SchemaValidation.errors(try ProvcheckJSON.encode(sarif), schema: "sarif-2.1.0-subset.schema.json") == [])
         #expect(sarif.runs[0].results.filter { $0.level == "error" }.count == 3)
         #expect(sarif.runs[0].results.filter { $0.level == "warning" }.count == 2)
     }
