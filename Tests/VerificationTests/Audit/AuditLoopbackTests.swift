@@ -406,4 +406,32 @@ import TestSupport
         let yarnReport = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: yarnFile))
         #expect(yarnReport.counts.skippedByReason == ["not-from-registry": 1])
     }
+
+    @Test func packumentsOnceOverKeptAliveConnections() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = Self.names("many", 40).map { GeneratedPackage(name: $0) }
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        // Every package at two locations: still one packument request per name.
+        var extra: [String: [String: Any]] = [:]
+        for package in packages {
+            extra["node_modules/x/node_modules/\(package.name)"] = [
+                "version": package.version, "integrity": package.integrity,
+                "resolved": registry.baseURL.absoluteString + RegistryContent.tarballPath(name: package.name, version: package.version)]
+        }
+        try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL, extra: extra, installed: false)
+        var configuration = RegistryConfiguration(registry: registry.baseURL)
+        configuration.maxConcurrentRequests = 4
+        let report = await PackageAuditor(client: RegistryClient(configuration: configuration))
+            .audit(try LockfileLoader.load(from: folder.url), options: AuditOptions(concurrency: 4))
+        #expect(report.counts.total == 80)
+        #expect(report.counts.audited == 80)
+        #expect(report.counts.verified == 80)
+        #expect(registry.requests.count == 41)
+        #expect(registry.connectionCount <= 8, "\(registry.connectionCount) connections for \(registry.requests.count) requests")
+    }
 }
