@@ -434,4 +434,36 @@ import TestSupport
         #expect(registry.requests.count == 41)
         #expect(registry.connectionCount <= 8, "\(registry.connectionCount) connections for \(registry.requests.count) requests")
     }
+
+    @Test func attestationEndpointFailuresAreReportedPerPackage() async throws {
+        // npm/cli#7266: one HTTP 500 from the attestations endpoint aborted npm's whole audit.
+        let key = try TestSigningKey.generate()
+        let packages = [GeneratedPackage(name: "plain"), GeneratedPackage(name: "announced-missing"),
+                        GeneratedPackage(name: "announced-500")]
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        for name in ["announced-missing", "announced-500"] {
+            content.updateVersion(name: name, version: "1.0.0") { manifest in
+                manifest["dist"]?["attestations"] = [
+                    "url": .string("https://registry.npmjs.org/-/npm/v1/attestations/\(name)@1.0.0"),
+                    "provenance": ["predicateType": "https://slsa.dev/provenance/v1"]]
+            }
+        }
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        registry.inject(.status(500), on: "/-/npm/v1/attestations/announced-500@1.0.0")
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL, installed: false)
+        let report = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: folder.url))
+        let byName = Dictionary(uniqueKeysWithValues: report.packages.map { ($0.name, $0) })
+        #expect(byName["plain"]?.status == .verified)
+        #expect(byName["announced-missing"]?.status == .missing)
+        #expect(byName["announced-missing"]?.attestations == .missing)
+        #expect(byName["announced-missing"]?.reasons.contains { $0.contains("404") } == true)
+        #expect(byName["announced-500"]?.status == .skipped)
+        #expect(byName["announced-500"]?.skipReason == .networkError)
+        #expect(byName["announced-500"]?.signatures == .verified)
+        #expect(byName["announced-500"]?.reasons.contains { $0.contains("500") } == true)
+    }
 }
