@@ -26,7 +26,7 @@ import TestSupport
         process.environment = environment
         let out = Pipe()
         let err = FileManager.default.temporaryDirectory.appendingPathComponent("audit-cli-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let errHandle = try FileHandle(forWritingTo: err)
         defer { try? FileManager.default.removeItem(at: err) }
         process.standardOutput = out
