@@ -405,6 +405,22 @@ import TestSupport
         }
         let yarnReport = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: yarnFile))
         #expect(yarnReport.counts.skippedByReason == ["not-from-registry": 1])
+
+        // Installed copies: yarn's hoisted node_modules/<name>, pnpm's virtual store; another version is a finding.
+        for path in ["node_modules/alpha", "node_modules/.pnpm/alpha@1.0.0/node_modules/alpha"] {
+            let dir = folder.url.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(#"{"name":"alpha","version":"9.9.9"}"#.utf8).write(to: dir.appendingPathComponent("package.json"))
+        }
+        for file in [yarnFile, pnpmFile] {
+            let report = await PackageAuditor(client: Self.client(registry))
+                .audit(try LockfileLoader.load(from: file), options: AuditOptions(projectDirectory: folder.url))
+            let alpha = report.packages.first { $0.name == "alpha" }
+            #expect(alpha?.status == .invalid, "\(file.lastPathComponent)")
+            #expect(alpha?.reasons.contains { $0.contains("9.9.9") } == true, "\(file.lastPathComponent)")
+            // The others are simply not installed here: noted, not a failure.
+            #expect(report.packages.first { $0.name == "@gen/beta" }?.status == .verified)
+        }
     }
 
     @Test func packumentsOnceOverKeptAliveConnections() async throws {

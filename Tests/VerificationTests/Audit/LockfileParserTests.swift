@@ -120,6 +120,8 @@ import Testing
         #expect(byName["@scope/x"]?.source == .registry)
         #expect(byName["@scope/x"]?.integrity == "sha512-XXXX")
         #expect(byName["ms"]?.flags.dev == false)
+        #expect(byName["ms"]?.installPath == "node_modules/ms")
+        #expect(byName["g"]?.installPath == nil)
         #expect(byName["devonly"]?.flags.dev == true)
         #expect(byName["real"]?.source == .registry)
         #expect(byName["g"]?.source == .git("https://codeload.github.com/o/g/tar.gz/abc"))
@@ -183,6 +185,8 @@ import Testing
         #expect(byName["ms"]?.integrity?.hasPrefix("sha512-6Flz") == true)
         #expect(byName["@scope/x"]?.version == "2.1.0")
         #expect(byName["@scope/x"]?.flags.dev == true)
+        #expect(byName["ms"]?.installPath == "node_modules/.pnpm/ms@2.1.3/node_modules/ms")
+        #expect(byName["@scope/x"]?.installPath == nil)  // peer suffix: pnpm encodes the folder differently
         #expect(byName["g"]?.source == .git("https://codeload.github.com/o/g/tar.gz/abc"))
         #expect(byName["t"]?.source == .remoteTarball("https://example.com/t.tgz"))
     }
