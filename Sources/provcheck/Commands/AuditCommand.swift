@@ -112,6 +112,15 @@ struct AuditCommand: AsyncParsableCommand {
             configuration.maxConcurrentRequests = concurrency
             configuration.retry.maxAttempts = fetchRetries + 1
             configuration.timeout = fetchTimeout
+            if let keys {
+                // Fail early on a bad keys file (not per package later).
+                let url = URL(fileURLWithPath: keys)
+                let data: Data
+                do { data = try Data(contentsOf: url) } catch {
+                    throw ValidationError("--keys \(keys): cannot read the file: \(error.localizedDescription)")
+                }
+                _ = try TrustedRegistryKeys(json: data, source: keys)
+            }
             let root = try trustedRoot.map { try TrustedRoot.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .production
             let policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) }
             var rebuildOptions: AuditRebuildOptions? = nil
