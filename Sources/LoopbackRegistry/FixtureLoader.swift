@@ -183,3 +183,40 @@ extension RegistryContent {
         return false
     }
 }
+
+extension RegistryContent {
+    /// Adds a folder's extra registry signatures: its `keys.json` keys are served next to the existing ones, and
+    /// each record of its `signatures.json` (`{"records":[{name, version, signatures:[{keyid, sig}]}]}`) is
+    /// appended to that version's `dist.signatures`. Used by the demo (`Fixtures/demo`), whose key is not npm's.
+    /// - Throws: ``LoopbackRegistryError/fixture(path:problem:)`` for a missing or malformed file, or a record
+    ///   naming a version the content does not have.
+    public mutating func addSignatures(from folder: URL) throws {
+        func load(_ name: String) throws -> JSONValue {
+            let url = folder.appendingPathComponent(name)
+            do {
+                return try JSONValue(parsing: Data(contentsOf: url))
+            } catch {
+                throw LoopbackRegistryError.fixture(path: url.path, problem: "\(error)")
+            }
+        }
+        let extraKeys = try load("keys.json")["keys"]?.arrayValue ?? []
+        var keys = self.keys?["keys"]?.arrayValue ?? []
+        for key in extraKeys where !keys.contains(key) { keys.append(key) }
+        self.keys = ["keys": .array(keys)]
+        for record in try load("signatures.json")["records"]?.arrayValue ?? [] {
+            guard let name = record["name"]?.stringValue, let version = record["version"]?.stringValue,
+                  let signatures = record["signatures"]?.arrayValue else {
+                throw LoopbackRegistryError.fixture(path: folder.appendingPathComponent("signatures.json").path,
+                                                    problem: "a record lacks name, version or signatures")
+            }
+            guard packuments[name]?["versions"]?[version] != nil else {
+                throw LoopbackRegistryError.fixture(path: folder.appendingPathComponent("signatures.json").path,
+                                                    problem: "no version \(name)@\(version) to sign")
+            }
+            updateVersion(name: name, version: version) { manifest in
+                let existing = manifest["dist"]?["signatures"]?.arrayValue ?? []
+                manifest["dist"]?["signatures"] = .array(existing + signatures)
+            }
+        }
+    }
+}

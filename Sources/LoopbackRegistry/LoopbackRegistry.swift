@@ -140,6 +140,7 @@ struct ServerState {
     var requests: [RecordedRequest] = []
     var openConnections: Set<Int32> = []
     var connectionCount = 0
+    var requestSequence = 0
     var stopped = false
 }
 
@@ -225,6 +226,7 @@ final class ServerCore: Sendable {
             }
             return (s.content, chosen)
         }
+        let sequence = arrive(request, fault: fault, connection: number)
         var response = Router.respond(to: request, content: content, baseURL: baseURL.absoluteString)
         let wantsClose =
             request.headers["connection"]?.lowercased() == "close"
@@ -257,10 +259,8 @@ final class ServerCore: Sendable {
         case .connectionReset:
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
             setsockopt(connection.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-            record(request, status: 0, fault: fault, connection: number)
             return false
         case .closeWithoutResponse:
-            record(request, status: 0, fault: fault, connection: number)
             return false
         case .truncatedBody(let keep):
             sendLimit = min(sendLimit, max(0, keep ?? sendLimit / 2))
@@ -290,7 +290,7 @@ final class ServerCore: Sendable {
         for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
         head += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: \(declaredLength)\r\n"
         head += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
-        record(request, status: response.status, fault: fault, connection: number)
+        answered(sequence, status: response.status)
         guard connection.send(Data(head.utf8)) else { return false }
 
         var offset = 0
@@ -312,11 +312,21 @@ final class ServerCore: Sendable {
         return keepAlive
     }
 
-    private func record(_ request: HTTPRequest, status: Int, fault: Fault?, connection: Int) {
-        let entry = RecordedRequest(
-            method: request.method, target: request.target, path: request.path, headers: request.headers,
-            status: status, fault: fault, connection: connection)
-        state.withLock { $0.requests.append(entry) }
+    /// Records a request as it arrives (status 0 until answered), so in-flight requests are counted too.
+    private func arrive(_ request: HTTPRequest, fault: Fault?, connection: Int) -> Int {
+        state.withLock { s -> Int in
+            s.requestSequence += 1
+            s.requests.append(RecordedRequest(
+                method: request.method, target: request.target, path: request.path, headers: request.headers,
+                status: 0, fault: fault, connection: connection, sequence: s.requestSequence))
+            return s.requestSequence
+        }
+    }
+
+    private func answered(_ sequence: Int, status: Int) {
+        state.withLock { s in
+            if let index = s.requests.lastIndex(where: { $0.sequence == sequence }) { s.requests[index].status = status }
+        }
     }
 
     private static func reason(_ status: Int) -> String {

@@ -18,13 +18,14 @@ struct Provcheck: AsyncParsableCommand {
         """,
         subcommands: [
             // Keep one line per subcommand; add yours here.
+            IntegrityCommand.self,
+            RebuildCommand.self,
             HashCommand.self,
+            CompareCommand.self,
             AttestationsCommand.self,
             VerifyCommand.self,
             AuditCommand.self,
             SigstoreCommand.self,
-            CompareCommand.self,
-            RebuildCommand.self,
             WatchCommand.self,
             StagedCommand.self,
         ]

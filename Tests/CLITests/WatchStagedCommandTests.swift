@@ -5,29 +5,10 @@ import TestSupport
 
 /// Runs the built `provcheck` binary's `watch` and `staged` subcommands against the loopback registry.
 @Suite struct WatchStagedCommandTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Run = ProvcheckBinary.Run
 
     static let token = "cli-stage-token"
     static let stageID = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-
-    static func binary() throws -> URL {
-        var candidates: [URL] = []
-        if let explicit = ProcessInfo.processInfo.environment["PROVCHECK_BINARY"] { candidates.append(URL(fileURLWithPath: explicit)) }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("provcheck"))
-            directory.deleteLastPathComponent()
-        }
-        candidates.append(Fixtures.repositoryRoot.appendingPathComponent(".build/debug/provcheck"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "provcheck binary not found: \(candidates.map(\.path))"])
-        }
-        return found
-    }
 
     /// Runs provcheck in `folder` with an npmrc holding the registry token (when `token` is set).
     static func run(_ arguments: [String], in folder: URL, registry: LoopbackRegistry, token: String? = token) throws -> Run {
@@ -35,25 +16,11 @@ import TestSupport
         let host = registry.baseURL.absoluteString.replacingOccurrences(of: "http:", with: "")
         try Data((token.map { "\(host):_authToken=\($0)\n" } ?? "").utf8).write(to: npmrc)
         defer { try? FileManager.default.removeItem(at: npmrc) }
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments + (arguments.prefix(2) == ["watch", "merge"] ? [] : ["--registry", registry.baseURL.absoluteString])
-        process.currentDirectoryURL = folder
-        var environment = ProcessInfo.processInfo.environment
-        environment["XDG_CACHE_HOME"] = folder.appendingPathComponent("cache").path
-        environment["npm_config_userconfig"] = npmrc.path
-        environment["npm_config_globalconfig"] = npmrc.path
-        environment["npm_config_registry"] = nil
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        let extra = arguments.prefix(2) == ["watch", "merge"] ? [] : ["--registry", registry.baseURL.absoluteString]
+        return try ProvcheckBinary.run(arguments + extra, in: folder, environment: [
+            "XDG_CACHE_HOME": folder.appendingPathComponent("cache").path,
+            "npm_config_userconfig": npmrc.path, "npm_config_globalconfig": npmrc.path,
+        ])
     }
 
     static func folder() throws -> URL {

@@ -21,13 +21,13 @@ import TestSupport
 
     @Test func timeoutFailsNamingTheURL() async throws {
         defer { registry.stop() }
-        registry.inject(.delay(seconds: 4), on: "/abbrev")
+        registry.inject(.delay(seconds: 6), on: "/abbrev")
         let client = makeClient(for: registry, attempts: 1, timeout: 1)
         let started = Date()
         let error = try #require(await registryError { try await client.packument(name: "abbrev") })
         #expect(error.code == .timeout)
         #expect(error.description.hasPrefix(packumentURL))
-        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(Date().timeIntervalSince(started) < 5)  // the 1 s idle timeout, not the 6 s delay
     }
 
     @Test func burstOf500ThenSuccessIsRetried() async throws {
@@ -134,8 +134,8 @@ import TestSupport
 
     @Test func slowButSteadyBodyLongerThanTheIdleTimeoutSucceeds() async throws {
         defer { registry.stop() }
-        // ~1.8 s in total, but never 1 s without data: the timeout is an idle timeout.
-        registry.inject(.slowBody(chunkSize: 400, interval: 0.3), on: "*.tgz")
+        // ~1.5 s in total, but never 1 s without data: the timeout is an idle timeout.
+        registry.inject(.slowBody(chunkSize: 400, interval: 0.25), on: "*.tgz")
         let client = makeClient(for: registry, attempts: 1, timeout: 1)
         var bytes = Data()
         try await client.tarball(from: tarballURL) { bytes.append($0) }
@@ -235,5 +235,29 @@ import TestSupport
         registry.inject(.chunked(chunkSize: 100_000), on: "*.tgz", times: 1)
         try await client.tarball(from: url, to: destination)
         #expect(try Hashing.digests(ofFile: destination).sriSHA512 == expected.sriSHA512)
+    }
+}
+
+@Suite struct CancellationTests {
+    @Test func cancellingAFetchStopsItPromptly() async throws {
+        let registry = try LoopbackRegistry(content: fixtureContent)
+        defer { registry.stop() }
+        registry.inject(.delay(seconds: 5), on: "/abbrev")
+        let client = makeClient(for: registry, attempts: 3, timeout: 30)
+        let task = Task { try await client.packument(name: "abbrev") }
+        // Cancel once the server holds the request (polling, so a loaded machine does not make this flaky).
+        for _ in 0..<500 where registry.requestCount(matching: "/abbrev") == 0 {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        let cancelled = Date()
+        task.cancel()
+        let result = await task.result
+        #expect(Date().timeIntervalSince(cancelled) < 2)
+        guard case .failure(let error) = result else {
+            Issue.record("a cancelled fetch succeeded")
+            return
+        }
+        #expect((error as? RegistryError)?.code == .cancelled, "\(error)")
+        #expect(registry.requestCount(matching: "/abbrev") == 1)
     }
 }

@@ -22,9 +22,7 @@ private func standardError(_ text: String) {
 }
 
 private func makeClient(_ options: RegistryOptions) throws -> RegistryClient {
-    RegistryClient(configuration: try RegistryConfiguration.resolve(
-        registry: options.registry, projectDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-        cacheDirectory: options.cacheDir, offline: options.offline))
+    RegistryClient(configuration: try options.configuration())
 }
 
 /// `provcheck staged list <pkg>`.

@@ -67,10 +67,7 @@ struct VerifyCommand: AsyncParsableCommand {
         do {
             let spec = try PackageSpec(parsing: spec)
             policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .default
-            let registry = try RegistryConfiguration.resolve(
-                registry: registryOptions.registry,
-                projectDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                cacheDirectory: registryOptions.cacheDir, offline: registryOptions.offline)
+            let registry = try registryOptions.configuration()
             let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                 registry: registry, offline: registryOptions.offline,
                 trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))

@@ -105,10 +105,7 @@ struct WatchRunCommand: AsyncParsableCommand {
         do {
             configuration = try WatchConfiguration.load(contentsOf: URL(fileURLWithPath: config))
             previous = try WatchState.load(contentsOf: stateURL)
-            registry = try RegistryConfiguration.resolve(
-                registry: registryOptions.registry,
-                projectDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                cacheDirectory: registryOptions.cacheDir, offline: registryOptions.offline)
+            registry = try registryOptions.configuration()
             trustVerifier = try trustedRoot.map { try RegistryTrustVerifier(trustedRootContentsOf: URL(fileURLWithPath: $0)) }
                 ?? RegistryTrustVerifier()
         } catch {
