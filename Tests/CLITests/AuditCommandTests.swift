@@ -5,10 +5,6 @@ import TestSupport
 
 /// `provcheck audit` as a process: exit codes, `--json`, `--sarif`, against the fixture registry on loopback.
 @Suite(.serialized) struct AuditCommandTests {
-    static var executable: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("provcheck")
-    }
-
     struct Run {
         var status: Int32
         var stdout: Data
@@ -16,30 +12,11 @@ import TestSupport
     }
 
     static func run(_ arguments: [String], in directory: URL) throws -> Run {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = directory.path
-        environment["npm_config_registry"] = nil
-        process.environment = environment
-        let out = Pipe()
-        let err = FileManager.default.temporaryDirectory.appendingPathComponent("audit-cli-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let errHandle = try FileHandle(forWritingTo: err)
-        defer { try? FileManager.default.removeItem(at: err) }
-        process.standardOutput = out
-        process.standardError = errHandle
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try errHandle.close()
-        return Run(status: process.terminationStatus, stdout: stdout,
-                   stderr: String(decoding: (try? Data(contentsOf: err)) ?? Data(), as: UTF8.self))
+        let result = try ProvcheckBinary.run(arguments, in: directory)
+        return Run(status: result.status, stdout: Data(result.stdout.utf8), stderr: result.stderr)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: executable.path)))
+    @Test
     func jsonSarifAndExitCodes() throws {
         let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
         defer { registry.stop() }
@@ -93,7 +70,7 @@ import TestSupport
 
         // Registry down: every registry package is a network error; exit 2 (nothing verified).
         registry.inject(.status(503), on: "*")
-        let down = try Self.run(["audit", "--registry", registry.baseURL.absoluteString, "--fetch-retries", "0"], in: folder)
+        let down = try Self.run(["audit", "--registry", registry.baseURL.absoluteString, "--attempts", "1"], in: folder)
         #expect(down.status == 2, "\(down.stderr)")
     }
 }

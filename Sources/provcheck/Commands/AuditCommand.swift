@@ -69,19 +69,11 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --rebuild: read REPOSITORY from a local git repository or bundle instead of cloning it (repeatable).", valueName: "repository=path"))
     var source: [String] = []
 
-    @Option(name: .customLong("fetch-retries"), help: ArgumentHelp("Attempts per request after the first, for transient errors.", valueName: "n"))
-    var fetchRetries: Int = 3
-
-    @Option(name: .customLong("fetch-timeout"), help: ArgumentHelp("Seconds without data before a request fails.", valueName: "seconds"))
-    var fetchTimeout: Double = 30
-
     func validate() throws {
         for kind in omit where DependencyKind(rawValue: kind) == nil {
             throw ValidationError("--omit \(kind): expected dev, optional or peer")
         }
         guard concurrency >= 1 && concurrency <= 256 else { throw ValidationError("--concurrency must be 1...256") }
-        guard fetchRetries >= 0 && fetchRetries <= 10 else { throw ValidationError("--fetch-retries must be 0...10") }
-        guard fetchTimeout > 0 else { throw ValidationError("--fetch-timeout must be positive") }
         guard rebuildConcurrency >= 1 && rebuildConcurrency <= 16 else { throw ValidationError("--rebuild-concurrency must be 1...16") }
         for entry in source where !entry.contains("=") {
             throw ValidationError("--source \(entry): expected REPOSITORY=PATH, e.g. https://github.com/o/r=./r.bundle")
@@ -110,8 +102,8 @@ struct AuditCommand: AsyncParsableCommand {
             let host = configuration.registry.host ?? ""
             if ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) { configuration.offline = false }
             configuration.maxConcurrentRequests = concurrency
-            configuration.retry.maxAttempts = fetchRetries + 1
-            configuration.timeout = fetchTimeout
+            if let timeout = registryOptions.timeout { configuration.timeout = max(1, timeout) }
+            if let attempts = registryOptions.attempts { configuration.retry.maxAttempts = max(1, attempts) }
             if let keys {
                 // Fail early on a bad keys file (not per package later).
                 let url = URL(fileURLWithPath: keys)
