@@ -12,7 +12,7 @@ import TestSupport
     }
 
     static func run(_ arguments: [String], in directory: URL) throws -> Run {
-        let result = try ProvcheckBinary.run(arguments, in: directory)
+        let result = try ProvcheckBinary.run(arguments, in: directory, environment: ["NODE_ENV": nil])
         return Run(status: result.status, stdout: Data(result.stdout.utf8), stderr: result.stderr)
     }
 

@@ -110,6 +110,7 @@ enum NPMOracle {
         environment["npm_config_update_notifier"] = "false"
         environment["npm_config_fund"] = "false"
         environment["NO_COLOR"] = "1"
+        environment["NODE_ENV"] = nil  // npm omits dev dependencies under NODE_ENV=production
         let result = try Shell.execute(npmPath!, ["audit", "signatures", "--registry", registry.absoluteString] + extra,
                                        directory: project, environment: environment)
         let output = result.stdout + result.stderr
