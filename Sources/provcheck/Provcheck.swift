@@ -18,7 +18,15 @@ struct Provcheck: AsyncParsableCommand {
         """,
         subcommands: [
             // Keep one line per subcommand; add yours here.
+            IntegrityCommand.self,
+            RebuildCommand.self,
+            HashCommand.self,
+            CompareCommand.self,
+            AttestationsCommand.self,
+            VerifyCommand.self,
             SigstoreCommand.self,
+            WatchCommand.self,
+            StagedCommand.self,
         ]
     )
 }

@@ -1,2 +1,0 @@
-/// The `Deflate` module. See docs/architecture.md.
-public enum DeflateModule {}

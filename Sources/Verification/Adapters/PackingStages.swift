@@ -1,0 +1,204 @@
+import Archive
+import Compare
+import Foundation
+import Packing
+
+/// Opens sources with the `Packing` module's ``Packing/GitRepository`` (work trees and bare repositories in place,
+/// bundles cloned bare, URLs mirrored; URLs refused when offline).
+public struct PackingSource: SourceOpening {
+    /// Where URL mirrors are cached (default: a temporary folder).
+    public var cacheDirectory: URL?
+
+    /// Makes the stage.
+    public init(cacheDirectory: URL? = nil) { self.cacheDirectory = cacheDirectory }
+
+    public func open(_ location: SourceLocator, offline: Bool) async throws -> any SourceRepository {
+        switch location {
+        case .path(let path):
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw VerificationError.input(path: path, problem: "no such file or directory (expected a git repository or bundle)")
+            }
+        case .url(let url):
+            guard !offline else {
+                throw VerificationError.input(
+                    path: url, problem: "the source repository is remote and --offline forbids fetching it; pass --source PATH (a clone or git bundle)")
+            }
+        }
+        let cache = cacheDirectory
+        return try await Task.detached {
+            let repository = try GitRepository.open(location.description, cacheDirectory: cache)
+            return PackingSourceRepository(repository: repository, tags: try repository.tags())
+        }.value
+    }
+}
+
+/// A repository opened by ``PackingSource``.
+public struct PackingSourceRepository: SourceRepository {
+    /// The underlying repository.
+    public let repository: GitRepository
+    /// Every tag with its (peeled) commit, read once when opened.
+    public let tags: [String: String]
+
+    public var location: String { repository.origin }
+
+    public func commit(forTag tag: String) async throws -> String? { tags[tag] }
+
+    public func resolve(ref: String) async throws -> String? { repository.resolveCommit(ref) }
+
+    public func commitExists(_ commit: String) async throws -> Bool {
+        guard commit.count >= 7, commit.count <= 64, commit.allSatisfy(\.isHexDigit) else { return false }
+        return repository.commitExists(commit)
+    }
+
+    public func branches(containing commit: String) async throws -> [String] {
+        let directory = repository.gitDirectory
+        return try await Task.detached { try GitQueries.containing(commit, gitDirectory: directory) }.value
+    }
+}
+
+/// Rebuilds with the `Packing` module's ``Packing/PackRebuilder`` and compares with the registry tarball entry by
+/// entry (contents by sha512, headers by hash, tar bytes and `.tgz` bytes), using the `Archive` module's reader.
+public struct PackingRebuilder: Rebuilding {
+    /// Makes the stage.
+    public init() {}
+
+    public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                                  npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
+        let source: RebuildSource
+        if let packing = repository as? PackingSourceRepository {
+            source = .repository(packing.repository, ref: commit)
+        } else {
+            source = .git(location: repository.location, ref: commit)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-rebuild-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let registryHex = DigestTarballHashing().sha512AndSHA1Hex(registryTarball).sha512
+        let expected = "sha512-" + Data(Self.bytes(fromHex: registryHex)).base64EncodedString()
+        let options = RebuildOptions(
+            directory: directory, npmVersion: npmVersion, nodeVersion: nodeVersion, expectedIntegrity: expected,
+            output: folder.appendingPathComponent("rebuilt.tgz"))
+        let result = try await Task.detached { try PackRebuilder().rebuild(source, options: options) }.value
+        let rebuilt = try Data(contentsOf: URL(fileURLWithPath: result.tgzPath))
+        var comparison = try Self.compare(registry: registryTarball, rebuilt: rebuilt, result: result)
+        if !comparison.onlyInRegistry.isEmpty, let packing = repository as? PackingSourceRepository {
+            try await Self.lookUpInSource(&comparison, registryTarball: registryTarball, commit: commit,
+                                          directory: directory, gitDirectory: packing.repository.gitDirectory)
+        }
+        return comparison
+    }
+
+    /// Files only in the registry tarball that the source does have at `commit`: the same content means the
+    /// rebuild's packing rules left them out (listed in a note, no longer "not in source"); other content is a
+    /// content difference.
+    static func lookUpInSource(_ comparison: inout RebuildComparison, registryTarball: Data, commit: String,
+                               directory: String?, gitDirectory: URL) async throws {
+        let report = try ArchiveInspector(crossCheckWithLibarchive: false).inspect(data: registryTarball, name: "registry tarball")
+        var registryDigests = [String: String]()
+        for entry in report.entries where entry.type.isRegularFile { registryDigests[entry.pathInPackage] = entry.sha512 }
+        var samePacked = [String]()
+        var stillMissing = [String]()
+        for path in comparison.onlyInRegistry {
+            let sourcePath = directory.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + path } ?? path
+            var blob = try await Task.detached { try GitQueries.blob(commit: commit, path: sourcePath, gitDirectory: gitDirectory) }.value
+            var label = path
+            // Old npm versions renamed .gitignore to .npmignore in the tarball when the package had no .npmignore.
+            if blob == nil, sourcePath == ".npmignore" || sourcePath.hasSuffix("/.npmignore") {
+                let gitignore = String(sourcePath.dropLast(".npmignore".count)) + ".gitignore"
+                blob = try await Task.detached { try GitQueries.blob(commit: commit, path: gitignore, gitDirectory: gitDirectory) }.value
+                label = "\(path) (npm's rename of .gitignore)"
+            }
+            guard let blob else {
+                stillMissing.append(path)
+                continue
+            }
+            if DigestTarballHashing().sha512AndSHA1Hex(blob).sha512 == registryDigests[path] {
+                samePacked.append(label)
+            } else {
+                comparison.contentDiffers.append(path)
+            }
+        }
+        comparison.onlyInRegistry = stillMissing
+        if stillMissing.isEmpty {
+            comparison.notes.removeAll { $0.hasSuffix("are only in the registry tarball (see rebuild.not-in-source)") }
+        }
+        if !samePacked.isEmpty {
+            comparison.notes.append("in the source with the same content, but not packed by the rebuild's rules: "
+                + samePacked.joined(separator: ", "))
+        }
+        if !comparison.contentDiffers.isEmpty {
+            comparison.contentDiffers.sort()
+            comparison.outcome = .different
+        }
+    }
+
+    static func bytes(fromHex hex: String) -> [UInt8] {
+        var out = [UInt8]()
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            out.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return out
+    }
+
+    /// Compares the registry tarball (A) with the rebuild (B) with the `Compare` module's comparator and maps its
+    /// report onto the rebuild outcome over the files the source produces; files only in the registry tarball are
+    /// listed separately (``RebuildComparison/onlyInRegistry``).
+    static func compare(registry: Data, rebuilt: Data, result: RebuildResult) throws -> RebuildComparison {
+        let report = try TarballComparator().compare(registry, rebuilt, nameA: "registry tarball", nameB: "rebuild")
+        var notes = [String]()
+        if report.verdict != .differs { notes.append(report.summary) }
+        notes.append("npm generation \(result.npmGeneration.rawValue); gzip \(result.gzip.engine)")
+        notes += result.notes
+        if !report.highlights.installScripts.isEmpty {
+            notes.append("install scripts differ: " + report.highlights.installScripts
+                .map { "\($0.name) \($0.change.rawValue)" }.joined(separator: ", "))
+        }
+        if report.highlights.packageJSONDiffers {
+            notes.append("package.json differs in " + report.highlights.packageJSONFields.map(\.field).joined(separator: ", "))
+        }
+        let rebuiltSHA = DigestTarballHashing().sha512AndSHA1Hex(rebuilt).sha512
+        let onlyInRegistry = report.filesOnlyInA.map(\.path).sorted()
+        let onlyInRebuild = report.filesOnlyInB.map(\.path).sorted()
+        let changed = report.changed.map(\.path).sorted()
+        let outcome: RebuildOutcome
+        switch report.verdict {
+        case .exact: outcome = .identical
+        case .tarIdentical: outcome = .identicalTar
+        case .contentIdentical: outcome = report.acceptable ? .sameContent : .different
+        case .differs:
+            // Files only in the registry are reported apart (not in source); the rest decides.
+            let unacceptableMetadata = report.metadataDifferences.contains {
+                !MetadataField.acceptableByDefault.contains($0.field)
+            }
+            outcome = changed.isEmpty && onlyInRebuild.isEmpty && !unacceptableMetadata ? .sameContent : .different
+        }
+        if report.verdict == .differs, outcome == .sameContent {
+            notes.insert("the \(report.tar.filesB) file(s) the source produces have the same contents; "
+                + "\(onlyInRegistry.count) file(s) are only in the registry tarball (see rebuild.not-in-source)", at: 0)
+        }
+        if outcome == .different, report.verdict == .contentIdentical || report.verdict == .differs {
+            for difference in report.metadataDifferences where !MetadataField.acceptableByDefault.contains(difference.field) {
+                notes.append("\(difference.field.rawValue) differs for \(difference.files) file(s), e.g. "
+                    + difference.examples.prefix(3).map { "\($0.path): \($0.a) vs \($0.b)" }.joined(separator: "; "))
+            }
+        }
+        return RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,
+                                 contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA,
+                                 generation: result.npmGeneration.rawValue)
+    }
+}
+
+/// Archive findings with the `Archive` module's inspector (severity `error` findings fail the check; warnings are
+/// listed as reasons of a passing check; `info` findings are left out).
+public struct ArchiveStage: ArchiveInspecting {
+    /// Makes the stage.
+    public init() {}
+
+    public func findings(in tarball: Data) async throws -> ArchiveFindings {
+        let report = try ArchiveInspector().inspect(data: tarball, name: "registry tarball")
+        return ArchiveFindings(errors: report.findings.filter { $0.severity == .error }.map(\.description),
+                               warnings: report.findings.filter { $0.severity == .warning }.map(\.description))
+    }
+}

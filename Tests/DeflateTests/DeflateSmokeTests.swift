@@ -1,8 +1,0 @@
-import Testing
-@testable import Deflate
-
-@Suite struct DeflateSmokeTests {
-    @Test func moduleLinks() {
-        _ = DeflateModule.self
-    }
-}
