@@ -24,6 +24,7 @@ struct Provcheck: AsyncParsableCommand {
             CompareCommand.self,
             AttestationsCommand.self,
             VerifyCommand.self,
+            AuditCommand.self,
             SigstoreCommand.self,
             WatchCommand.self,
             StagedCommand.self,
