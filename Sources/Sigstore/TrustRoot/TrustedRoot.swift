@@ -120,6 +120,17 @@ public struct TrustedRoot: Sendable, Equatable {
     /// RFC 3161 timestamp authorities.
     public let timestampAuthorities: [TimestampAuthority]
 
+    /// Creates trust material from its parts (e.g. a root narrowed for a test or a policy).
+    public init(mediaType: String = "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+                tlogs: [TransparencyLogInstance], certificateAuthorities: [CertificateAuthority],
+                ctlogs: [TransparencyLogInstance], timestampAuthorities: [TimestampAuthority]) {
+        self.mediaType = mediaType
+        self.tlogs = tlogs
+        self.certificateAuthorities = certificateAuthorities
+        self.ctlogs = ctlogs
+        self.timestampAuthorities = timestampAuthorities
+    }
+
     /// Parses `trusted_root.json`. `source` names the input (a file path) in errors.
     public static func parse(_ data: Data, source: String = "trusted root") throws(SigstoreFormatError) -> TrustedRoot {
         let json = try JSONFields.parseDocument(data, source: source)
