@@ -333,6 +333,8 @@ struct TOMLErrorTests {
         expectFailure("[fruit]\napple.color = \"red\"\n\n[fruit.apple]", line: 4, column: 1,
                       "table [fruit.apple] is already defined by dotted keys (line 2)")
         expectFailure("[x.y]\n[x.y]", line: 2, column: 1, "defined twice")
+        expectFailure("a.b = 1\n[a]", line: 2, column: 1, "table [a] is already defined by dotted keys (line 1)")
+        expectFailure("[[a]]\nb.c = 1\n[a.b]", line: 3, column: 1, "already defined by dotted keys")
         expectFailure("[a.b.c]\nz = 9\n[a]\nb.c.t = 1", line: 4, column: 1, "b is already defined as a table")
         // Arrays of tables and tables do not mix.
         expectFailure("fruits = []\n\n[[fruits]]", line: 3, column: 1, "a static array cannot be extended")
