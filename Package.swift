@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),
 
         // MARK: Tests (mirror the modules)
-        .target(name: "TestSupport", dependencies: ["LoopbackRegistry"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
