@@ -77,6 +77,19 @@ import TestSupport
         #expect(checked >= 15)
     }
 
+    @Test(arguments: [0, 1, Hashing.fileChunkSize - 1, Hashing.fileChunkSize, Hashing.fileChunkSize + 1,
+                      3 * Hashing.fileChunkSize + 5])
+    func fileHashingEqualsInMemoryHashingAtChunkEdges(size: Int) throws {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-hash-\(UUID().uuidString)")
+        try bytes.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let fromFile = try Hashing.digest(fileAt: url, algorithms: [.sha512, .sha1])
+        let inMemory = Hashing.digests(of: bytes, algorithms: [.sha512, .sha1])
+        #expect(fromFile == inMemory)
+    }
+
     @Test func missingFileNamesThePath() {
         let url = URL(fileURLWithPath: "/nonexistent/provcheck/file.tgz")
         #expect {
