@@ -46,9 +46,9 @@ let package = Package(
         .target(name: "Sigstore", dependencies: ["Digest", "COpenSSL"]),
         .target(name: "NPMTrust", dependencies: ["Digest", "Registry", "Sigstore", "COpenSSL"]),
         .target(name: "Verification", dependencies: [
-            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust",
+            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "COpenSSL",
         ]),
-        .target(name: "LoopbackRegistry"),
+        .target(name: "LoopbackRegistry", dependencies: ["COpenSSL"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [

@@ -1,2 +1,408 @@
-/// The `LoopbackRegistry` module. See docs/architecture.md.
-public enum LoopbackRegistryModule {}
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A real HTTP/1.1 npm registry on `127.0.0.1`, for tests and for pointing `npm` at fixtures.
+///
+/// It listens on a free port (or the one given), serves a ``RegistryContent`` that can be changed between
+/// requests, applies injected ``Fault``s by path pattern, and records every request (for retry counts and
+/// auth-header checks). One thread accepts; each connection gets its own thread and may be kept alive.
+///
+/// ```swift
+/// let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+/// defer { registry.stop() }
+/// registry.inject(.status(500), on: "/abbrev", times: 2)   // two 500s, then normal answers
+/// let url = registry.baseURL                                 // http://127.0.0.1:PORT/
+/// #expect(registry.requestCount(matching: "/abbrev") == 3)
+/// ```
+public final class LoopbackRegistry: Sendable {
+    /// The TCP port it listens on.
+    public let port: UInt16
+    /// `http://127.0.0.1:<port>/`.
+    public let baseURL: URL
+
+    private let listener: Int32
+    private let state: Locked<ServerState>
+    private let acceptLoopDone = DispatchSemaphore(value: 0)
+
+    private struct ServerState {
+        var content: RegistryContent
+        var rules: [FaultRule] = []
+        var requests: [RecordedRequest] = []
+        var openConnections: Set<Int32> = []
+        var connectionCount = 0
+        var stopped = false
+    }
+
+    /// Starts serving `content` on `127.0.0.1:port` (`0` = a free port chosen by the kernel).
+    /// - Throws: ``LoopbackRegistryError`` when the socket cannot be created, bound or listened on.
+    public init(content: RegistryContent = RegistryContent(), port: UInt16 = 0) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LoopbackRegistryError.socket(call: "socket", errno: errno) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            let code = errno
+            close(fd)
+            throw LoopbackRegistryError.socket(call: "bind 127.0.0.1:\(port)", errno: code)
+        }
+        guard listen(fd, 512) == 0 else {
+            let code = errno
+            close(fd)
+            throw LoopbackRegistryError.socket(call: "listen", errno: code)
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.listener = fd
+        self.port = UInt16(bigEndian: actual.sin_port)
+        self.baseURL = URL(string: "http://127.0.0.1:\(self.port)/")!
+        self.state = Locked(ServerState(content: content))
+        let thread = Thread { [self] in self.acceptLoop() }
+        thread.name = "loopback-registry-accept"
+        thread.start()
+    }
+
+    deinit { stop() }
+
+    /// Stops accepting, closes every open connection and waits for the accept loop to end. Idempotent.
+    public func stop() {
+        let (wasStopped, open) = state.withLock { s -> (Bool, Set<Int32>) in
+            let was = s.stopped
+            s.stopped = true
+            // Shut down (not close) connection sockets: their threads close them, so no fd is closed twice.
+            for fd in s.openConnections { shutdown(fd, Int32(SHUT_RDWR)) }
+            return (was, s.openConnections)
+        }
+        _ = open
+        guard !wasStopped else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        acceptLoopDone.wait()
+        close(listener)
+    }
+
+    // MARK: Content
+
+    /// The content served; setting it affects the next request.
+    public var content: RegistryContent {
+        get { state.withLock { $0.content } }
+        set { state.withLock { $0.content = newValue } }
+    }
+
+    /// Changes the served content in place (atomically with respect to requests).
+    public func update(_ body: (inout RegistryContent) -> Void) {
+        state.withLock { body(&$0.content) }
+    }
+
+    /// Changes the served content in place and returns what `body` returns (for example a new staged item).
+    public func updateReturning<Result>(_ body: (inout RegistryContent) -> Result) -> Result {
+        state.withLock { body(&$0.content) }
+    }
+
+    // MARK: Faults
+
+    /// Applies `fault` to the next `times` requests whose decoded path matches `pattern` (every one when `nil`).
+    /// Rules are checked in the order added; the first matching rule with requests left is applied.
+    public func inject(_ fault: Fault, on pattern: PathPattern, times: Int? = nil) {
+        state.withLock { $0.rules.append(FaultRule(pattern: pattern, fault: fault, remaining: times)) }
+    }
+
+    /// Removes every fault rule.
+    public func removeFaults() {
+        state.withLock { $0.rules.removeAll() }
+    }
+
+    /// The fault rules still active (with their remaining counts).
+    public var faultRules: [FaultRule] { state.withLock { $0.rules } }
+
+    // MARK: Observation
+
+    /// Every request received so far, in arrival order.
+    public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+
+    /// How many requests had a decoded path matching `pattern`.
+    public func requestCount(matching pattern: PathPattern) -> Int {
+        state.withLock { $0.requests.filter { pattern.matches($0.path) }.count }
+    }
+
+    /// The `Authorization` headers seen, in order (requests without one are skipped).
+    public var authorizationHeaders: [String] { state.withLock { $0.requests.compactMap(\.authorization) } }
+
+    /// How many TCP connections were accepted (fewer than requests when clients keep connections alive).
+    public var connectionCount: Int { state.withLock { $0.connectionCount } }
+
+    /// Forgets recorded requests (fault rules and content stay).
+    public func clearRequests() {
+        state.withLock { $0.requests.removeAll() }
+    }
+
+    // MARK: Serving
+
+    private func acceptLoop() {
+        defer { acceptLoopDone.signal() }
+        while true {
+            let fd = accept(listener, nil, nil)
+            if fd < 0 {
+                if errno == EINTR { continue }
+                if state.withLock({ $0.stopped }) { return }
+                if errno == EMFILE || errno == ENFILE {
+                    usleep(10_000)
+                    continue
+                }
+                return
+            }
+            let admitted = state.withLock { s -> Int? in
+                if s.stopped { return nil }
+                s.openConnections.insert(fd)
+                s.connectionCount += 1
+                return s.connectionCount
+            }
+            guard let number = admitted else {
+                close(fd)
+                return
+            }
+            var yes: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+            let thread = Thread { [self] in self.serveConnection(fd, number: number) }
+            thread.name = "loopback-registry-conn-\(number)"
+            thread.stackSize = 512 * 1024
+            thread.start()
+        }
+    }
+
+    private func serveConnection(_ fd: Int32, number: Int) {
+        var connection = Connection(fd: fd)
+        defer {
+            state.withLock { _ = $0.openConnections.remove(fd) }
+            close(fd)
+        }
+        while let request = connection.readRequest() {
+            if !handle(request, on: &connection, number: number) { return }
+        }
+    }
+
+    /// Answers one request; returns whether the connection stays open.
+    private func handle(_ request: HTTPRequest, on connection: inout Connection, number: Int) -> Bool {
+        let path = request.path
+        let (content, fault) = state.withLock { s -> (RegistryContent, Fault?) in
+            var chosen: Fault? = nil
+            if let index = s.rules.firstIndex(where: { ($0.remaining ?? 1) > 0 && $0.pattern.matches(path) }) {
+                chosen = s.rules[index].fault
+                if let left = s.rules[index].remaining { s.rules[index].remaining = left - 1 }
+            }
+            return (s.content, chosen)
+        }
+        var response = Router.respond(to: request, content: content, baseURL: baseURL.absoluteString)
+        let wantsClose =
+            request.headers["connection"]?.lowercased() == "close"
+            || (request.version == "HTTP/1.0" && request.headers["connection"]?.lowercased() != "keep-alive")
+        var keepAlive = !wantsClose
+        var bodyToSend: Data
+        var declaredLength: Int
+        var answered = true
+
+        switch fault {
+        case .delay(let seconds):
+            Thread.sleep(forTimeInterval: seconds)
+        case .status(let code, let headers, let body):
+            response = HTTPResponse(
+                status: code, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, body: body)
+            if !headers.keys.contains(where: { $0.lowercased() == "content-type" }) {
+                response.headers.append(("Content-Type", "application/json"))
+            }
+        case .replacedBody(let data):
+            response.body = data
+        default:
+            break
+        }
+        let isHead = request.method == "HEAD"
+        bodyToSend = (isHead || response.status == 304) ? Data() : response.body
+        declaredLength = response.status == 304 ? 0 : response.body.count
+
+        switch fault {
+        case .connectionReset:
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(connection.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            record(request, status: 0, fault: fault, connection: number)
+            return false
+        case .closeWithoutResponse:
+            record(request, status: 0, fault: fault, connection: number)
+            return false
+        case .truncatedBody(let keep):
+            let kept = min(bodyToSend.count, max(0, keep ?? bodyToSend.count / 2))
+            bodyToSend = bodyToSend.prefix(kept)
+            keepAlive = false
+        case .wrongBytes where !bodyToSend.isEmpty:
+            let index = bodyToSend.startIndex + bodyToSend.count / 2
+            bodyToSend[index] ^= 0x01
+        case .wrongContentLength(let delta):
+            declaredLength = max(0, declaredLength + delta)
+            keepAlive = false
+        default:
+            break
+        }
+
+        var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
+        for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
+        head += "Content-Length: \(declaredLength)\r\n"
+        head += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        record(request, status: response.status, fault: fault, connection: number)
+
+        if case .slowBody(let chunkSize, let interval) = fault {
+            guard connection.send(Data(head.utf8)) else { return false }
+            var offset = 0
+            while offset < bodyToSend.count {
+                Thread.sleep(forTimeInterval: interval)
+                let end = min(bodyToSend.count, offset + max(1, chunkSize))
+                guard connection.send(bodyToSend[offset..<end]) else { return false }
+                offset = end
+            }
+        } else {
+            var packet = Data(head.utf8)
+            packet.append(bodyToSend)
+            answered = connection.send(packet)
+        }
+        return answered && keepAlive
+    }
+
+    private func record(_ request: HTTPRequest, status: Int, fault: Fault?, connection: Int) {
+        let entry = RecordedRequest(
+            method: request.method, target: request.target, path: request.path, headers: request.headers,
+            status: status, fault: fault, connection: connection)
+        state.withLock { $0.requests.append(entry) }
+    }
+
+    private static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 304: "Not Modified"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}
+
+/// Why the loopback registry could not start.
+public enum LoopbackRegistryError: Error, CustomStringConvertible {
+    /// A socket call failed.
+    case socket(call: String, errno: Int32)
+    /// A fixture file is missing or malformed.
+    case fixture(path: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case .socket(let call, let code):
+            "loopback registry: \(call) failed: \(String(cString: strerror(code))) (errno \(code))"
+        case .fixture(let path, let problem):
+            "loopback registry: fixture \(path): \(problem)"
+        }
+    }
+}
+
+/// A socket with a read buffer; parses HTTP/1.1 request heads.
+struct Connection {
+    let fd: Int32
+    private var buffer = [UInt8]()
+
+    init(fd: Int32) { self.fd = fd }
+
+    /// Reads the next request (and discards its body); `nil` on EOF, error or a malformed head.
+    mutating func readRequest() -> HTTPRequest? {
+        let terminator: [UInt8] = [13, 10, 13, 10]
+        var headEnd: Int? = nil
+        var searchFrom = 0
+        while headEnd == nil {
+            if buffer.count >= 4 {
+                var i = max(0, searchFrom - 3)
+                while i + 4 <= buffer.count {
+                    if buffer[i] == 13, buffer[i + 1] == 10, buffer[i + 2] == 13, buffer[i + 3] == 10 {
+                        headEnd = i
+                        break
+                    }
+                    i += 1
+                }
+                searchFrom = buffer.count
+            }
+            if headEnd != nil { break }
+            if buffer.count > 1 << 20 { return nil }
+            guard receive() else { return nil }
+        }
+        guard let end = headEnd else { return nil }
+        let headText = String(decoding: buffer[0..<end], as: UTF8.self)
+        buffer.removeFirst(end + terminator.count)
+        var lines = headText.components(separatedBy: "\r\n")
+        let requestLine = lines.removeFirst().split(separator: " ").map(String.init)
+        guard requestLine.count == 3 else { return nil }
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        if let lengthText = headers["content-length"], let length = Int(lengthText), length > 0 {
+            while buffer.count < length {
+                guard receive() else { return nil }
+            }
+            buffer.removeFirst(length)
+        }
+        return HTTPRequest(method: requestLine[0], target: requestLine[1], version: requestLine[2], headers: headers)
+    }
+
+    private mutating func receive() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return false }
+        buffer.append(contentsOf: chunk[0..<count])
+        return true
+    }
+
+    /// Writes all bytes; false when the peer is gone.
+    func send(_ data: Data) -> Bool {
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                if sent < 0, errno == EINTR { continue }
+                guard sent > 0 else { return false }
+                offset += sent
+            }
+            return true
+        }
+    }
+}
+
+/// A value guarded by a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

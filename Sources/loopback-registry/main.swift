@@ -1,2 +1,63 @@
+// loopback-registry: serves an npm fixture folder as a registry on 127.0.0.1 (for pointing `npm` at fixtures).
+//
+//   loopback-registry --fixtures DIR [--port N] [--print-port]
+//
+// DIR is the repository's Fixtures/ folder (or its npm/ subfolder). Prints the base URL (or only the port with
+// --print-port) on stdout once listening, then serves until SIGINT/SIGTERM.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Foundation
 import LoopbackRegistry
-print("loopback-registry: not yet implemented")
+
+func usage(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("loopback-registry: \(message)\nusage: loopback-registry --fixtures DIR [--port N] [--print-port]\n".utf8))
+    exit(2)
+}
+
+var fixtures: String? = nil
+var port: UInt16 = 0
+var printPortOnly = false
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--fixtures":
+        guard let value = arguments.popFirst() else { usage("--fixtures needs a folder") }
+        fixtures = value
+    case "--port":
+        guard let value = arguments.popFirst(), let number = UInt16(value) else { usage("--port needs a number 0-65535") }
+        port = number
+    case "--print-port":
+        printPortOnly = true
+    case "-h", "--help":
+        print("usage: loopback-registry --fixtures DIR [--port N] [--print-port]")
+        exit(0)
+    default:
+        usage("unknown argument \(argument)")
+    }
+}
+guard let fixtures else { usage("--fixtures DIR is required") }
+
+let registry: LoopbackRegistry
+do {
+    let content = try RegistryContent.fixtures(at: URL(fileURLWithPath: fixtures))
+    registry = try LoopbackRegistry(content: content, port: port)
+} catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(2)
+}
+FileHandle.standardOutput.write(Data(((printPortOnly ? String(registry.port) : registry.baseURL.absoluteString) + "\n").utf8))
+
+signal(SIGINT, SIG_IGN)
+signal(SIGTERM, SIG_IGN)
+let sources = [SIGINT, SIGTERM].map { signalNumber in
+    let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
+    source.setEventHandler {
+        registry.stop()
+        exit(0)
+    }
+    source.resume()
+    return source
+}
+withExtendedLifetime(sources) { dispatchMain() }

@@ -18,6 +18,10 @@ struct Provcheck: AsyncParsableCommand {
         """,
         subcommands: [
             // Keep one line per subcommand; add yours here.
+            HashCommand.self,
+            AttestationsCommand.self,
+            VerifyCommand.self,
+            SigstoreCommand.self,
         ]
     )
 }

@@ -1,2 +1,0 @@
-/// The `Archive` module. See docs/architecture.md.
-public enum ArchiveModule {}

@@ -1,2 +1,0 @@
-/// The `Digest` module. See docs/architecture.md.
-public enum DigestModule {}

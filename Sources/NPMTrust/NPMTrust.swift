@@ -1,2 +1,0 @@
-/// The `NPMTrust` module. See docs/architecture.md.
-public enum NPMTrustModule {}

@@ -1,2 +1,0 @@
-/// The `Registry` module. See docs/architecture.md.
-public enum RegistryModule {}

@@ -1,0 +1,364 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// An npm registry client: packuments, tarballs (streamed to disk), registry keys, attestations and staged
+/// publishes, with timeouts, bounded retries, an ETag-revalidated disk cache, an offline mode and a bound on
+/// concurrent requests (connections are kept alive, so thousands of fetches reuse a few connections).
+///
+/// Every failure is a ``RegistryError`` naming the URL and the problem. A body that does not match its
+/// `Content-Length` is an error, never returned as data.
+///
+/// ```swift
+/// let client = RegistryClient(configuration: try RegistryConfiguration.resolve(registry: "http://127.0.0.1:4873/"))
+/// let packument = try await client.packument(name: "abbrev")
+/// let download = try await client.tarball(from: URL(string: packument.versions["1.1.1"]!.dist.tarball)!, to: file)
+/// ```
+public final class RegistryClient: Sendable {
+    /// The configuration in use.
+    public let configuration: RegistryConfiguration
+    private let transport: HTTPTransport
+    private let limiter: ConcurrencyLimiter
+    private let cache: ResponseCache?
+
+    /// Creates a client. Nothing is fetched until a method is called.
+    public init(configuration: RegistryConfiguration) {
+        self.configuration = configuration
+        self.transport = HTTPTransport(configuration: configuration)
+        self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
+        self.cache = configuration.cacheDirectory.map { ResponseCache(directory: $0) }
+    }
+
+    deinit { transport.invalidate() }
+
+    // MARK: URLs
+
+    /// The packument URL of `name` on its registry (`<registry>@scope%2fname` for scoped names).
+    public func packumentURL(name: String) throws(RegistryError) -> URL {
+        let escaped = try RegistryConfiguration.escapedName(name)
+        return URL(string: configuration.registry(forPackage: name).absoluteString + escaped)!
+    }
+
+    /// `<registry>-/npm/v1/keys`.
+    public var keysURL: URL { URL(string: configuration.registry.absoluteString + "-/npm/v1/keys")! }
+
+    /// `<registry>-/npm/v1/attestations/<name>@<version>` on the package's registry (scoped: `@scope%2fname`).
+    public func attestationsURL(name: String, version: String) throws(RegistryError) -> URL {
+        let escaped = try RegistryConfiguration.escapedName(name)
+        let encodedVersion = version.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? version
+        return URL(string: configuration.registry(forPackage: name).absoluteString
+            + "-/npm/v1/attestations/\(escaped)@\(encodedVersion)")!
+    }
+
+    // MARK: Documents
+
+    /// The full packument of `name` (`Accept: application/json`, so `time` is included).
+    /// - Throws: ``RegistryError``: `.notFound` for an unknown package, `.malformedResponse`, network errors.
+    public func packument(name: String) async throws(RegistryError) -> Packument {
+        let url = try packumentURL(name: name)
+        let data = try await document(url, accept: "application/json")
+        return try Packument.decode(data, from: url)
+    }
+
+    /// The registry's signing keys, or `nil` when it answers 404 or 400 ("this registry has no keys", as npm treats it).
+    public func keys() async throws(RegistryError) -> RegistryKeysResponse? {
+        let url = keysURL
+        let data: Data
+        do { data = try await document(url, accept: "application/json") } catch {
+            if error.status == 404 || error.status == 400 { return nil }
+            throw error
+        }
+        do { return try JSONDecoder().decode(RegistryKeysResponse.self, from: data) } catch {
+            throw RegistryError.malformed(url, problem: JSONProblem.describe(error))
+        }
+    }
+
+    /// The attestations of `name@version`, or `nil` when the registry answers 404.
+    public func attestations(name: String, version: String) async throws(RegistryError) -> AttestationsResponse? {
+        try await attestations(at: attestationsURL(name: name, version: version))
+    }
+
+    /// The attestations at a `dist.attestations.url`. Like pacote, only the URL's path is used, resolved against
+    /// the configured registry (so a mirror serves them); `nil` when the registry answers 404.
+    /// - Throws: ``RegistryError`` `.malformedResponse` when `url` is not a URL.
+    public func attestations(url: String) async throws(RegistryError) -> AttestationsResponse? {
+        guard let components = URLComponents(string: url), !components.percentEncodedPath.isEmpty else {
+            throw RegistryError(code: .malformedResponse, url: nil, problem: "dist.attestations.url \"\(url)\" is not a URL")
+        }
+        var base = configuration.registry.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let resolved = URL(string: base + components.percentEncodedPath) else {
+            throw RegistryError(code: .malformedResponse, url: nil, problem: "dist.attestations.url \"\(url)\" has an invalid path")
+        }
+        return try await attestations(at: resolved)
+    }
+
+    private func attestations(at url: URL) async throws(RegistryError) -> AttestationsResponse? {
+        let data: Data
+        do { data = try await document(url, accept: "application/json") } catch {
+            if error.code == .notFound { return nil }
+            throw error
+        }
+        return try AttestationsResponse.decode(data, from: url)
+    }
+
+    // MARK: Tarballs
+
+    /// Downloads the tarball at `url` into the file `destination` (replaced if present), streaming to disk.
+    /// - Returns: what was downloaded (size, whether it came from the cache).
+    /// - Throws: ``RegistryError``; on failure `destination` is left untouched.
+    @discardableResult
+    public func tarball(from url: URL, to destination: URL) async throws(RegistryError) -> Download {
+        let (file, download, temporary) = try await fetchFile(url, accept: "application/octet-stream", cacheable: true)
+        let fm = FileManager.default
+        do {
+            if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
+            if temporary { try fm.moveItem(at: file, to: destination) } else { try fm.copyItem(at: file, to: destination) }
+        } catch {
+            throw RegistryError(code: .fileSystem, url: destination, problem: "cannot write the tarball: \(error.localizedDescription)")
+        }
+        return download
+    }
+
+    /// Downloads the tarball at `url` and passes its bytes, in order, to `consume` in chunks of `chunkSize`
+    /// (for hashers and archive readers). The body is first stored on disk and its length checked, so `consume`
+    /// only ever sees a complete body; memory stays bounded.
+    /// - Throws: ``RegistryError``, or whatever `consume` throws.
+    @discardableResult
+    public func tarball(
+        from url: URL, chunkSize: Int = 1 << 20, consume: (Data) throws -> Void
+    ) async throws -> Download {
+        let (file, download, temporary) = try await fetchFile(url, accept: "application/octet-stream", cacheable: true)
+        defer { if temporary { try? FileManager.default.removeItem(at: file) } }
+        try Self.replay(file, chunkSize: chunkSize, consume: consume)
+        return download
+    }
+
+    // MARK: Staged publishes
+
+    /// Every staged publish of `name` (`GET /-/stage?package=<name>`, all pages). Needs an auth token.
+    public func stagedPackages(name: String) async throws(RegistryError) -> [StageItem] {
+        let escaped = try RegistryConfiguration.escapedName(name)
+        let base = configuration.registry(forPackage: name).absoluteString
+        var items: [StageItem] = []
+        var page: Int? = nil
+        for _ in 0..<1000 {
+            var query = "package=\(escaped)&perPage=100"
+            if let page { query += "&page=\(page)" }
+            let url = URL(string: base + "-/stage?" + query)!
+            let data = try await document(url, accept: "application/json", cacheable: false)
+            let decoded: StagePage
+            do { decoded = try JSONDecoder().decode(StagePage.self, from: data) } catch {
+                throw RegistryError.malformed(url, problem: JSONProblem.describe(error))
+            }
+            items += decoded.items
+            guard let total = decoded.total, items.count < total, !decoded.items.isEmpty else { break }
+            page = (decoded.page ?? page ?? 0) + 1
+        }
+        return items
+    }
+
+    /// One staged publish (`GET /-/stage/<id>`).
+    public func stage(id: String) async throws(RegistryError) -> StageItem {
+        let url = try stageURL(id: id)
+        let data = try await document(url, accept: "application/json", cacheable: false)
+        do { return try JSONDecoder().decode(StageItem.self, from: data) } catch {
+            throw RegistryError.malformed(url, problem: JSONProblem.describe(error))
+        }
+    }
+
+    /// Downloads a staged tarball (`GET /-/stage/<id>/tarball`) into `destination`.
+    @discardableResult
+    public func stagedTarball(id: String, to destination: URL) async throws(RegistryError) -> Download {
+        let url = try stageURL(id: id, suffix: "/tarball")
+        let (file, download, _) = try await fetchFile(url, accept: "application/octet-stream", cacheable: false)
+        do {
+            if FileManager.default.fileExists(atPath: destination.path) { try FileManager.default.removeItem(at: destination) }
+            try FileManager.default.moveItem(at: file, to: destination)
+        } catch {
+            throw RegistryError(code: .fileSystem, url: destination, problem: "cannot write the tarball: \(error.localizedDescription)")
+        }
+        return download
+    }
+
+    /// Downloads a staged tarball and passes its bytes to `consume` in order (see ``tarball(from:chunkSize:consume:)``).
+    @discardableResult
+    public func stagedTarball(id: String, chunkSize: Int = 1 << 20, consume: (Data) throws -> Void) async throws -> Download {
+        let url = try stageURL(id: id, suffix: "/tarball")
+        let (file, download, _) = try await fetchFile(url, accept: "application/octet-stream", cacheable: false)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Self.replay(file, chunkSize: chunkSize, consume: consume)
+        return download
+    }
+
+    private func stageURL(id: String, suffix: String = "") throws(RegistryError) -> URL {
+        let allowed = Set("0123456789abcdefABCDEF-")
+        guard !id.isEmpty, id.count <= 64, id.allSatisfy({ allowed.contains($0) }) else {
+            throw RegistryError(code: .invalidStageID, url: nil, problem: "invalid stage id \"\(id)\": expected a UUID")
+        }
+        return URL(string: configuration.registry.absoluteString + "-/stage/\(id)\(suffix)")!
+    }
+
+    // MARK: Generic fetch
+
+    /// Fetches a JSON (or other small) document at `url` with the client's auth, retries and cache.
+    /// Public so other modules can reach registry endpoints this client has no method for.
+    /// - Parameter cacheable: store and revalidate in the cache (and allow offline use).
+    public func document(_ url: URL, accept: String, cacheable: Bool = true) async throws(RegistryError) -> Data {
+        let cached = cacheable ? cache?.lookup(url) : nil
+        if configuration.offline {
+            guard let cache, cacheable, cached != nil else {
+                throw RegistryError(
+                    code: .notInCache, url: url,
+                    problem: "offline mode and no cached copy\(cache == nil ? " (no cache folder configured)" : ""); run once online to fill the cache")
+            }
+            return try cache.body(for: url)
+        }
+        let result = try await perform(url, accept: accept, etag: cached?.etag, sink: { .memory })
+        if result.status == 304, let cache, cached != nil {
+            return try cache.body(for: url)
+        }
+        guard result.status == 200 else { throw RegistryError.status(result.status, url: url) }
+        if cacheable, let cache { try? cache.store(url, data: result.body, headers: result.headers) }
+        return result.body
+    }
+
+    /// A downloaded body.
+    public struct Download: Sendable, Hashable {
+        /// The URL fetched.
+        public var url: URL
+        /// Body size in bytes.
+        public var byteCount: Int
+        /// Whether the body came from the cache (offline, or a 304 revalidation).
+        public var fromCache: Bool
+    }
+
+    /// Downloads into a file. Returns the file, the summary and whether the file is a temporary the caller owns.
+    private func fetchFile(
+        _ url: URL, accept: String, cacheable: Bool
+    ) async throws(RegistryError) -> (URL, Download, Bool) {
+        let cached = cacheable ? cache?.lookup(url) : nil
+        if configuration.offline {
+            guard let cache, cacheable, let entry = cached else {
+                throw RegistryError(
+                    code: .notInCache, url: url,
+                    problem: "offline mode and no cached copy\(cache == nil ? " (no cache folder configured)" : ""); run once online to fill the cache")
+            }
+            return (cache.bodyURL(for: url), Download(url: url, byteCount: entry.byteCount, fromCache: true), false)
+        }
+        var currentFile: URL? = nil
+        defer { if let currentFile { try? FileManager.default.removeItem(at: currentFile) } }
+        let makeFile = { () throws(RegistryError) -> URL in
+            if let currentFile { try? FileManager.default.removeItem(at: currentFile) }
+            let file: URL
+            if let cache = self.cache {
+                file = try cache.makeTemporaryFile()
+            } else {
+                file = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-\(UUID().uuidString)")
+            }
+            currentFile = file
+            return file
+        }
+        var handle: FileHandle? = nil
+        let result = try await perform(url, accept: accept, etag: cached?.etag) { () throws(RegistryError) -> BodySink in
+            try? handle?.close()
+            let file = try makeFile()
+            guard FileManager.default.createFile(atPath: file.path, contents: nil),
+                let opened = FileHandle(forWritingAtPath: file.path)
+            else {
+                throw RegistryError(code: .fileSystem, url: file, problem: "cannot create download file")
+            }
+            handle = opened
+            return .file(opened)
+        }
+        try? handle?.close()
+        if result.status == 304, let cache, let entry = cached {
+            return (cache.bodyURL(for: url), Download(url: url, byteCount: entry.byteCount, fromCache: true), false)
+        }
+        guard result.status == 200, let file = currentFile else { throw RegistryError.status(result.status, url: url) }
+        let download = Download(url: url, byteCount: result.byteCount, fromCache: false)
+        if cacheable, let cache {
+            do {
+                try cache.storeFile(url, moving: file, byteCount: result.byteCount, headers: result.headers)
+                currentFile = nil
+                return (cache.bodyURL(for: url), download, false)
+            } catch {
+                // Fall through: hand out the temporary file; caching is best-effort.
+            }
+        }
+        currentFile = nil
+        return (file, download, true)
+    }
+
+    /// One logical GET with retries: returns the first non-retryable response (any status), or throws after the
+    /// last attempt. `sink` is called once per attempt (a retry starts a fresh body).
+    private func perform(
+        _ url: URL, accept: String, etag: String?, sink: () throws(RegistryError) -> BodySink
+    ) async throws(RegistryError) -> TransferResult {
+        let policy = configuration.retry
+        var attempt = 0
+        while true {
+            attempt += 1
+            if Task.isCancelled { throw RegistryError(code: .cancelled, url: url, problem: "cancelled") }
+            var request = URLRequest(url: url)
+            request.httpMethod = "GET"
+            request.timeoutInterval = configuration.timeout
+            request.setValue(accept, forHTTPHeaderField: "Accept")
+            request.setValue(configuration.userAgent, forHTTPHeaderField: "User-Agent")
+            if let credential = configuration.credential(for: url) {
+                request.setValue(credential.headerValue, forHTTPHeaderField: "Authorization")
+            }
+            if let etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
+
+            let bodySink = try sink()
+            await limiter.acquire()
+            let outcome: Result<TransferResult, RegistryError>
+            do { outcome = .success(try await transport.send(request, into: bodySink)) } catch { outcome = .failure(error) }
+            await limiter.release()
+
+            let retryDelay: TimeInterval
+            switch outcome {
+            case .success(let result):
+                let error = RegistryError.status(result.status, url: url)
+                guard result.status != 200, result.status != 304, error.isTransient else { return result }
+                guard attempt < policy.maxAttempts else { throw error.withAttempts(attempt) }
+                retryDelay = Self.retryAfter(result.headers["retry-after"]).map { min($0, policy.maxRetryAfter) }
+                    ?? policy.delay(afterAttempt: attempt)
+            case .failure(let error):
+                guard error.isTransient, attempt < policy.maxAttempts else { throw error.withAttempts(attempt) }
+                retryDelay = policy.delay(afterAttempt: attempt)
+            }
+            do { try await Task.sleep(nanoseconds: UInt64(max(0, retryDelay) * 1e9)) } catch {
+                throw RegistryError(code: .cancelled, url: url, problem: "cancelled while waiting to retry")
+            }
+        }
+    }
+
+    /// Seconds from a `Retry-After` value (delta-seconds or an HTTP date).
+    static func retryAfter(_ value: String?) -> TimeInterval? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = TimeInterval(value) { return max(0, seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+    }
+
+    private static func replay(_ file: URL, chunkSize: Int, consume: (Data) throws -> Void) throws {
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: file) } catch {
+            throw RegistryError(code: .fileSystem, url: file, problem: "cannot read the downloaded body: \(error.localizedDescription)")
+        }
+        defer { try? handle.close() }
+        while true {
+            let chunk: Data?
+            do { chunk = try handle.read(upToCount: max(1, chunkSize)) } catch {
+                throw RegistryError(code: .fileSystem, url: file, problem: "cannot read the downloaded body: \(error.localizedDescription)")
+            }
+            guard let chunk, !chunk.isEmpty else { return }
+            try consume(chunk)
+        }
+    }
+}

@@ -1,0 +1,256 @@
+import Foundation
+
+/// A malformed Sigstore input (bundle, trusted root, in-toto statement, key file): names the input, the field
+/// and what is wrong with it, so a user can find the problem.
+public struct SigstoreFormatError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The input that was being read: a file path or a label such as `bundle` or `trusted root`.
+    public let source: String
+    /// The JSON path of the offending field (`verificationMaterial.tlogEntries[0].logIndex`), or `""` for the
+    /// whole document.
+    public let field: String
+    /// What is wrong, in words.
+    public let problem: String
+
+    /// Creates a format error.
+    public init(source: String, field: String, problem: String) {
+        self.source = source
+        self.field = field
+        self.problem = problem
+    }
+
+    public var description: String {
+        field.isEmpty ? "\(source): \(problem)" : "\(source): field '\(field)': \(problem)"
+    }
+}
+
+/// Strict, path-aware access to a decoded JSON object (`JSONSerialization` output).
+struct JSONFields {
+    let object: [String: Any]
+    let path: String
+    let source: String
+
+    init(_ object: [String: Any], path: String, source: String) {
+        self.object = object
+        self.path = path
+        self.source = source
+    }
+
+    /// Parses `data` as a JSON object.
+    static func parseDocument(_ data: Data, source: String) throws(SigstoreFormatError) -> JSONFields {
+        let value: Any
+        do {
+            value = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw SigstoreFormatError(source: source, field: "", problem: "not valid JSON (\(error.localizedDescription))")
+        }
+        guard let object = value as? [String: Any] else {
+            throw SigstoreFormatError(source: source, field: "", problem: "the top-level JSON value is not an object")
+        }
+        return JSONFields(object, path: "", source: source)
+    }
+
+    func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func error(_ key: String, _ problem: String) -> SigstoreFormatError {
+        SigstoreFormatError(source: source, field: fieldPath(key), problem: problem)
+    }
+
+    func has(_ key: String) -> Bool {
+        if let value = object[key], !(value is NSNull) { return true }
+        return false
+    }
+
+    func string(_ key: String) throws(SigstoreFormatError) -> String {
+        guard let value = object[key], !(value is NSNull) else { throw error(key, "is missing") }
+        guard let text = value as? String else { throw error(key, "is not a string") }
+        return text
+    }
+
+    func optionalString(_ key: String) throws(SigstoreFormatError) -> String? {
+        has(key) ? try string(key) : nil
+    }
+
+    func object(_ key: String) throws(SigstoreFormatError) -> JSONFields {
+        guard let value = object[key], !(value is NSNull) else { throw error(key, "is missing") }
+        guard let nested = value as? [String: Any] else { throw error(key, "is not an object") }
+        return JSONFields(nested, path: fieldPath(key), source: source)
+    }
+
+    func optionalObject(_ key: String) throws(SigstoreFormatError) -> JSONFields? {
+        has(key) ? try object(key) : nil
+    }
+
+    /// An array of objects (missing means empty when `required` is false).
+    func objects(_ key: String, required: Bool = true) throws(SigstoreFormatError) -> [JSONFields] {
+        guard let value = object[key], !(value is NSNull) else {
+            if required { throw error(key, "is missing") }
+            return []
+        }
+        guard let array = value as? [Any] else { throw error(key, "is not an array") }
+        var result: [JSONFields] = []
+        for (index, element) in array.enumerated() {
+            guard let nested = element as? [String: Any] else {
+                throw error("\(key)[\(index)]", "is not an object")
+            }
+            result.append(JSONFields(nested, path: fieldPath("\(key)[\(index)]"), source: source))
+        }
+        return result
+    }
+
+    /// An array of strings (missing means empty when `required` is false).
+    func strings(_ key: String, required: Bool = true) throws(SigstoreFormatError) -> [String] {
+        guard let value = object[key], !(value is NSNull) else {
+            if required { throw error(key, "is missing") }
+            return []
+        }
+        guard let array = value as? [Any] else { throw error(key, "is not an array") }
+        var result: [String] = []
+        for (index, element) in array.enumerated() {
+            guard let text = element as? String else { throw error("\(key)[\(index)]", "is not a string") }
+            result.append(text)
+        }
+        return result
+    }
+
+    /// A protobuf-JSON int64: a decimal string (or, leniently, a JSON integer), which must not be negative.
+    func nonNegativeInt64(_ key: String) throws(SigstoreFormatError) -> Int64 {
+        guard let value = object[key], !(value is NSNull) else { throw error(key, "is missing") }
+        let parsed: Int64?
+        if let text = value as? String {
+            parsed = text.allSatisfy({ $0 == "-" || $0.isASCII && $0.isNumber }) ? Int64(text) : nil
+        } else if let number = value as? NSNumber, !(value is Bool),
+                  number.doubleValue.rounded() == number.doubleValue {
+            parsed = number.int64Value
+        } else {
+            parsed = nil
+        }
+        guard let result = parsed else { throw error(key, "is not a decimal integer") }
+        guard result >= 0 else { throw error(key, "is negative (\(result))") }
+        return result
+    }
+
+    func optionalNonNegativeInt64(_ key: String) throws(SigstoreFormatError) -> Int64? {
+        has(key) ? try nonNegativeInt64(key) : nil
+    }
+
+    /// Standard (or URL-safe) base64 bytes; invalid characters are an error.
+    func base64(_ key: String) throws(SigstoreFormatError) -> Data {
+        let text = try string(key)
+        guard let data = Base64.decode(text) else { throw error(key, "is not valid base64") }
+        return data
+    }
+
+    func optionalBase64(_ key: String) throws(SigstoreFormatError) -> Data? {
+        has(key) ? try base64(key) : nil
+    }
+}
+
+/// Base64 helpers that accept the standard and URL-safe alphabets with optional padding (protobuf JSON).
+enum Base64 {
+    static func decode(_ text: String) -> Data? {
+        var normalized = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        guard normalized.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "/" || $0 == "=") })
+        else { return nil }
+        let remainder = normalized.count % 4
+        if remainder == 1 { return nil }
+        if remainder > 0 { normalized += String(repeating: "=", count: 4 - remainder) }
+        return Data(base64Encoded: normalized)
+    }
+}
+
+/// Hex encoding and decoding.
+enum Hex {
+    static func encode(_ data: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for byte in data {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> Data? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var out = Data(capacity: chars.count / 2)
+        var index = 0
+        while index < chars.count {
+            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+}
+
+/// RFC 3339 timestamps as used in `trusted_root.json` (`2021-01-12T11:53:27Z`, `…59.999000Z`, offsets).
+enum RFC3339 {
+    static func parse(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        func number(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[start..<start + count] {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard bytes.count >= 20,
+              let year = number(0, 4), bytes[4] == 0x2d, let month = number(5, 2), bytes[7] == 0x2d,
+              let day = number(8, 2), bytes[10] == 0x54 || bytes[10] == 0x74,
+              let hour = number(11, 2), bytes[13] == 0x3a, let minute = number(14, 2), bytes[16] == 0x3a,
+              let second = number(17, 2),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if index < bytes.count, bytes[index] == 0x2e {
+            index += 1
+            var scale = 0.1
+            let start = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                fraction += Double(bytes[index] - 0x30) * scale
+                scale /= 10
+                index += 1
+            }
+            if index == start { return nil }
+        }
+        guard index < bytes.count else { return nil }
+        var offsetSeconds = 0
+        if bytes[index] == 0x5a || bytes[index] == 0x7a {
+            index += 1
+        } else if bytes[index] == 0x2b || bytes[index] == 0x2d {
+            guard let oh = number(index + 1, 2), bytes.count > index + 3, bytes[index + 3] == 0x3a,
+                  let om = number(index + 4, 2) else { return nil }
+            offsetSeconds = (oh * 3600 + om * 60) * (bytes[index] == 0x2b ? 1 : -1)
+            index += 6
+        } else {
+            return nil
+        }
+        guard index == bytes.count else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import NPMTrust
+import Registry
+
+/// The signing keys of every registry an audit touches, fetched once per registry (concurrent callers share
+/// one request).
+///
+/// npm's public registry (`registry.npmjs.org`) uses the built-in keys; any other registry is asked at
+/// `<registry>-/npm/v1/keys` (404/400 = it has no keys). A keys file (`--keys`) replaces the keys of the
+/// default registry.
+actor RegistryKeyring {
+    /// What one registry's keys look-up gave.
+    enum Outcome: Sendable {
+        case available(RegistryKeysAvailability)
+        case failed(String)
+    }
+
+    private let client: RegistryClient
+    private let defaultKeys: RegistryKeysSource
+    private var lookups: [String: Task<Outcome, Never>] = [:]
+
+    init(client: RegistryClient, defaultKeys: RegistryKeysSource) {
+        self.client = client
+        self.defaultKeys = defaultKeys
+    }
+
+    /// The keys of `registry` (a base URL ending in `/`).
+    func keys(for registry: URL) async -> Outcome {
+        let key = registry.absoluteString
+        if let existing = lookups[key] { return await existing.value }
+        let client = self.client
+        let isDefault = registry == client.configuration.registry
+        let source = isDefault ? defaultKeys : .automatic
+        let task = Task<Outcome, Never> {
+            await Self.load(source: source, registry: registry, client: client)
+        }
+        lookups[key] = task
+        return await task.value
+    }
+
+    private static func load(source: RegistryKeysSource, registry: URL, client: RegistryClient) async -> Outcome {
+        do {
+            switch source {
+            case .builtInNPM, .file:
+                return .available(try await RegistryKeysAvailability.load(source, client: client))
+            case .automatic where registry.host?.lowercased() == "registry.npmjs.org":
+                return .available(.keys(.npmPublicRegistry))
+            case .automatic, .registry:
+                let url = URL(string: registry.absoluteString + "-/npm/v1/keys")!
+                let data: Data
+                do {
+                    data = try await client.document(url, accept: "application/json")
+                } catch {
+                    if error.status == 404 || error.status == 400 {
+                        return .available(.registryHasNoKeys(source: url.absoluteString))
+                    }
+                    throw error
+                }
+                return .available(.keys(try TrustedRegistryKeys(json: data, source: url.absoluteString)))
+            }
+        } catch {
+            return .failed("cannot get the registry keys of \(registry.absoluteString): \(error)")
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import COpenSSL
+import Foundation
+
+/// SHA-256 as lowercase hex, via OpenSSL EVP.
+enum SHA256Hex {
+    static func of(_ data: Data) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let ok = data.withUnsafeBytes { buffer in
+            EVP_Digest(buffer.baseAddress, buffer.count, &digest, &length, EVP_sha256(), nil)
+        }
+        precondition(ok == 1 && length == 32, "OpenSSL SHA-256 failed")
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// An error while signing or verifying a DSSE envelope, naming the key input.
+public struct DSSEError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What failed.
+    public var message: String
+    /// Makes an error.
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A DSSE envelope (https://github.com/secure-systems-lab/dsse, "envelope.md"), JSON form.
+public struct DSSEEnvelope: Codable, Hashable, Sendable {
+    /// One signature over the PAE of `payloadType` and the payload.
+    public struct Signature: Codable, Hashable, Sendable {
+        /// The signer's key id (here: sha256 hex of the public key's DER SubjectPublicKeyInfo).
+        public var keyid: String
+        /// The DER ECDSA signature, standard base64.
+        public var sig: String
+    }
+
+    /// The in-toto media type of the payload.
+    public var payloadType: String
+    /// The payload bytes, standard base64.
+    public var payload: String
+    /// The signatures.
+    public var signatures: [Signature]
+
+    /// The payload media type for in-toto statements.
+    public static let inTotoPayloadType = "application/vnd.in-toto+json"
+
+    /// The DSSE v1 pre-authentication encoding: `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`.
+    public static func preAuthenticationEncoding(payloadType: String, payload: Data) -> Data {
+        var out = Data("DSSEv1 \(payloadType.utf8.count) \(payloadType) \(payload.count) ".utf8)
+        out.append(payload)
+        return out
+    }
+
+    /// Signs `payload` with an EC private key in PEM (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`), ECDSA with
+    /// SHA-256 over the PAE. `keySource` names the key in errors (e.g. the file path).
+    public static func sign(
+        payload: Data, payloadType: String = inTotoPayloadType, privateKeyPEM: Data, keySource: String
+    ) throws -> DSSEEnvelope {
+        let key = try ECKey(privateKeyPEM: privateKeyPEM, source: keySource)
+        let pae = preAuthenticationEncoding(payloadType: payloadType, payload: payload)
+        let signature = try key.sign(pae)
+        return DSSEEnvelope(
+            payloadType: payloadType, payload: payload.base64EncodedString(),
+            signatures: [Signature(keyid: key.keyID, sig: signature.base64EncodedString())])
+    }
+
+    /// Verifies every signature with a public key in PEM (`PUBLIC KEY`); returns whether all verify.
+    public func verify(publicKeyPEM: Data) throws -> Bool {
+        guard let body = Data(base64Encoded: payload) else { throw DSSEError("DSSE payload is not base64") }
+        let key = try ECKey(publicKeyPEM: publicKeyPEM)
+        let pae = Self.preAuthenticationEncoding(payloadType: payloadType, payload: body)
+        guard !signatures.isEmpty else { return false }
+        for s in signatures {
+            guard let sig = Data(base64Encoded: s.sig), key.verify(sig, over: pae) else { return false }
+        }
+        return true
+    }
+}
+
+/// An OpenSSL EVP_PKEY holding an EC key.
+final class ECKey: @unchecked Sendable {
+    private let pkey: OpaquePointer
+
+    init(privateKeyPEM: Data, source: String) throws {
+        let bio = privateKeyPEM.withUnsafeBytes { BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }
+        guard let bio else { throw DSSEError("\(source): cannot read the key (out of memory)") }
+        defer { BIO_free(bio) }
+        guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+            throw DSSEError("\(source): not a PEM private key (expected -----BEGIN PRIVATE KEY----- "
+                + "or -----BEGIN EC PRIVATE KEY-----, unencrypted)")
+        }
+        guard EVP_PKEY_get_base_id(key) == EVP_PKEY_EC else {
+            EVP_PKEY_free(key)
+            throw DSSEError("\(source): the private key is not an EC key (ECDSA P-256/P-384 expected)")
+        }
+        pkey = key
+    }
+
+    init(publicKeyPEM: Data) throws {
+        let bio = publicKeyPEM.withUnsafeBytes { BIO_new_mem_buf($0.baseAddress, Int32($0.count)) }
+        guard let bio else { throw DSSEError("cannot read the public key (out of memory)") }
+        defer { BIO_free(bio) }
+        guard let key = PEM_read_bio_PUBKEY(bio, nil, nil, nil) else {
+            throw DSSEError("not a PEM public key (expected -----BEGIN PUBLIC KEY-----)")
+        }
+        pkey = key
+    }
+
+    deinit { EVP_PKEY_free(pkey) }
+
+    /// sha256 hex of the DER SubjectPublicKeyInfo.
+    var keyID: String {
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        let length = i2d_PUBKEY(pkey, &out)
+        guard length > 0, let out else { return "" }
+        defer { CRYPTO_free(out, #fileID, #line) }
+        return SHA256Hex.of(Data(bytes: out, count: Int(length)))
+    }
+
+    /// The public key as PEM.
+    var publicKeyPEM: Data {
+        guard let bio = BIO_new(BIO_s_mem()) else { return Data() }
+        defer { BIO_free(bio) }
+        guard PEM_write_bio_PUBKEY(bio, pkey) == 1 else { return Data() }
+        var pointer: UnsafeMutablePointer<CChar>? = nil
+        let length = BIO_ctrl(bio, BIO_CTRL_INFO, 0, &pointer)
+        guard length > 0, let pointer else { return Data() }
+        return Data(bytes: pointer, count: length)
+    }
+
+    func sign(_ message: Data) throws -> Data {
+        guard let ctx = EVP_MD_CTX_new() else { throw DSSEError("OpenSSL: cannot allocate a digest context") }
+        defer { EVP_MD_CTX_free(ctx) }
+        guard EVP_DigestSignInit(ctx, nil, EVP_sha256(), nil, pkey) == 1 else {
+            throw DSSEError("OpenSSL: cannot initialise ECDSA-SHA256 signing with this key")
+        }
+        var length = 0
+        let sized = message.withUnsafeBytes { EVP_DigestSign(ctx, nil, &length, $0.baseAddress, $0.count) }
+        guard sized == 1 else { throw DSSEError("OpenSSL: signing failed") }
+        var signature = [UInt8](repeating: 0, count: length)
+        let signed = message.withUnsafeBytes { EVP_DigestSign(ctx, &signature, &length, $0.baseAddress, $0.count) }
+        guard signed == 1 else { throw DSSEError("OpenSSL: signing failed") }
+        return Data(signature.prefix(length))
+    }
+
+    func verify(_ signature: Data, over message: Data) -> Bool {
+        guard let ctx = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(ctx) }
+        guard EVP_DigestVerifyInit(ctx, nil, EVP_sha256(), nil, pkey) == 1 else { return false }
+        let result = signature.withUnsafeBytes { sig in
+            message.withUnsafeBytes { msg in
+                EVP_DigestVerify(ctx, sig.bindMemory(to: UInt8.self).baseAddress, sig.count,
+                                 msg.bindMemory(to: UInt8.self).baseAddress, msg.count)
+            }
+        }
+        return result == 1
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// The facts of one packument version that the verification pipeline needs, read from the packument JSON.
+public struct PackumentFacts: Hashable, Sendable {
+    /// The package name.
+    public var name: String
+    /// The version.
+    public var version: String
+    /// `dist.integrity` (SRI), if present.
+    public var integrity: String?
+    /// `dist.shasum` (hex sha1), if present.
+    public var shasum: String?
+    /// `dist.tarball`.
+    public var tarballURL: String?
+    /// `dist.signatures` as (keyid, sig) pairs.
+    public var signatures: [(keyid: String, sig: String)]
+    /// `dist.attestations.url`.
+    public var attestationsURL: String?
+    /// `dist.attestations.provenance.predicateType`.
+    public var provenancePredicateType: String?
+    /// `gitHead`.
+    public var gitHead: String?
+    /// `repository.url` (or the string form of `repository`).
+    public var repositoryURL: String?
+    /// `repository.directory` (monorepo package folder).
+    public var repositoryDirectory: String?
+    /// `_npmVersion`: the npm that published (the generation to rebuild with).
+    public var npmVersion: String?
+    /// `_nodeVersion`.
+    public var nodeVersion: String?
+    /// `time[version]`.
+    public var publishTime: Date?
+    /// `_npmUser.name`.
+    public var npmUserName: String?
+    /// Whether `_npmUser.approver` is present (staged publish approval).
+    public var hasStagedApproval: Bool
+    /// Whether `_npmUser.trustedPublisher` is present.
+    public var hasTrustedPublisher: Bool
+    /// Earlier versions (semver order, release and pre-release) whose `dist.attestations` announce provenance.
+    public var earlierVersionsWithProvenance: [String]
+
+    public static func == (lhs: PackumentFacts, rhs: PackumentFacts) -> Bool {
+        lhs.name == rhs.name && lhs.version == rhs.version && lhs.integrity == rhs.integrity
+            && lhs.shasum == rhs.shasum && lhs.tarballURL == rhs.tarballURL
+            && lhs.signatures.map { "\($0.keyid):\($0.sig)" } == rhs.signatures.map { "\($0.keyid):\($0.sig)" }
+            && lhs.attestationsURL == rhs.attestationsURL && lhs.gitHead == rhs.gitHead
+            && lhs.repositoryURL == rhs.repositoryURL && lhs.npmVersion == rhs.npmVersion
+            && lhs.earlierVersionsWithProvenance == rhs.earlierVersionsWithProvenance
+    }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(version)
+        hasher.combine(integrity)
+    }
+
+    /// Reads a version from a full packument document. `source` names the document in errors.
+    public static func parse(packument data: Data, version: String, source: String) throws -> PackumentFacts {
+        guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
+        }
+        guard let versions = document["versions"] as? [String: Any] else {
+            throw VerificationError.malformedPackument(source: source, problem: "no \"versions\" object")
+        }
+        guard let manifest = versions[version] as? [String: Any] else {
+            let known = versions.keys.sorted(by: SemVer.precedes).suffix(5).joined(separator: ", ")
+            throw VerificationError.versionNotFound(source: source, version: version, known: known)
+        }
+        let name = (manifest["name"] as? String) ?? (document["name"] as? String) ?? ""
+        let dist = manifest["dist"] as? [String: Any] ?? [:]
+        var facts = PackumentFacts(
+            name: name, version: version, integrity: dist["integrity"] as? String, shasum: dist["shasum"] as? String,
+            tarballURL: dist["tarball"] as? String, signatures: [], attestationsURL: nil, provenancePredicateType: nil,
+            gitHead: manifest["gitHead"] as? String, repositoryURL: nil, repositoryDirectory: nil,
+            npmVersion: manifest["_npmVersion"] as? String, nodeVersion: manifest["_nodeVersion"] as? String,
+            publishTime: nil, npmUserName: nil, hasStagedApproval: false, hasTrustedPublisher: false,
+            earlierVersionsWithProvenance: [])
+        facts.signatures = (dist["signatures"] as? [[String: Any]] ?? []).compactMap {
+            guard let keyid = $0["keyid"] as? String, let sig = $0["sig"] as? String else { return nil }
+            return (keyid, sig)
+        }
+        if let attestations = dist["attestations"] as? [String: Any] {
+            facts.attestationsURL = attestations["url"] as? String
+            facts.provenancePredicateType = (attestations["provenance"] as? [String: Any])?["predicateType"] as? String
+        }
+        switch manifest["repository"] {
+        case let s as String: facts.repositoryURL = s
+        case let r as [String: Any]:
+            facts.repositoryURL = r["url"] as? String
+            facts.repositoryDirectory = r["directory"] as? String
+        default: break
+        }
+        if let time = (document["time"] as? [String: Any])?[version] as? String { facts.publishTime = Timestamp.parse(time) }
+        if let user = manifest["_npmUser"] as? [String: Any] {
+            facts.npmUserName = user["name"] as? String
+            facts.hasStagedApproval = user["approver"] != nil
+            facts.hasTrustedPublisher = user["trustedPublisher"] != nil
+        }
+        facts.earlierVersionsWithProvenance = versions.compactMap { key, value -> String? in
+            guard SemVer.precedes(key, version),
+                  let dist = (value as? [String: Any])?["dist"] as? [String: Any],
+                  let attestations = dist["attestations"] as? [String: Any],
+                  attestations["provenance"] != nil
+            else { return nil }
+            return key
+        }.sorted(by: SemVer.precedes)
+        return facts
+    }
+}
+
+/// Minimal semver precedence (major.minor.patch, then pre-release identifiers; build metadata ignored).
+public enum SemVer {
+    /// Whether `a` has lower precedence than `b`. Non-numeric cores sort by string as a fallback.
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        func split(_ v: String) -> (core: [Int], pre: [Substring]) {
+            let noBuild = v.split(separator: "+", maxSplits: 1).first ?? ""
+            let parts = noBuild.split(separator: "-", maxSplits: 1)
+            let core = (parts.first ?? "").split(separator: ".").map { Int($0) ?? 0 }
+            let pre = parts.count > 1 ? parts[1].split(separator: ".") : []
+            return (core, pre)
+        }
+        let (x, y) = (split(a), split(b))
+        for i in 0..<max(x.core.count, y.core.count) {
+            let (l, r) = (i < x.core.count ? x.core[i] : 0, i < y.core.count ? y.core[i] : 0)
+            if l != r { return l < r }
+        }
+        // A version with a pre-release precedes the release.
+        if x.pre.isEmpty != y.pre.isEmpty { return !x.pre.isEmpty }
+        for i in 0..<min(x.pre.count, y.pre.count) where x.pre[i] != y.pre[i] {
+            switch (Int(x.pre[i]), Int(y.pre[i])) {
+            case let (l?, r?): return l < r
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return x.pre[i] < y.pre[i]
+            }
+        }
+        return x.pre.count < y.pre.count
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+
+/// Errors that stop a verification before a verdict exists (usage, network or environment: exit code 2).
+public enum VerificationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The package spec is not `name@version`.
+    case invalidSpec(String)
+    /// The registry could not be reached or answered with an error.
+    case registry(url: String, problem: String)
+    /// The packument is not usable.
+    case malformedPackument(source: String, problem: String)
+    /// The packument has no such version.
+    case versionNotFound(source: String, version: String, known: String)
+    /// A local input (trusted root, keys file, source path) cannot be used.
+    case input(path: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case .invalidSpec(let spec):
+            "\"\(spec)\" is not a package version: expected <name>@<version>, e.g. gundam-visor@1.0.1 or @scope/name@1.2.3"
+        case .registry(let url, let problem): "registry request \(url) failed: \(problem)"
+        case .malformedPackument(let source, let problem): "packument \(source): \(problem)"
+        case .versionNotFound(let source, let version, let known):
+            "packument \(source) has no version \(version)" + (known.isEmpty ? "" : " (latest known: \(known))")
+        case .input(let path, let problem): "\(path): \(problem)"
+        }
+    }
+}
+
+/// A package version to verify, as `name@version`.
+public struct PackageSpec: Hashable, Sendable, CustomStringConvertible {
+    /// The name (`@scope/name` or `name`).
+    public var name: String
+    /// The exact version.
+    public var version: String
+
+    /// Makes a spec.
+    public init(name: String, version: String) {
+        self.name = name
+        self.version = version
+    }
+
+    /// Parses `name@version` / `@scope/name@version`.
+    public init(parsing spec: String) throws {
+        let body = spec.hasPrefix("@") ? spec.dropFirst() : Substring(spec)
+        guard let at = body.lastIndex(of: "@") else { throw VerificationError.invalidSpec(spec) }
+        let name = (spec.hasPrefix("@") ? "@" : "") + body[..<at]
+        let version = String(body[body.index(after: at)...])
+        guard !name.isEmpty, name != "@", !version.isEmpty, !version.contains("/"),
+              !name.hasSuffix("/"), spec.hasPrefix("@") == name.contains("/")
+        else { throw VerificationError.invalidSpec(spec) }
+        self.name = name
+        self.version = version
+    }
+
+    public var description: String { "\(name)@\(version)" }
+}
+
+/// Where the source repository is: a local path (git repository, bare repository or bundle) or a URL.
+public enum SourceLocator: Hashable, Sendable, CustomStringConvertible {
+    /// A local git repository, bare repository or git bundle file.
+    case path(String)
+    /// A remote repository URL (fetched only when not offline).
+    case url(String)
+
+    /// `PATH` when it exists on disk or has no scheme, else `URL`.
+    public init(argument: String) {
+        if argument.contains("://") || argument.hasPrefix("git@") { self = .url(argument) } else { self = .path(argument) }
+    }
+
+    public var description: String {
+        switch self {
+        case .path(let p): p
+        case .url(let u): u
+        }
+    }
+}
+
+// MARK: - Stage seams
+
+/// Registry access the pipeline needs (the `Registry` module's client behind an adapter; tests use fakes).
+public protocol RegistryAccess: Sendable {
+    /// The registry base URL (for messages and for resolving attestation paths).
+    var baseURL: URL { get }
+    /// The full packument document of `name`.
+    func packument(name: String) async throws -> Data
+    /// The bytes at a registry URL (tarball, attestations); `nil` on 404.
+    func fetch(_ url: String) async throws -> Data?
+    /// The registry keys document (`/-/npm/v1/keys`), `nil` when the registry has none (404).
+    func keys() async throws -> Data?
+}
+
+/// What the trust stage found: one check per trust concern, and the verified provenance identity.
+public struct TrustOutcome: Sendable {
+    /// `trust.signatures`.
+    public var signatures: Check
+    /// `trust.publish-attestation`.
+    public var publishAttestation: Check
+    /// `trust.provenance`.
+    public var provenance: Check
+    /// The identity facts of the provenance, only when it verified.
+    public var identity: ProvenanceIdentity?
+    /// Whether a publish attestation verified.
+    public var publishAttestationVerified: Bool
+    /// Whether provenance was present but did not verify.
+    public var provenanceInvalid: Bool
+    /// The attestation documents read (for the VSA's `inputAttestations`).
+    public var inputAttestations: [ResourceDescriptor]
+
+    /// Makes an outcome.
+    public init(signatures: Check, publishAttestation: Check, provenance: Check, identity: ProvenanceIdentity?,
+                publishAttestationVerified: Bool, provenanceInvalid: Bool, inputAttestations: [ResourceDescriptor] = []) {
+        self.signatures = signatures
+        self.publishAttestation = publishAttestation
+        self.provenance = provenance
+        self.identity = identity
+        self.publishAttestationVerified = publishAttestationVerified
+        self.provenanceInvalid = provenanceInvalid
+        self.inputAttestations = inputAttestations
+    }
+}
+
+/// Verifies registry signatures and attestations for a version (the `NPMTrust` module behind an adapter).
+public protocol TrustVerifying: Sendable {
+    /// Verifies `dist.signatures` and the attestations response (`nil` = none fetched) for the packument version.
+    func verify(packument: PackumentFacts, packumentData: Data, attestations: Data?, attestationsURL: String?,
+                keys: Data?, tarballSHA512Hex: String?) async -> TrustOutcome
+}
+
+/// An opened source repository.
+public protocol SourceRepository: Sendable {
+    /// Where it came from (for evidence).
+    var location: String { get }
+    /// The commit a tag points at (peeled), or `nil` when the tag does not exist.
+    func commit(forTag tag: String) async throws -> String?
+    /// The commit a ref (branch, tag, commit) resolves to, or `nil`.
+    func resolve(ref: String) async throws -> String?
+    /// Whether the commit exists in the repository.
+    func commitExists(_ commit: String) async throws -> Bool
+}
+
+/// Opens source repositories.
+public protocol SourceOpening: Sendable {
+    /// Opens the repository at `location`; `offline` forbids network access (a URL then fails with a reason).
+    func open(_ location: SourceLocator, offline: Bool) async throws -> any SourceRepository
+}
+
+/// How a rebuild compared with the registry tarball.
+public struct RebuildComparison: Hashable, Sendable {
+    /// The outcome over the files the source produces.
+    public var outcome: RebuildOutcome
+    /// Paths (inside `package/`) only in the registry tarball: build output, or injected files.
+    public var onlyInRegistry: [String]
+    /// Paths only in the rebuild.
+    public var onlyInRebuild: [String]
+    /// Paths in both whose contents differ.
+    public var contentDiffers: [String]
+    /// Other differences, one sentence each (modes, order, gzip header…).
+    public var notes: [String]
+    /// sha512 hex of the rebuilt tarball.
+    public var rebuiltSHA512Hex: String?
+
+    /// Makes a comparison.
+    public init(outcome: RebuildOutcome, onlyInRegistry: [String] = [], onlyInRebuild: [String] = [],
+                contentDiffers: [String] = [], notes: [String] = [], rebuiltSHA512Hex: String? = nil) {
+        self.outcome = outcome
+        self.onlyInRegistry = onlyInRegistry
+        self.onlyInRebuild = onlyInRebuild
+        self.contentDiffers = contentDiffers
+        self.notes = notes
+        self.rebuiltSHA512Hex = rebuiltSHA512Hex
+    }
+}
+
+/// Rebuilds a tarball from source and compares it with the registry's (the `Packing` and `Compare` modules).
+public protocol Rebuilding: Sendable {
+    /// Packs the repository at `commit` (in `directory` for monorepos) with the rules of `npmVersion`,
+    /// and compares the result with `registryTarball`.
+    func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                           npmVersion: String?, registryTarball: Data) async throws -> RebuildComparison
+}
+
+/// Inspects a registry tarball's structure (the `Archive` module).
+public protocol ArchiveInspecting: Sendable {
+    /// Findings (each a sentence); empty when clean.
+    func findings(in tarball: Data) async throws -> [String]
+}
+
+/// Hashes bytes (the `Digest` module).
+public protocol TarballHashing: Sendable {
+    /// Lowercase hex sha512 and sha1 of the bytes.
+    func sha512AndSHA1Hex(_ data: Data) -> (sha512: String, sha1: String)
+}
+
+// MARK: - Request
+
+/// What to verify and how.
+public struct VerificationRequest: Sendable {
+    /// The package version.
+    public var spec: PackageSpec
+    /// Where to read the source from instead of the repository the provenance/packument names.
+    public var source: SourceLocator?
+    /// The ref naming the commit when neither provenance nor `gitHead` does.
+    public var ref: String?
+    /// The policy.
+    public var policy: PolicyDocument
+    /// How skips count.
+    public var strictness: Strictness
+    /// No network except the configured registry (which may be a loopback or a cache).
+    public var offline: Bool
+
+    /// Makes a request.
+    public init(spec: PackageSpec, source: SourceLocator? = nil, ref: String? = nil, policy: PolicyDocument = .default,
+                strictness: Strictness = .standard, offline: Bool = false) {
+        self.spec = spec
+        self.source = source
+        self.ref = ref
+        self.policy = policy
+        self.strictness = strictness
+        self.offline = offline
+    }
+}
+
+/// The result of a pipeline run: the verdict plus the documents the outputs need.
+public struct VerificationResult: Sendable {
+    /// The verdict.
+    public var verdict: Verdict
+    /// The attestation documents read (VSA `inputAttestations`).
+    public var inputAttestations: [ResourceDescriptor]
+}

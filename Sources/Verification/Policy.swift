@@ -1,0 +1,303 @@
+import Foundation
+
+/// A rule about where and how a package version was built, evaluated over plain facts into checks.
+///
+/// Policies are values and compose: ``PolicySet`` (built with ``PolicyBuilder``) evaluates its members in order
+/// and concatenates their checks. A policy never throws and never prints; facts it cannot evaluate become
+/// `skipped` checks with the reason (fail closed), facts that do not apply become `not-applicable`.
+public protocol ProvenancePolicy: Sendable {
+    /// The checks this policy produces for the input.
+    func evaluate(_ input: PolicyInput) -> [Check]
+}
+
+/// Builds a ``PolicySet`` from a list of policies, with `if` and `for` support.
+@resultBuilder
+public enum PolicyBuilder {
+    public static func buildExpression(_ policy: some ProvenancePolicy) -> [any ProvenancePolicy] { [policy] }
+    public static func buildBlock(_ parts: [any ProvenancePolicy]...) -> [any ProvenancePolicy] {
+        parts.flatMap { $0 }
+    }
+    public static func buildOptional(_ part: [any ProvenancePolicy]?) -> [any ProvenancePolicy] { part ?? [] }
+    public static func buildEither(first: [any ProvenancePolicy]) -> [any ProvenancePolicy] { first }
+    public static func buildEither(second: [any ProvenancePolicy]) -> [any ProvenancePolicy] { second }
+    public static func buildArray(_ parts: [[any ProvenancePolicy]]) -> [any ProvenancePolicy] {
+        parts.flatMap { $0 }
+    }
+}
+
+/// An ordered list of policies evaluated one after another.
+public struct PolicySet: ProvenancePolicy {
+    /// The member policies, in evaluation order.
+    public var policies: [any ProvenancePolicy]
+
+    /// Makes a set from an array.
+    public init(_ policies: [any ProvenancePolicy]) { self.policies = policies }
+    /// Makes a set with the builder DSL: `PolicySet { RepositoryPolicy(…); RefPolicy(…) }`.
+    public init(@PolicyBuilder _ build: () -> [any ProvenancePolicy]) { self.policies = build() }
+
+    public func evaluate(_ input: PolicyInput) -> [Check] { policies.flatMap { $0.evaluate(input) } }
+}
+
+private let noProvenanceReason = "the version has no verified provenance to check this against"
+
+/// Whether provenance must be present. With `.whenPreviouslyPresent`, it is required when an earlier version had it
+/// (no-downgrade: a publish without provenance after provenance releases is the classic stolen-token pattern).
+public struct ProvenanceRequirementPolicy: ProvenancePolicy {
+    /// When provenance is required.
+    public enum Requirement: String, Codable, Hashable, Sendable {
+        /// Always.
+        case required
+        /// Never (its absence is not a finding).
+        case optional
+        /// When an earlier version had provenance.
+        case whenPreviouslyPresent = "when-previously-present"
+    }
+    /// The requirement.
+    public var requirement: Requirement
+
+    /// Makes the policy.
+    public init(_ requirement: Requirement) { self.requirement = requirement }
+
+    public func evaluate(_ input: PolicyInput) -> [Check] {
+        let title = "Provenance present as required"
+        var evidence = ["requirement": requirement.rawValue]
+        if !input.earlierVersionsWithProvenance.isEmpty {
+            evidence["earlierVersionsWithProvenance"] = input.earlierVersionsWithProvenance.joined(separator: ", ")
+        }
+        let required: Bool
+        switch requirement {
+        case .required: required = true
+        case .optional: required = false
+        case .whenPreviouslyPresent: required = !input.earlierVersionsWithProvenance.isEmpty
+        }
+        if input.provenance != nil {
+            evidence["provenance"] = "present"
+            return [.pass(.policyProvenanceRequired, title, evidence: evidence)]
+        }
+        evidence["provenance"] = input.provenanceInvalid ? "invalid" : "absent"
+        guard required else {
+            return [.notApplicable(
+                .policyProvenanceRequired, title,
+                reason: requirement == .optional
+                    ? "the policy does not require provenance"
+                    : "no earlier version had provenance and the policy does not require it",
+                evidence: evidence)]
+        }
+        var reasons = [String]()
+        if requirement == .required {
+            reasons.append("the policy requires provenance, but \(input.name)@\(input.version) has "
+                + (input.provenanceInvalid ? "only provenance that does not verify" : "none"))
+        } else {
+            reasons.append("earlier versions (\(input.earlierVersionsWithProvenance.suffix(3).joined(separator: ", "))) "
+                + "were published with provenance, but \(input.name)@\(input.version) has "
+                + (input.provenanceInvalid ? "only provenance that does not verify" : "none")
+                + " (a publish without provenance after provenance releases is how stolen npm tokens show)")
+        }
+        return [.fail(.policyProvenanceRequired, title, evidence: evidence, reasons: reasons)]
+    }
+}
+
+/// Whether a registry publish attestation must be present.
+public struct PublishAttestationRequirementPolicy: ProvenancePolicy {
+    /// Whether it is required.
+    public var required: Bool
+
+    /// Makes the policy.
+    public init(required: Bool) { self.required = required }
+
+    public func evaluate(_ input: PolicyInput) -> [Check] {
+        let title = "Publish attestation present as required"
+        let evidence = ["publishAttestation": input.publishAttestationPresent ? "present" : "absent"]
+        if input.publishAttestationPresent { return [.pass(.policyPublishAttestationRequired, title, evidence: evidence)] }
+        guard required else {
+            return [.notApplicable(.policyPublishAttestationRequired, title,
+                                   reason: "the policy does not require a publish attestation", evidence: evidence)]
+        }
+        return [.fail(.policyPublishAttestationRequired, title, evidence: evidence,
+                      reasons: ["the policy requires a registry publish attestation, but none verified for "
+                          + "\(input.name)@\(input.version)"])]
+    }
+}
+
+/// The provenance's source repository must be the expected one (by URL, and by numeric ids when given).
+///
+/// With no expected URL, the packument's `repository` is the expectation (the default policy).
+public struct RepositoryPolicy: ProvenancePolicy {
+    /// The expected repository URL; `nil` = the packument's `repository`.
+    public var expectedURL: String?
+    /// The expected numeric GitHub repository id, if pinned.
+    public var expectedRepositoryID: String?
+    /// The expected numeric GitHub owner id, if pinned.
+    public var expectedOwnerID: String?
+
+    /// Makes the policy.
+    public init(expectedURL: String? = nil, expectedRepositoryID: String? = nil, expectedOwnerID: String? = nil) {
+        self.expectedURL = expectedURL
+        self.expectedRepositoryID = expectedRepositoryID
+        self.expectedOwnerID = expectedOwnerID
+    }
+
+    public func evaluate(_ input: PolicyInput) -> [Check] {
+        let title = "Provenance names the expected repository"
+        guard let facts = input.provenance else {
+            return [.notApplicable(.policyRepository, title, reason: noProvenanceReason)]
+        }
+        let origin = expectedURL != nil ? "policy" : "packument repository"
+        guard let expected = expectedURL ?? input.packumentRepository else {
+            return [.skipped(.policyRepository, title,
+                             reason: "no expected repository: the packument names none and no policy sets `repository`",
+                             evidence: ["provenanceRepository": facts.repository ?? "(none)"])]
+        }
+        var evidence = ["expectedRepository": expected, "expectedFrom": origin,
+                        "provenanceRepository": facts.repository ?? "(none)"]
+        var reasons = [String]()
+        if let actual = facts.repository {
+            if RepositoryURL.normalize(expected) == nil {
+                reasons.append("the expected repository \"\(expected)\" (\(origin)) is not a recognisable repository URL")
+            } else if !RepositoryURL.same(expected, actual) {
+                reasons.append("provenance names repository \(actual), expected \(expected) (\(origin))")
+            }
+        } else {
+            reasons.append("the provenance names no source repository")
+        }
+        for (label, key, want, have) in [
+            ("repository id", "repositoryID", expectedRepositoryID, facts.repositoryID),
+            ("owner id", "ownerID", expectedOwnerID, facts.ownerID),
+        ] {
+            guard let want else { continue }
+            evidence["expected" + key.prefix(1).uppercased() + key.dropFirst()] = want
+            evidence["provenance" + key.prefix(1).uppercased() + key.dropFirst()] = have ?? "(none)"
+            if have != want {
+                reasons.append("provenance names \(label) \(have ?? "(none)"), expected \(want) "
+                    + "(a renamed or re-created repository keeps its URL but not its id)")
+            }
+        }
+        return reasons.isEmpty
+            ? [.pass(.policyRepository, title, evidence: evidence)]
+            : [.fail(.policyRepository, title, evidence: evidence, reasons: reasons)]
+    }
+}
+
+/// A single expected string fact of the provenance (workflow path, runner, environment) or a set of allowed ones.
+public struct ProvenanceFieldPolicy: ProvenancePolicy {
+    /// Which fact is checked.
+    public enum Field: String, Sendable, Hashable {
+        /// `workflowPath`.
+        case workflow
+        /// `ref` (glob patterns).
+        case ref
+        /// `trigger`.
+        case trigger
+        /// `runnerEnvironment`.
+        case runner
+        /// `deploymentEnvironment`.
+        case environment
+    }
+    /// The fact.
+    public var field: Field
+    /// The allowed values (for `ref`: glob patterns, see ``RefPattern``).
+    public var allowed: [String]
+
+    /// Makes the policy; an empty `allowed` list allows nothing (fail closed).
+    public init(_ field: Field, allowed: [String]) {
+        self.field = field
+        self.allowed = allowed
+    }
+
+    private var id: CheckID {
+        switch field {
+        case .workflow: .policyWorkflow
+        case .ref: .policyRef
+        case .trigger: .policyTrigger
+        case .runner: .policyRunner
+        case .environment: .policyEnvironment
+        }
+    }
+    private var title: String {
+        switch field {
+        case .workflow: "Provenance names the expected workflow"
+        case .ref: "Provenance ref is allowed"
+        case .trigger: "Build trigger is allowed"
+        case .runner: "Runner environment is allowed"
+        case .environment: "Deployment environment is the expected one"
+        }
+    }
+    private var label: String {
+        switch field {
+        case .workflow: "workflow"
+        case .ref: "ref"
+        case .trigger: "trigger"
+        case .runner: "runner environment"
+        case .environment: "deployment environment"
+        }
+    }
+
+    public func evaluate(_ input: PolicyInput) -> [Check] {
+        guard let facts = input.provenance else {
+            return [.notApplicable(id, title, reason: noProvenanceReason)]
+        }
+        let actual: String?
+        switch field {
+        case .workflow: actual = facts.workflowPath
+        case .ref: actual = facts.ref
+        case .trigger: actual = facts.trigger
+        case .runner: actual = facts.runnerEnvironment
+        case .environment: actual = facts.deploymentEnvironment
+        }
+        let evidence = ["allowed": allowed.joined(separator: ", "), label.replacingOccurrences(of: " ", with: "-"):
+                            actual ?? "(none)"]
+        guard let actual else {
+            let why = field == .environment
+                ? "the provenance certificate names no deployment environment (the job declared no `environment:`)"
+                : "the provenance states no \(label)"
+            return [.fail(id, title, evidence: evidence, reasons: ["\(why); the policy expects \(allowedText)"])]
+        }
+        let ok: Bool
+        switch field {
+        case .ref: ok = allowed.contains { RefPattern($0).matches(actual) }
+        case .workflow: ok = allowed.contains { Self.normalizeWorkflow($0) == Self.normalizeWorkflow(actual) }
+        default: ok = allowed.contains(actual)
+        }
+        return ok
+            ? [.pass(id, title, evidence: evidence)]
+            : [.fail(id, title, evidence: evidence, reasons: ["provenance \(label) is \(actual), the policy allows \(allowedText)"])]
+    }
+
+    private var allowedText: String {
+        allowed.isEmpty ? "nothing (empty list)" : allowed.map { "\"\($0)\"" }.joined(separator: " or ")
+    }
+
+    /// Strips a leading `./` or `/` so `./.github/workflows/x.yml` equals `.github/workflows/x.yml`.
+    static func normalizeWorkflow(_ path: String) -> String {
+        var p = Substring(path)
+        while p.hasPrefix("./") { p = p.dropFirst(2) }
+        while p.hasPrefix("/") { p = p.dropFirst() }
+        return String(p)
+    }
+}
+
+/// The rebuild must have one of the accepted outcomes.
+public struct RebuildPolicy: ProvenancePolicy {
+    /// The accepted outcomes.
+    public var accepted: Set<RebuildOutcome>
+
+    /// Makes the policy.
+    public init(accepted: Set<RebuildOutcome>) { self.accepted = accepted }
+
+    /// The default: byte-identical tarball, identical tar, or identical contents.
+    public static let defaultAccepted: Set<RebuildOutcome> = [.identical, .identicalTar, .sameContent]
+
+    public func evaluate(_ input: PolicyInput) -> [Check] {
+        let title = "Rebuild outcome is accepted"
+        let acceptedList = RebuildOutcome.allCases.filter(accepted.contains).map(\.rawValue)
+        guard let outcome = input.rebuildOutcome else {
+            return [.skipped(.policyRebuild, title, reason: "no rebuild ran",
+                             evidence: ["accepted": acceptedList.joined(separator: ", ")])]
+        }
+        let evidence = ["accepted": acceptedList.joined(separator: ", "), "outcome": outcome.rawValue]
+        return accepted.contains(outcome)
+            ? [.pass(.policyRebuild, title, evidence: evidence)]
+            : [.fail(.policyRebuild, title, evidence: evidence,
+                     reasons: ["rebuild outcome \(outcome.rawValue) is not accepted (accepted: \(acceptedList.joined(separator: ", ")))"])]
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+
+/// An error in a policy file, naming the file and the field.
+public struct PolicyFileError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The file (path as given) or `<memory>`.
+    public var file: String
+    /// The JSON field, e.g. `refs[1]`, or `nil` for the whole document.
+    public var field: String?
+    /// What is wrong and what is expected.
+    public var message: String
+
+    /// Makes an error.
+    public init(file: String, field: String?, message: String) {
+        self.file = file
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        if let field { return "policy \(file): field \"\(field)\": \(message)" }
+        return "policy \(file): \(message)"
+    }
+}
+
+/// A policy file (JSON), as documented in docs/policy.md.
+///
+/// Every field is optional; an empty document is the default policy: provenance required when earlier versions
+/// had it, the provenance repository must be the packument's `repository`, rebuild outcomes `identical`,
+/// `identical-tar` and `same-content` accepted, publish attestation optional. Unknown fields are errors (a typo must
+/// not silently weaken a policy).
+public struct PolicyDocument: Hashable, Sendable {
+    /// The document format version this build reads.
+    public static let formatVersion = 1
+
+    /// Expected source repository URL (`https://github.com/owner/repo`); default: the packument's `repository`.
+    public var repository: String?
+    /// Expected numeric GitHub repository id.
+    public var repositoryID: String?
+    /// Expected numeric GitHub owner id.
+    public var ownerID: String?
+    /// Allowed workflow file paths (`.github/workflows/publish.yml`).
+    public var workflows: [String]?
+    /// Allowed refs, as globs (`refs/tags/v*`).
+    public var refs: [String]?
+    /// Allowed build triggers (`push`, `release`, `workflow_dispatch`).
+    public var triggers: [String]?
+    /// Allowed runner environments (`github-hosted`).
+    public var runners: [String]?
+    /// Allowed deployment environments (Fulcio `.23`).
+    public var environments: [String]?
+    /// When provenance is required.
+    public var provenance: ProvenanceRequirementPolicy.Requirement
+    /// Whether a publish attestation is required.
+    public var publishAttestationRequired: Bool
+    /// Accepted rebuild outcomes.
+    public var acceptedRebuildOutcomes: Set<RebuildOutcome>
+    /// Where the policy came from (file path, or `default`).
+    public var source: String
+    /// The sha256 (hex) of the file's bytes, `nil` for the built-in default (recorded in the VSA).
+    public var sha256: String?
+
+    /// The default policy (no file).
+    public init() {
+        provenance = .whenPreviouslyPresent
+        publishAttestationRequired = false
+        acceptedRebuildOutcomes = RebuildPolicy.defaultAccepted
+        source = "default"
+    }
+
+    /// The default policy, named as such.
+    public static let `default` = PolicyDocument()
+
+    /// Reads and parses a policy file; errors name the file and the field.
+    public static func load(contentsOf url: URL) throws -> PolicyDocument {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw PolicyFileError(file: url.path, field: nil, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        return try parse(data, source: url.path)
+    }
+
+    private static let knownKeys: Set<String> = [
+        "$comment", "description", "version", "repository", "repositoryId", "ownerId", "workflow", "refs", "triggers",
+        "runner", "environment", "provenance", "publishAttestation", "rebuild",
+    ]
+
+    /// Parses policy JSON; `source` names the input in errors.
+    public static func parse(_ data: Data, source: String = "<memory>") throws -> PolicyDocument {
+        func fail(_ field: String?, _ message: String) -> PolicyFileError {
+            PolicyFileError(file: source, field: field, message: message)
+        }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw fail(nil, "not valid JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"))")
+        }
+        guard let dict = object as? [String: Any] else { throw fail(nil, "the top level must be a JSON object") }
+        for key in dict.keys.sorted() where !knownKeys.contains(key) {
+            throw fail(key, "unknown field (known: \(knownKeys.filter { !$0.hasPrefix("$") }.sorted().joined(separator: ", ")))")
+        }
+        var doc = PolicyDocument()
+        doc.source = source
+        doc.sha256 = SHA256Hex.of(data)
+
+        if let v = dict["version"] {
+            guard let n = v as? NSNumber, !isBool(n), n.intValue == formatVersion, n.doubleValue == Double(formatVersion) else {
+                throw fail("version", "must be the number \(formatVersion) (this build reads policy format \(formatVersion))")
+            }
+        }
+        if let v = dict["description"], !(v is String) { throw fail("description", "must be a string") }
+        if let v = dict["repository"] {
+            guard let s = v as? String, !s.isEmpty else { throw fail("repository", "must be a non-empty string URL") }
+            guard RepositoryURL.normalize(s) != nil else {
+                throw fail("repository", "\"\(s)\" is not a repository URL (expected e.g. https://github.com/owner/repo)")
+            }
+            doc.repository = s
+        }
+        doc.repositoryID = try numericID(dict["repositoryId"], field: "repositoryId", fail: fail)
+        doc.ownerID = try numericID(dict["ownerId"], field: "ownerId", fail: fail)
+        doc.workflows = try stringList(dict["workflow"], field: "workflow", fail: fail)
+        doc.refs = try stringList(dict["refs"], field: "refs", fail: fail)
+        if let refs = doc.refs {
+            for (i, r) in refs.enumerated() where !r.hasPrefix("refs/") {
+                throw fail("refs[\(i)]", "\"\(r)\" must be a full ref glob starting with refs/ (e.g. refs/tags/v*)")
+            }
+        }
+        doc.triggers = try stringList(dict["triggers"], field: "triggers", fail: fail)
+        doc.runners = try stringList(dict["runner"], field: "runner", fail: fail)
+        if let runners = doc.runners {
+            for (i, r) in runners.enumerated() where r != "github-hosted" && r != "self-hosted" {
+                throw fail(doc.runners!.count == 1 && !(dict["runner"] is [Any]) ? "runner" : "runner[\(i)]",
+                           "\"\(r)\" is not a runner environment (expected github-hosted or self-hosted)")
+            }
+        }
+        doc.environments = try stringList(dict["environment"], field: "environment", fail: fail)
+        if let v = dict["provenance"] {
+            guard let s = v as? String, let r = ProvenanceRequirementPolicy.Requirement(rawValue: s) else {
+                throw fail("provenance", "must be \"required\", \"optional\" or \"when-previously-present\"")
+            }
+            doc.provenance = r
+        }
+        if let v = dict["publishAttestation"] {
+            switch v as? String {
+            case "required": doc.publishAttestationRequired = true
+            case "optional": doc.publishAttestationRequired = false
+            default: throw fail("publishAttestation", "must be \"required\" or \"optional\"")
+            }
+        }
+        if let list = try stringList(dict["rebuild"], field: "rebuild", fail: fail) {
+            var accepted = Set<RebuildOutcome>()
+            for (i, s) in list.enumerated() {
+                guard let o = RebuildOutcome(rawValue: s) else {
+                    throw fail("rebuild[\(i)]", "\"\(s)\" is not a rebuild outcome (expected "
+                        + RebuildOutcome.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                }
+                accepted.insert(o)
+            }
+            doc.acceptedRebuildOutcomes = accepted
+        }
+        return doc
+    }
+
+    private static func isBool(_ n: NSNumber) -> Bool {
+        // JSONSerialization yields booleans as NSNumber with objCType "c" (on Linux and Darwin).
+        String(cString: n.objCType) == "c"
+    }
+
+    private static func numericID(
+        _ value: Any?, field: String, fail: (String?, String) -> PolicyFileError
+    ) throws -> String? {
+        guard let value else { return nil }
+        if let n = value as? NSNumber, !isBool(n), n.doubleValue >= 0, n.doubleValue == n.doubleValue.rounded(),
+           n.doubleValue < 9.0e15 {
+            return String(n.int64Value)
+        }
+        if let s = value as? String, !s.isEmpty, s.allSatisfy({ $0.isASCII && $0.isNumber }) { return s }
+        throw fail(field, "must be a non-negative integer (GitHub's numeric id), as a number or a string of digits")
+    }
+
+    private static func stringList(
+        _ value: Any?, field: String, fail: (String?, String) -> PolicyFileError
+    ) throws -> [String]? {
+        guard let value else { return nil }
+        if let s = value as? String {
+            guard !s.isEmpty else { throw fail(field, "must not be empty") }
+            return [s]
+        }
+        guard let array = value as? [Any] else { throw fail(field, "must be a string or an array of strings") }
+        guard !array.isEmpty else { throw fail(field, "must not be an empty array (it would allow nothing)") }
+        return try array.enumerated().map { i, element in
+            guard let s = element as? String, !s.isEmpty else { throw fail("\(field)[\(i)]", "must be a non-empty string") }
+            return s
+        }
+    }
+
+    /// The composable policy this document describes.
+    public var policy: PolicySet {
+        PolicySet {
+            ProvenanceRequirementPolicy(provenance)
+            PublishAttestationRequirementPolicy(required: publishAttestationRequired)
+            RepositoryPolicy(expectedURL: repository, expectedRepositoryID: repositoryID, expectedOwnerID: ownerID)
+            if let workflows { ProvenanceFieldPolicy(.workflow, allowed: workflows) }
+            if let refs { ProvenanceFieldPolicy(.ref, allowed: refs) }
+            if let triggers { ProvenanceFieldPolicy(.trigger, allowed: triggers) }
+            if let runners { ProvenanceFieldPolicy(.runner, allowed: runners) }
+            if let environments { ProvenanceFieldPolicy(.environment, allowed: environments) }
+            RebuildPolicy(accepted: acceptedRebuildOutcomes)
+        }
+    }
+}

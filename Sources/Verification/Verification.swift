@@ -1,2 +1,0 @@
-/// The `Verification` module. See docs/architecture.md.
-public enum VerificationModule {}

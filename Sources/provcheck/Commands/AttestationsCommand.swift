@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import NPMTrust
+import Registry
+import Sigstore
+
+/// `provcheck attestations <spec>`: verify a published version's registry signatures and attestations
+/// (npm publish attestation, SLSA provenance) offline, and print the provenance facts.
+struct AttestationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attestations",
+        abstract: "Verify a version's registry signatures and Sigstore attestations, and print its provenance.",
+        discussion: """
+        Fetches the packument and the attestations from the registry, then verifies offline: every
+        dist.signatures entry over <name>@<version>:<integrity> (key expiry judged at the publish time), the npm
+        publish attestation (registry key, expiry at the Rekor integrated time) and SLSA provenance v0.2/v1
+        (Fulcio certificate, Sigstore trusted root). Every subject must be pkg:npm/<name>@<version> with the
+        tarball's sha512. Unknown predicate types, missing bundles and registries without keys never pass.
+
+        Exit codes: 0 every check verified; 1 a check failed or could not run (e.g. the registry has no keys);
+        2 usage, network or environment error.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Package spec: <name>@<version> (scoped names allowed), or <name>[@<dist-tag>].",
+                                 valueName: "spec"))
+    var spec: String
+
+    @OptionGroup var registryOptions: RegistryOptions
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Registry keys file ({\"keys\":[…]} as GET /-/npm/v1/keys returns). Default: the built-in npm keys for "
+            + "registry.npmjs.org, else the registry's /-/npm/v1/keys.", valueName: "file"))
+    var keys: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Sigstore trusted_root.json for provenance (default: the built-in production trusted root).", valueName: "file"))
+    var trustedRoot: String?
+
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let report: TrustReport
+        do {
+            report = try await AttestationsRun(spec: spec, registry: registryOptions, keysFile: keys,
+                                               trustedRootFile: trustedRoot).report()
+        } catch {
+            FileHandle.standardError.write(Data("provcheck attestations: \(error)\n".utf8))
+            throw ExitStatus.error
+        }
+        if output.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(TrustReportText.render(report), terminator: "")
+        }
+        throw report.ok ? ExitStatus.verified : ExitStatus.failed
+    }
+}
+
+/// Renders a ``TrustReport`` as text.
+enum TrustReportText {
+    static func render(_ report: TrustReport) -> String {
+        var lines: [String] = []
+        lines.append("\(report.package)  \(report.integrity)")
+        if let time = report.publishTime {
+            lines.append("  published \(time.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))")
+        }
+        lines.append("registry signatures:")
+        for check in report.signatures {
+            lines.append("  \(mark(check.ok, skipped: check.status == .skippedNoKeys)) \(check.keyid ?? "-")  \(check.status.rawValue): \(check.reason)")
+        }
+        lines.append("attestations:")
+        if report.attestations.isEmpty { lines.append("  (none published)") }
+        for check in report.attestations {
+            lines.append("  \(mark(check.ok, skipped: check.status == .skippedNoKeys)) \(check.predicateType)  \(check.status.rawValue): \(check.reason)")
+            if let facts = check.facts {
+                let rows: [(String, String?)] = [
+                    ("repository", facts.repository), ("commit", facts.commit), ("ref", facts.ref),
+                    ("workflow", facts.workflowPath), ("builder", facts.builderID), ("trigger", facts.trigger),
+                    ("run", facts.runInvocationURL), ("runner", facts.runnerEnvironment),
+                    ("repository id", facts.repositoryID), ("owner id", facts.repositoryOwnerID),
+                    ("environment", facts.environment), ("signer", facts.certificateIdentity),
+                    ("issuer", facts.certificateIssuer),
+                ]
+                for (label, value) in rows {
+                    if let value { lines.append("      \(label.padding(toLength: 14, withPad: " ", startingAt: 0)) \(value)") }
+                }
+            }
+        }
+        for reason in report.skipped { lines.append("skipped: \(reason)") }
+        lines.append("trust level: \(report.trustLevel.rawValue)")
+        lines.append(report.ok ? "result: verified" : "result: NOT verified")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func mark(_ ok: Bool, skipped: Bool) -> String {
+        ok ? "ok  " : (skipped ? "skip" : "FAIL")
+    }
+}
+
+/// Resolves the spec, loads keys and the trusted root, fetches and verifies.
+struct AttestationsRun {
+    var spec: String
+    var registry: RegistryOptions
+    var keysFile: String?
+    var trustedRootFile: String?
+
+    /// A usage problem with the spec or a file option.
+    struct UsageError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func report() async throws -> TrustReport {
+        let (name, requested) = try Self.parse(spec: spec)
+        let configuration = try RegistryConfiguration.resolve(
+            registry: registry.registry, cacheDirectory: registry.cacheDir, offline: registry.offline)
+        let client = RegistryClient(configuration: configuration)
+
+        let root: TrustedRoot
+        if let trustedRootFile {
+            root = try TrustedRoot.load(contentsOf: URL(fileURLWithPath: trustedRootFile))
+        } else {
+            root = .production
+        }
+        let keys = try await RegistryKeysAvailability.load(
+            keysFile.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic, client: client)
+
+        let packument = try await client.packument(name: name)
+        let version: String
+        if let requested, packument.versions[requested] != nil || packument.invalidVersions[requested] != nil {
+            version = requested
+        } else if let tag = requested ?? "latest" as String?, let tagged = packument.distTags[tag] {
+            version = tagged
+        } else {
+            throw UsageError(description: "\(name) has no version or dist-tag \"\(requested ?? "latest")\" "
+                + "(\(try client.packumentURL(name: name).absoluteString))")
+        }
+        let evidence = try PackageVersionEvidence(
+            packument: packument, version: version, source: try client.packumentURL(name: name).absoluteString)
+        return try await RegistryTrustVerifier(trustedRoot: root).verify(evidence, client: client, keys: keys)
+    }
+
+    /// Splits `<name>[@<version or tag>]`; scoped names start with `@`.
+    static func parse(spec: String) throws -> (name: String, versionOrTag: String?) {
+        let scoped = spec.hasPrefix("@")
+        let body = scoped ? spec.dropFirst() : Substring(spec)
+        var name = String(body)
+        var version: String? = nil
+        if let at = body.lastIndex(of: "@") {
+            name = String(body[..<at])
+            version = String(body[body.index(after: at)...])
+        }
+        if scoped { name = "@" + name }
+        guard !name.isEmpty, name != "@", !(scoped && !name.contains("/")), version?.isEmpty != true else {
+            throw UsageError(description: "\"\(spec)\" is not a package spec (<name>@<version>, @scope/name@<version>)")
+        }
+        return (name, version)
+    }
+}

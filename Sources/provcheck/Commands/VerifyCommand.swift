@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import Verification
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `provcheck verify <name>@<version>`: every check (registry, trust, source, rebuild, policy) joined into one verdict.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify one package version end to end: registry integrity, signatures and attestations, source tag and commit, rebuild, policy.",
+        discussion: """
+        The source is the repository and commit the verified provenance names, else the packument's repository \
+        and gitHead, else --source with --ref. Skipped checks are never counted as passed: the verdict is then \
+        "incomplete" (exit 0), or "failed" with --strict (exit 1).
+
+        Exit codes: 0 verified (or incomplete without --strict); 1 a check failed; 2 usage, network or \
+        environment error (nothing was verified).
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The package version, e.g. gundam-visor@1.0.1 or @scope/name@1.2.3.", valueName: "name@version"))
+    var spec: String
+
+    @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("Read the source from this git repository, bundle or URL instead of the one the provenance or packument names.", valueName: "path|url"))
+    var source: String?
+
+    @Option(name: .long, help: ArgumentHelp("The ref naming the source commit when neither provenance nor gitHead does.", valueName: "ref"))
+    var ref: String?
+
+    @Option(name: .long, help: ArgumentHelp("Policy file (JSON, see docs/policy.md). Default: provenance when earlier versions had it, repository = packument repository.", valueName: "file"))
+    var policy: String?
+
+    @Flag(name: .long, help: "Count every skipped check as a failure.")
+    var strict: Bool = false
+
+    @Option(name: .long, help: ArgumentHelp("Also write SARIF 2.1.0 (GitHub code scanning) to this file.", valueName: "file"))
+    var sarif: String?
+
+    @Option(name: .long, help: ArgumentHelp("Also write an in-toto SLSA Verification Summary (VSA) to this file.", valueName: "file"))
+    var vsa: String?
+
+    @Option(name: .customLong("vsa-key"), help: ArgumentHelp("Sign the VSA as a DSSE envelope with this PEM EC private key.", valueName: "file"))
+    var vsaKey: String?
+
+    @Option(name: .customLong("trusted-root"), help: ArgumentHelp("Sigstore trusted root JSON (default: the embedded production root).", valueName: "file"))
+    var trustedRoot: String?
+
+    @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}; default: the registry's /-/npm/v1/keys).", valueName: "file"))
+    var keys: String?
+
+    func validate() throws {
+        if vsaKey != nil && vsa == nil { throw ValidationError("--vsa-key needs --vsa FILE") }
+        if ref != nil && source == nil {
+            // Allowed: --ref applies to the repository the packument names. Nothing to validate.
+        }
+    }
+
+    func run() async throws {
+        let result: VerificationResult
+        let policyDocument: PolicyDocument
+        do {
+            let spec = try PackageSpec(parsing: spec)
+            policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .default
+            let registryURL = registryOptions.registry
+                ?? ProcessInfo.processInfo.environment["npm_config_registry"]
+                ?? "https://registry.npmjs.org/"
+            guard let registry = URL(string: registryURL), registry.scheme == "http" || registry.scheme == "https" else {
+                throw VerificationError.input(path: registryURL, problem: "--registry must be an http(s) URL")
+            }
+            let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
+                registry: registry, offline: registryOptions.offline,
+                trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))
+            result = try await pipeline.verify(VerificationRequest(
+                spec: spec, source: source.map(SourceLocator.init(argument:)), ref: ref, policy: policyDocument,
+                strictness: strict ? .strict : .standard, offline: registryOptions.offline))
+        } catch {
+            FileHandle.standardError.write(Data("provcheck verify: \(error)\n".utf8))
+            throw ExitStatus.error
+        }
+
+        do {
+            try writeDocuments(result, policy: policyDocument)
+        } catch {
+            FileHandle.standardError.write(Data("provcheck verify: \(error)\n".utf8))
+            throw ExitStatus.error
+        }
+        if output.json {
+            print(String(decoding: try result.verdict.jsonData(), as: UTF8.self))
+        } else {
+            print(VerdictText.render(result.verdict, style: .forStandardOutput()), terminator: "")
+        }
+        switch result.verdict.overall {
+        case .verified, .incomplete: return
+        case .failed: throw ExitStatus.failed
+        }
+    }
+
+    private func writeDocuments(_ result: VerificationResult, policy: PolicyDocument) throws {
+        if let sarif {
+            let log = SARIFLog.make(verdicts: [result.verdict], toolVersion: ProvcheckVersion.current)
+            try write(try ProvcheckJSON.encode(log), to: sarif, what: "SARIF")
+        }
+        if let vsa {
+            let statement = try VerificationSummary.statement(
+                for: result.verdict, policy: policy, inputAttestations: result.inputAttestations,
+                verifierVersion: ProvcheckVersion.current)
+            let payload = try ProvcheckJSON.encode(statement)
+            if let vsaKey {
+                let keyData: Data
+                do {
+                    keyData = try Data(contentsOf: URL(fileURLWithPath: vsaKey))
+                } catch {
+                    throw VerificationError.input(path: vsaKey, problem: "cannot read the --vsa-key file")
+                }
+                let envelope = try DSSEEnvelope.sign(payload: payload, privateKeyPEM: keyData, keySource: vsaKey)
+                try write(try ProvcheckJSON.encode(envelope), to: vsa, what: "VSA envelope")
+            } else {
+                try write(payload, to: vsa, what: "VSA")
+            }
+        }
+    }
+
+    private func write(_ data: Data, to path: String, what: String) throws {
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw VerificationError.input(path: path, problem: "cannot write the \(what): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// The version written into SARIF and VSA documents.
+enum ProvcheckVersion {
+    static let current = "0.1.0"
+}
+
+/// Renders verdicts as text: one summary line per check, then its evidence and reasons indented.
+enum VerdictText {
+    /// Colour and symbols.
+    struct Style {
+        var color: Bool
+
+        /// Colour only on a TTY, never with `NO_COLOR` set (non-empty) or `TERM=dumb`.
+        static func forStandardOutput() -> Style {
+            let environment = ProcessInfo.processInfo.environment
+            let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
+            let dumb = environment["TERM"] == "dumb"
+            return Style(color: isatty(STDOUT_FILENO) == 1 && !noColor && !dumb)
+        }
+
+        func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    }
+
+    static func label(_ status: CheckStatus) -> (String, String) {
+        switch status {
+        case .pass: ("PASS", "32")
+        case .fail: ("FAIL", "31;1")
+        case .skipped: ("SKIP", "33")
+        case .notApplicable: ("N/A ", "2")
+        }
+    }
+
+    static func render(_ verdict: Verdict, style: Style) -> String {
+        var out = "provcheck verify \(verdict.subject.name)@\(verdict.subject.version)\n"
+        let idWidth = min(34, verdict.checks.map { $0.id.rawValue.count }.max() ?? 0)
+        for check in verdict.checks {
+            let (word, code) = label(check.status)
+            let id = check.id.rawValue.padding(toLength: max(idWidth, check.id.rawValue.count), withPad: " ", startingAt: 0)
+            var line = "  \(style.paint(word, code))  \(id)  \(check.title)"
+            if let reason = check.status.reason { line += style.paint(" (\(reason))", "2") }
+            if !check.required && check.status.isSkipped { line += style.paint(" [optional]", "2") }
+            out += line + "\n"
+            for key in check.evidence.keys.sorted() {
+                out += style.paint("        \(key): \(check.evidence[key]!)", "2") + "\n"
+            }
+            for reason in check.reasons {
+                out += "        - \(reason)\n"
+            }
+        }
+        let counts = verdict.counts
+        let summary = "\(counts["pass"]!) passed, \(counts["fail"]!) failed, \(counts["skipped"]!) skipped, "
+            + "\(counts["not-applicable"]!) not applicable"
+        switch verdict.overall {
+        case .verified:
+            out += style.paint("VERIFIED", "32;1") + " \(verdict.subject.name)@\(verdict.subject.version): \(summary)\n"
+        case .incomplete:
+            out += style.paint("INCOMPLETE", "33;1") + " \(verdict.subject.name)@\(verdict.subject.version) is NOT verified: \(summary)"
+                + " (a skipped check is never a pass; --strict makes it a failure)\n"
+        case .failed:
+            out += style.paint("FAILED", "31;1") + " \(verdict.subject.name)@\(verdict.subject.version): \(summary)"
+                + (verdict.strictness == .strict && counts["fail"] == 0 ? " (--strict: skipped checks fail)" : "") + "\n"
+        }
+        return out
+    }
+}

@@ -1,8 +1,0 @@
-import Testing
-@testable import Archive
-
-@Suite struct ArchiveSmokeTests {
-    @Test func moduleLinks() {
-        _ = ArchiveModule.self
-    }
-}

@@ -1,8 +1,0 @@
-import Testing
-@testable import Digest
-
-@Suite struct DigestSmokeTests {
-    @Test func moduleLinks() {
-        _ = DigestModule.self
-    }
-}

@@ -1,8 +1,0 @@
-import Testing
-@testable import NPMTrust
-
-@Suite struct NPMTrustSmokeTests {
-    @Test func moduleLinks() {
-        _ = NPMTrustModule.self
-    }
-}

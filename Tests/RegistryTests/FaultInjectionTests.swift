@@ -1,0 +1,163 @@
+import Foundation
+import LoopbackRegistry
+import Registry
+import Testing
+import TestSupport
+
+/// Each injected fault ends in the right outcome: retried to success, or a RegistryError naming the URL;
+/// never partial data.
+@Suite struct FaultInjectionTests {
+    let registry: LoopbackRegistry
+    let packumentURL: String
+    let tarballURL: URL
+    let tarballBytes: Data
+
+    init() throws {
+        registry = try LoopbackRegistry(content: fixtureContent)
+        packumentURL = registry.baseURL.absoluteString + "abbrev"
+        tarballURL = URL(string: registry.baseURL.absoluteString + "abbrev/-/abbrev-1.1.1.tgz")!
+        tarballBytes = try Fixtures.data("npm/tarballs/abbrev@1.1.1.tgz")
+    }
+
+    @Test func timeoutFailsNamingTheURL() async throws {
+        defer { registry.stop() }
+        registry.inject(.delay(seconds: 3), on: "/abbrev")
+        let client = makeClient(for: registry, attempts: 1, timeout: 0.5)
+        let started = Date()
+        let error = try #require(await registryError { try await client.packument(name: "abbrev") })
+        #expect(error.code == .timeout)
+        #expect(error.description.hasPrefix(packumentURL))
+        #expect(Date().timeIntervalSince(started) < 2.5)
+    }
+
+    @Test func burstOf500ThenSuccessIsRetried() async throws {
+        defer { registry.stop() }
+        registry.inject(.status(500), on: "/abbrev", times: 2)
+        let client = makeClient(for: registry, attempts: 3)
+        let packument = try await client.packument(name: "abbrev")
+        #expect(packument.name == "abbrev")
+        #expect(registry.requestCount(matching: "/abbrev") == 3)
+    }
+
+    @Test func tooManyRequestsHonoursRetryAfter() async throws {
+        defer { registry.stop() }
+        registry.inject(.status(429, headers: ["Retry-After": "1"]), on: "/abbrev", times: 1)
+        let client = makeClient(for: registry, attempts: 2)
+        let started = Date()
+        _ = try await client.packument(name: "abbrev")
+        #expect(Date().timeIntervalSince(started) >= 0.9)
+        #expect(registry.requestCount(matching: "/abbrev") == 2)
+    }
+
+    @Test func persistent500FailsAfterBoundedRetries() async throws {
+        defer { registry.stop() }
+        registry.inject(.status(503), on: "/abbrev")
+        let client = makeClient(for: registry, attempts: 3)
+        let error = try #require(await registryError { try await client.packument(name: "abbrev") })
+        #expect(error.code == .httpStatus)
+        #expect(error.status == 503)
+        #expect(error.attempts == 3)
+        #expect(error.description == "\(packumentURL): HTTP 503 Service Unavailable (after 3 attempts)")
+        #expect(registry.requestCount(matching: "/abbrev") == 3)
+    }
+
+    @Test func notFoundIsNotRetried() async throws {
+        defer { registry.stop() }
+        registry.inject(.status(404), on: "/abbrev")
+        let client = makeClient(for: registry, attempts: 3)
+        let error = try #require(await registryError { try await client.packument(name: "abbrev") })
+        #expect(error.code == .notFound)
+        #expect(registry.requestCount(matching: "/abbrev") == 1)
+    }
+
+    @Test func connectionResetIsRetriedThenReported() async throws {
+        defer { registry.stop() }
+        registry.inject(.connectionReset, on: "/abbrev", times: 1)
+        let client = makeClient(for: registry, attempts: 2)
+        #expect(try await client.packument(name: "abbrev").name == "abbrev")
+
+        registry.inject(.connectionReset, on: "/abbrev")
+        let error = try #require(await registryError { try await client.packument(name: "abbrev") })
+        #expect(error.code == .connection || error.code == .truncatedBody)
+        #expect(error.description.hasPrefix(packumentURL))
+    }
+
+    @Test func truncatedBodyIsAnErrorNeverPartialData() async throws {
+        defer { registry.stop() }
+        registry.inject(.truncatedBody(keepingBytes: 1000), on: "*.tgz")
+        let client = makeClient(for: registry, attempts: 2)
+        var delivered = 0
+        let error = try #require(await registryError {
+            try await client.tarball(from: tarballURL) { delivered += $0.count }
+        })
+        #expect(error.code == .truncatedBody, "\(error)")
+        #expect(error.description.hasPrefix(tarballURL.absoluteString))
+        #expect(delivered == 0)
+        let folder = try TemporaryFolder()
+        let destination = folder.file("t.tgz")
+        #expect(await registryError { try await client.tarball(from: tarballURL, to: destination) }?.code == .truncatedBody)
+        #expect(!FileManager.default.fileExists(atPath: destination.path))
+
+        // Once, then a good answer: retried.
+        registry.removeFaults()
+        registry.inject(.truncatedBody(), on: "*.tgz", times: 1)
+        var bytes = Data()
+        try await client.tarball(from: tarballURL) { bytes.append($0) }
+        #expect(bytes == tarballBytes)
+    }
+
+    @Test func wrongContentLengthIsAnError() async throws {
+        defer { registry.stop() }
+        let client = makeClient(for: registry, attempts: 1)
+        registry.inject(.wrongContentLength(delta: 100), on: "*.tgz", times: 1)
+        let longer = try #require(await registryError { try await client.tarball(from: tarballURL) { _ in } })
+        #expect(longer.code == .truncatedBody, "\(longer)")
+        #expect(longer.description.hasPrefix(tarballURL.absoluteString))
+
+        // A declared length shorter than the body: the client reads the declared bytes; the JSON is cut short.
+        registry.inject(.wrongContentLength(delta: -100), on: "/abbrev", times: 1)
+        let shorter = try #require(await registryError { try await client.packument(name: "abbrev") })
+        #expect(shorter.code == .malformedResponse || shorter.code == .truncatedBody)
+        #expect(shorter.description.hasPrefix(packumentURL))
+    }
+
+    @Test func wrongBytesAreDeliveredForTheIntegrityCheckToCatch() async throws {
+        defer { registry.stop() }
+        registry.inject(.wrongBytes, on: "*.tgz", times: 1)
+        let client = makeClient(for: registry)
+        var bytes = Data()
+        try await client.tarball(from: tarballURL) { bytes.append($0) }
+        #expect(bytes.count == tarballBytes.count)
+        #expect(bytes != tarballBytes)
+        #expect(Hashing.sriSHA512(bytes) != Hashing.sriSHA512(tarballBytes))
+    }
+
+    @Test func slowBodyWithinTheTimeoutSucceeds() async throws {
+        defer { registry.stop() }
+        registry.inject(.slowBody(chunkSize: 512, interval: 0.02), on: "*.tgz")
+        let client = makeClient(for: registry, attempts: 1, timeout: 2)
+        var bytes = Data()
+        try await client.tarball(from: tarballURL) { bytes.append($0) }
+        #expect(bytes == tarballBytes)
+    }
+
+    @Test func closedConnectionBeforeAnswerIsRetried() async throws {
+        defer { registry.stop() }
+        registry.inject(.closeWithoutResponse, on: "/abbrev", times: 1)
+        let client = makeClient(for: registry, attempts: 2)
+        #expect(try await client.packument(name: "abbrev").name == "abbrev")
+        #expect(registry.requestCount(matching: "/abbrev") == 2)
+    }
+
+    @Test func refusedConnectionNamesTheURL() async throws {
+        let port = registry.port
+        registry.stop()
+        var configuration = RegistryConfiguration(registry: URL(string: "http://127.0.0.1:\(port)/")!)
+        configuration.retry = RetryPolicy(maxAttempts: 2, baseDelay: 0.01)
+        let client = RegistryClient(configuration: configuration)
+        let error = try #require(await registryError { try await client.packument(name: "abbrev") })
+        #expect(error.code == .connection)
+        #expect(error.attempts == 2)
+        #expect(error.description.hasPrefix("http://127.0.0.1:\(port)/abbrev"))
+    }
+}

@@ -1,8 +1,0 @@
-import Testing
-@testable import Registry
-
-@Suite struct RegistrySmokeTests {
-    @Test func moduleLinks() {
-        _ = RegistryModule.self
-    }
-}

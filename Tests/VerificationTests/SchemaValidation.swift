@@ -1,0 +1,87 @@
+import Foundation
+import TestSupport
+
+/// Validates JSON documents against the JSON schemas shipped in `docs/schemas/`, with python3's `jsonschema`
+/// (Draft 7, format checking on).
+enum SchemaValidation {
+    struct Unavailable: Error, CustomStringConvertible {
+        var description: String { "python3 with the jsonschema module is needed to validate documents (pip install jsonschema)" }
+    }
+
+    /// The schema file `docs/schemas/<name>`.
+    static func schema(_ name: String) -> URL {
+        Fixtures.repositoryRoot.appendingPathComponent("docs/schemas").appendingPathComponent(name)
+    }
+
+    /// Returns the validation errors (`path: message`), empty when the document is valid.
+    static func errors(_ document: Data, schema name: String) throws -> [String] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-schema-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let documentURL = dir.appendingPathComponent("document.json")
+        try document.write(to: documentURL)
+        let script = """
+        import json, sys
+        try:
+            import jsonschema
+        except ImportError:
+            sys.exit(3)
+        schema = json.load(open(sys.argv[1]))
+        document = json.load(open(sys.argv[2]))
+        jsonschema.Draft7Validator.check_schema(schema)
+        validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+        for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path).__repr__()):
+            print(error.json_path + ": " + error.message)
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, schema(name).path, documentURL.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if process.terminationStatus == 3 { throw Unavailable() }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        if process.terminationStatus != 0 && lines.isEmpty {
+            return ["validator exited with status \(process.terminationStatus)"]
+        }
+        return lines
+    }
+}
+
+/// A fresh temporary directory, removed by `cleanup()`.
+struct TemporaryDirectory {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-verification-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func cleanup() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Runs a command line tool and returns its stdout; throws on a non-zero exit.
+@discardableResult
+func run(_ arguments: [String], in directory: URL? = nil) throws -> Data {
+    struct Failed: Error, CustomStringConvertible {
+        var description: String
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw Failed(description: "\(arguments.joined(separator: " ")) exited \(process.terminationStatus): "
+            + String(decoding: errData, as: UTF8.self))
+    }
+    return data
+}
