@@ -486,6 +486,12 @@ final class GzipDecoder: DecompressedStream {
                 }
                 try guardrail.check(produced: producedBytes, consumed: input.offset)
                 if produced > 0 { return produced }
+                if consumed == 0, status != Z_STREAM_END, try input.fill() == 0 {
+                    // No progress and no more input: never loop forever on a stalled stream.
+                    throw ArchiveError(code: .truncatedGzip, input: name,
+                                       message: "\(name): the gzip stream is truncated: member \(report.members.count) stops making progress at offset \(input.offset)",
+                                       offset: input.offset)
+                }
 
             case .trailer:
                 guard try input.ensure(8) else {

@@ -24,18 +24,10 @@ public final class LoopbackRegistry: Sendable {
     /// `http://127.0.0.1:<port>/`.
     public let baseURL: URL
 
-    private let listener: Int32
-    private let state: Locked<ServerState>
-    private let acceptLoopDone = DispatchSemaphore(value: 0)
-
-    private struct ServerState {
-        var content: RegistryContent
-        var rules: [FaultRule] = []
-        var requests: [RecordedRequest] = []
-        var openConnections: Set<Int32> = []
-        var connectionCount = 0
-        var stopped = false
-    }
+    /// The serving machinery; its threads reference it (not this façade), so dropping the last reference to the
+    /// registry stops it.
+    private let core: ServerCore
+    private var state: Locked<ServerState> { core.state }
 
     /// Starts serving `content` on `127.0.0.1:port` (`0` = a free port chosen by the kernel).
     /// - Throws: ``LoopbackRegistryError`` when the socket cannot be created, bound or listened on.
@@ -68,31 +60,21 @@ public final class LoopbackRegistry: Sendable {
         _ = withUnsafeMutablePointer(to: &actual) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        self.listener = fd
         self.port = UInt16(bigEndian: actual.sin_port)
         self.baseURL = URL(string: "http://127.0.0.1:\(self.port)/")!
-        self.state = Locked(ServerState(content: content))
-        let thread = Thread { [self] in self.acceptLoop() }
+        self.core = ServerCore(listener: fd, baseURL: baseURL, content: content)
+        let core = self.core
+        let thread = Thread { core.acceptLoop() }
         thread.name = "loopback-registry-accept"
         thread.start()
     }
 
-    deinit { stop() }
+    /// Stops the server if ``stop()`` was not called.
+    deinit { core.stop() }
 
     /// Stops accepting, closes every open connection and waits for the accept loop to end. Idempotent.
     public func stop() {
-        let (wasStopped, open) = state.withLock { s -> (Bool, Set<Int32>) in
-            let was = s.stopped
-            s.stopped = true
-            // Shut down (not close) connection sockets: their threads close them, so no fd is closed twice.
-            for fd in s.openConnections { shutdown(fd, Int32(SHUT_RDWR)) }
-            return (was, s.openConnections)
-        }
-        _ = open
-        guard !wasStopped else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
-        acceptLoopDone.wait()
-        close(listener)
+        core.stop()
     }
 
     // MARK: Content
@@ -149,10 +131,47 @@ public final class LoopbackRegistry: Sendable {
     public func clearRequests() {
         state.withLock { $0.requests.removeAll() }
     }
+}
 
-    // MARK: Serving
+/// Mutable server state, shared by the façade and the serving threads.
+struct ServerState {
+    var content: RegistryContent
+    var rules: [FaultRule] = []
+    var requests: [RecordedRequest] = []
+    var openConnections: Set<Int32> = []
+    var connectionCount = 0
+    var stopped = false
+}
 
-    private func acceptLoop() {
+/// The listening socket, accept loop and per-connection threads.
+final class ServerCore: Sendable {
+    let state: Locked<ServerState>
+    private let listener: Int32
+    private let baseURL: URL
+    private let acceptLoopDone = DispatchSemaphore(value: 0)
+
+    init(listener: Int32, baseURL: URL, content: RegistryContent) {
+        self.listener = listener
+        self.baseURL = baseURL
+        self.state = Locked(ServerState(content: content))
+    }
+
+    func stop() {
+        let wasStopped = state.withLock { s -> Bool in
+            let was = s.stopped
+            s.stopped = true
+            // Shut down (not close) connection sockets: their threads close them, so no fd is closed twice.
+            for fd in s.openConnections { shutdown(fd, Int32(SHUT_RDWR)) }
+            return was
+        }
+        guard !wasStopped else { return }
+        shutdown(listener, Int32(SHUT_RDWR))
+        acceptLoopDone.wait()
+        close(listener)
+    }
+
+
+    func acceptLoop() {
         defer { acceptLoopDone.signal() }
         while true {
             let fd = accept(listener, nil, nil)

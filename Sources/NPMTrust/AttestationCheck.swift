@@ -37,7 +37,8 @@ public enum AttestationStatus: String, Sendable, Hashable, Codable {
 
 /// One attestation check: what it claims, whether it verified, why, and the provenance facts it states.
 public struct AttestationCheck: Sendable, Hashable, Codable {
-    /// The predicate type (from the signed statement when it could be read, else from the response).
+    /// The predicate type the registry lists for the attestation (a verified attestation's signed statement
+    /// has the same one; a difference is ``AttestationStatus/statementMismatch``).
     public var predicateType: String
     /// The outcome.
     public var status: AttestationStatus

@@ -1,4 +1,5 @@
 import Foundation
+import Sigstore
 
 /// What Sigstore established about a bundle whose verification succeeded.
 struct VerifiedBundle: Sendable {
@@ -43,48 +44,13 @@ public struct AttestationEnvelope: Sendable, Hashable {
         self.predicateType = predicateType
         self.bundle = bundle
     }
-
-    /// Parses a `GET /-/npm/v1/attestations/<name>@<version>` response (`{"attestations":[…]}`).
-    ///
-    /// - Throws: ``AttestationsResponseError`` naming `source` when the document has another shape.
-    public static func parseResponse(_ data: Data, source: String) throws -> [AttestationEnvelope] {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw AttestationsResponseError(source: source, problem: "not JSON (\(error.localizedDescription))")
-        }
-        guard let root = object as? [String: Any], let list = root["attestations"] as? [Any] else {
-            throw AttestationsResponseError(source: source, problem: "expected {\"attestations\":[…]}")
-        }
-        return try list.enumerated().map { index, item in
-            guard let entry = item as? [String: Any], let predicateType = entry["predicateType"] as? String else {
-                throw AttestationsResponseError(source: source, problem: "attestations[\(index)] has no string predicateType")
-            }
-            var bundle: Data? = nil
-            if let bundleObject = entry["bundle"] as? [String: Any] {
-                bundle = try JSONSerialization.data(withJSONObject: bundleObject)
-            }
-            return AttestationEnvelope(predicateType: predicateType, bundle: bundle)
-        }
-    }
-}
-
-/// The attestations response could not be read.
-public struct AttestationsResponseError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The URL or file the response came from.
-    public var source: String
-    /// What is wrong with it.
-    public var problem: String
-    /// A message naming the input.
-    public var description: String { "\(source): not an npm attestations response: \(problem)" }
 }
 
 /// Verifies npm attestations: the registry-signed publish attestation and Fulcio-signed SLSA provenance.
 struct AttestationVerifier: Sendable {
     let bundles: any AttestationBundleVerifying
 
-    static let inTotoPayloadType = "application/vnd.in-toto+json"
+    static let inTotoPayloadType = InTotoStatement.payloadType
     static let statementTypes: Set<String> = ["https://in-toto.io/Statement/v0.1", "https://in-toto.io/Statement/v1"]
 
     /// Checks every attestation of a version, and that each one the packument announces is present.
@@ -170,21 +136,24 @@ struct AttestationVerifier: Sendable {
         guard verified.payloadType == Self.inTotoPayloadType else {
             return failure(.statementMismatch, "DSSE payload type is \(verified.payloadType), not \(Self.inTotoPayloadType)", signer: signer)
         }
-        guard let statement = (try? JSONSerialization.jsonObject(with: verified.payload)) as? [String: Any] else {
-            return failure(.malformed, "the signed payload is not a JSON object", signer: signer)
+        let statement: InTotoStatement
+        do {
+            statement = try InTotoStatement.parse(verified.payload, source: "the signed \(listedType) statement")
+        } catch {
+            return failure(.malformed, "\(error)", signer: signer)
         }
-        guard let statementType = statement["_type"] as? String, Self.statementTypes.contains(statementType) else {
-            return failure(.statementMismatch, "the signed payload is not an in-toto Statement v0.1/v1 (_type \(String(describing: statement["_type"] ?? "absent")))", signer: signer)
+        guard Self.statementTypes.contains(statement.type) else {
+            return failure(.statementMismatch, "the signed payload is not an in-toto Statement v0.1/v1 (_type \(statement.type))", signer: signer)
         }
-        guard let signedPredicateType = statement["predicateType"] as? String, signedPredicateType == listedType else {
-            return failure(.statementMismatch, "the registry lists \(listedType) but the signed statement's predicateType is \(String(describing: statement["predicateType"] ?? "absent"))", signer: signer)
+        guard statement.predicateType == listedType else {
+            return failure(.statementMismatch, "the registry lists \(listedType) but the signed statement's predicateType is \(statement.predicateType)", signer: signer)
         }
 
         // 3. Every subject must be this package version and this tarball.
-        if let subjectFailure = checkSubjects(statement["subject"], evidence: evidence) {
+        if let subjectFailure = checkSubjects(statement.subjects, evidence: evidence) {
             return AttestationCheck(predicateType: listedType, status: subjectFailure.0, reason: subjectFailure.1, signer: signer, signedAt: signedAt)
         }
-        let predicateBody = statement["predicate"] as? [String: Any] ?? [:]
+        let predicateBody = statement.predicate as? [String: Any] ?? [:]
 
         // 4. Predicate-specific checks.
         switch predicate {
@@ -212,25 +181,20 @@ struct AttestationVerifier: Sendable {
     }
 
     /// Checks every subject; returns the first failure.
-    func checkSubjects(_ value: Any?, evidence: PackageVersionEvidence) -> (AttestationStatus, String)? {
-        guard let subjects = value as? [Any], !subjects.isEmpty else {
+    func checkSubjects(_ subjects: [InTotoStatement.Subject], evidence: PackageVersionEvidence) -> (AttestationStatus, String)? {
+        guard !subjects.isEmpty else {
             return (.noSubjects, "the statement has no subjects")
         }
         let expectedName = NPMPackageURL.purl(name: evidence.name, version: evidence.version)
         guard let expectedDigest = IntegritySHA512.hex(evidence.integrity) else {
             return (.subjectDigestMismatch, "the integrity \(evidence.integrity) has no sha512 to compare subject digests with")
         }
-        for (index, item) in subjects.enumerated() {
-            guard let subject = item as? [String: Any] else {
-                return (.subjectNameMismatch, "subject[\(index)] is not an object")
+        for (index, subject) in subjects.enumerated() {
+            guard subject.name == expectedName else {
+                return (.subjectNameMismatch, "subject[\(index)] name is \(subject.name.isEmpty ? "absent" : subject.name), expected \(expectedName)")
             }
-            let name = subject["name"] as? String
-            guard name == expectedName else {
-                return (.subjectNameMismatch, "subject[\(index)] name is \(name ?? "absent"), expected \(expectedName)")
-            }
-            let digest = (subject["digest"] as? [String: Any])?["sha512"] as? String
-            guard let digest, digest.lowercased() == expectedDigest else {
-                return (.subjectDigestMismatch, "subject[\(index)] sha512 is \(digest ?? "absent"), expected \(expectedDigest) (the tarball integrity \(evidence.integrity))")
+            guard let digest = subject.digest["sha512"], digest == expectedDigest else {
+                return (.subjectDigestMismatch, "subject[\(index)] sha512 is \(subject.digest["sha512"] ?? "absent"), expected \(expectedDigest) (the tarball integrity \(evidence.integrity))")
             }
         }
         return nil

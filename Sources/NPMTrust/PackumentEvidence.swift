@@ -10,7 +10,9 @@ extension PackageVersionEvidence {
             throw PackumentEvidenceError(source: source, message: "\(packument.name) has no version \(version)"
                 + (packument.invalidVersions[version].map { " (its manifest is malformed: \($0))" } ?? ""))
         }
-        guard let integrity = manifest.dist.integrity, !integrity.isEmpty else {
+        // npm signs `String(ssri.parse(dist.integrity))`: the hashes separated by single spaces.
+        let integrity = (manifest.dist.integrity ?? "").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        guard !integrity.isEmpty else {
             throw PackumentEvidenceError(source: source, message: "\(packument.name)@\(version) has no dist.integrity, "
                 + "so registry signatures and attestation subjects cannot be checked")
         }

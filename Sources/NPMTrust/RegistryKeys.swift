@@ -110,6 +110,8 @@ public struct RegistryKeyError: Error, Sendable, Equatable, CustomStringConverti
         case keyidMismatch(computed: String)
         /// Two keys share one key id.
         case duplicateKeyid
+        /// The keys file cannot be read; the associated text says why.
+        case unreadable(String)
     }
 
     /// The file or URL the keys came from.
@@ -138,6 +140,7 @@ public struct RegistryKeyError: Error, Sendable, Equatable, CustomStringConverti
         case .keyidMismatch(let computed):
             return "\(subject): keyid does not match the key; its OpenSSH SHA256 fingerprint is \(computed)"
         case .duplicateKeyid: return "\(subject): the key id appears more than once"
+        case .unreadable(let why): return "\(subject): cannot read the keys file: \(why)"
         }
     }
 }

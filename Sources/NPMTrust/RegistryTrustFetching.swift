@@ -32,7 +32,7 @@ extension RegistryKeysAvailability {
             do {
                 data = try Data(contentsOf: url)
             } catch {
-                throw RegistryKeyError(source: url.path, keyid: nil, problem: .malformedDocument("cannot read the file: \(error.localizedDescription)"))
+                throw RegistryKeyError(source: url.path, keyid: nil, problem: .unreadable(error.localizedDescription))
             }
             return .keys(try TrustedRegistryKeys(json: data, source: url.path))
         case .registry:

@@ -78,4 +78,11 @@ extension RegistryTrustVerifier {
     public init(trustedRoot: TrustedRoot = .production) {
         self.init(bundles: SigstoreAttestationBundles(verifier: BundleVerifier(trustedRoot: trustedRoot)))
     }
+
+    /// Creates a verifier with the Sigstore `trusted_root.json` at `url` (`--trusted-root`).
+    ///
+    /// - Throws: ``Sigstore/SigstoreFormatError`` naming the file when it cannot be read or parsed.
+    public init(trustedRootContentsOf url: URL) throws {
+        self.init(trustedRoot: try TrustedRoot.load(contentsOf: url))
+    }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// Decoding is tolerant: unknown fields are ignored, non-string `time` entries (such as `unpublished`) are skipped,
 /// and a version whose manifest cannot be decoded is listed in ``invalidVersions`` instead of failing the whole
 /// document. ``raw`` keeps the bytes as received.
-public struct Packument: Sendable {
+public struct Packument: Sendable, Encodable {
     /// The package name (`@scope/name` for scoped packages).
     public var name: String
     /// `dist-tags` (for example `latest`).
@@ -31,6 +31,21 @@ public struct Packument: Sendable {
         self.time = time
         self.invalidVersions = invalidVersions
         self.raw = raw
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, versions, time, invalidVersions
+        case distTags = "dist-tags"
+    }
+
+    /// Encodes the typed fields (`name`, `dist-tags`, `versions`, `time`, `invalidVersions`), not ``raw``.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(distTags, forKey: .distTags)
+        try c.encode(versions, forKey: .versions)
+        try c.encode(time, forKey: .time)
+        if !invalidVersions.isEmpty { try c.encode(invalidVersions, forKey: .invalidVersions) }
     }
 
     /// Decodes a packument from `data` fetched from `url`.
@@ -72,7 +87,7 @@ public struct Packument: Sendable {
 }
 
 /// One version's manifest inside a packument (the published `package.json` plus registry fields).
-public struct PackageVersion: Sendable, Decodable {
+public struct PackageVersion: Sendable, Codable {
     /// `name`.
     public var name: String
     /// `version`.
@@ -126,6 +141,23 @@ public struct PackageVersion: Sendable, Decodable {
         }
         main = try? c.decodeIfPresent(String.self, forKey: .main)
         files = (try? c.decodeIfPresent([RawJSON].self, forKey: .files))?.compactMap(\.stringValue)
+    }
+
+    /// Encodes the typed fields under their registry names (``raw`` is not encoded).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(version, forKey: .version)
+        try c.encode(dist, forKey: .dist)
+        try c.encodeIfPresent(gitHead, forKey: .gitHead)
+        try c.encodeIfPresent(repository, forKey: .repository)
+        try c.encodeIfPresent(npmVersion, forKey: .npmVersion)
+        try c.encodeIfPresent(nodeVersion, forKey: .nodeVersion)
+        try c.encodeIfPresent(npmUser, forKey: .npmUser)
+        try c.encodeIfPresent(scripts, forKey: .scripts)
+        try c.encodeIfPresent(bin, forKey: .bin)
+        try c.encodeIfPresent(main, forKey: .main)
+        try c.encodeIfPresent(files, forKey: .files)
     }
 }
 
@@ -235,7 +267,7 @@ public struct Repository: Sendable, Codable, Hashable {
 }
 
 /// `_npmUser`: who published (after a staged approval, the approving human).
-public struct NPMUser: Sendable, Decodable, Hashable {
+public struct NPMUser: Sendable, Codable, Hashable {
     /// Account name.
     public var name: String?
     /// Account e-mail.
@@ -346,7 +378,7 @@ public struct AttestationsResponse: Sendable {
 }
 
 /// One staged publish (`GET /-/stage/<id>` or an item of `GET /-/stage?package=`).
-public struct StageItem: Sendable, Decodable, Hashable {
+public struct StageItem: Sendable, Codable, Hashable {
     /// The stage id (a UUID).
     public var id: String
     /// The package name.
@@ -384,6 +416,24 @@ public struct StageItem: Sendable, Decodable, Hashable {
         shasum = try? c.decodeIfPresent(String.self, forKey: .shasum)
         access = try? c.decodeIfPresent(String.self, forKey: .access)
         raw = (try? RawJSON(from: decoder)) ?? .null
+    }
+
+    /// Encodes the item as received (``raw``), or the typed fields when there is no raw form.
+    public func encode(to encoder: any Encoder) throws {
+        if raw != .null {
+            try raw.encode(to: encoder)
+            return
+        }
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(packageName, forKey: .packageName)
+        try c.encode(version, forKey: .version)
+        try c.encodeIfPresent(tag, forKey: .tag)
+        try c.encodeIfPresent(createdAt, forKey: .createdAt)
+        try c.encodeIfPresent(actor, forKey: .actor)
+        try c.encodeIfPresent(actorType, forKey: .actorType)
+        try c.encodeIfPresent(shasum, forKey: .shasum)
+        try c.encodeIfPresent(access, forKey: .access)
     }
 }
 

@@ -303,7 +303,8 @@ public final class RegistryClient: Sendable {
             if Task.isCancelled { throw RegistryError(code: .cancelled, url: url, problem: "cancelled") }
             var request = URLRequest(url: url)
             request.httpMethod = "GET"
-            request.timeoutInterval = configuration.timeout
+            // swift-corelibs-foundation truncates the timeout to whole seconds (0.5 would mean "none").
+            request.timeoutInterval = max(1, configuration.timeout.rounded(.up))
             request.setValue(accept, forHTTPHeaderField: "Accept")
             request.setValue(configuration.userAgent, forHTTPHeaderField: "User-Agent")
             if let credential = configuration.credential(for: url) {

@@ -107,14 +107,17 @@ final class ECKey: @unchecked Sendable {
 
     deinit { EVP_PKEY_free(pkey) }
 
-    /// sha256 hex of the DER SubjectPublicKeyInfo.
-    var keyID: String {
+    /// The DER SubjectPublicKeyInfo.
+    var subjectPublicKeyInfoDER: Data {
         var out: UnsafeMutablePointer<UInt8>? = nil
         let length = i2d_PUBKEY(pkey, &out)
-        guard length > 0, let out else { return "" }
+        guard length > 0, let out else { return Data() }
         defer { CRYPTO_free(out, #fileID, #line) }
-        return SHA256Hex.of(Data(bytes: out, count: Int(length)))
+        return Data(bytes: out, count: Int(length))
     }
+
+    /// sha256 hex of the DER SubjectPublicKeyInfo.
+    var keyID: String { SHA256Hex.of(subjectPublicKeyInfoDER) }
 
     /// The public key as PEM.
     var publicKeyPEM: Data {

@@ -40,6 +40,15 @@ public struct PolicySet: ProvenancePolicy {
 
 private let noProvenanceReason = "the version has no verified provenance to check this against"
 
+/// The check for a rule that needs provenance facts when there are none: skipped when provenance could not be
+/// checked, not applicable when there is none.
+private func withoutProvenance(_ id: CheckID, _ title: String, _ input: PolicyInput) -> Check {
+    if let reason = input.provenanceUncheckedReason {
+        return .skipped(id, title, reason: "provenance could not be checked: \(reason)")
+    }
+    return .notApplicable(id, title, reason: noProvenanceReason)
+}
+
 /// Whether provenance must be present. With `.whenPreviouslyPresent`, it is required when an earlier version had it
 /// (no-downgrade: a publish without provenance after provenance releases is the classic stolen-token pattern).
 public struct ProvenanceRequirementPolicy: ProvenancePolicy {
@@ -74,7 +83,14 @@ public struct ProvenanceRequirementPolicy: ProvenancePolicy {
             evidence["provenance"] = "present"
             return [.pass(.policyProvenanceRequired, title, evidence: evidence)]
         }
-        evidence["provenance"] = input.provenanceInvalid ? "invalid" : "absent"
+        if let reason = input.provenanceUncheckedReason, !input.provenanceInvalid {
+            evidence["provenance"] = "unchecked"
+            guard requirement == .optional else {
+                return [.skipped(.policyProvenanceRequired, title, reason: "provenance could not be checked: \(reason)",
+                                 evidence: evidence)]
+            }
+        }
+        evidence["provenance"] = evidence["provenance"] ?? (input.provenanceInvalid ? "invalid" : "absent")
         guard required else {
             return [.notApplicable(
                 .policyProvenanceRequired, title,
@@ -113,6 +129,10 @@ public struct PublishAttestationRequirementPolicy: ProvenancePolicy {
             return [.notApplicable(.policyPublishAttestationRequired, title,
                                    reason: "the policy does not require a publish attestation", evidence: evidence)]
         }
+        if let reason = input.provenanceUncheckedReason {
+            return [.skipped(.policyPublishAttestationRequired, title,
+                             reason: "attestations could not be checked: \(reason)", evidence: evidence)]
+        }
         return [.fail(.policyPublishAttestationRequired, title, evidence: evidence,
                       reasons: ["the policy requires a registry publish attestation, but none verified for "
                           + "\(input.name)@\(input.version)"])]
@@ -139,9 +159,7 @@ public struct RepositoryPolicy: ProvenancePolicy {
 
     public func evaluate(_ input: PolicyInput) -> [Check] {
         let title = "Provenance names the expected repository"
-        guard let facts = input.provenance else {
-            return [.notApplicable(.policyRepository, title, reason: noProvenanceReason)]
-        }
+        guard let facts = input.provenance else { return [withoutProvenance(.policyRepository, title, input)] }
         let origin = expectedURL != nil ? "policy" : "packument repository"
         guard let expected = expectedURL ?? input.packumentRepository else {
             return [.skipped(.policyRepository, title,
@@ -233,9 +251,7 @@ public struct ProvenanceFieldPolicy: ProvenancePolicy {
     }
 
     public func evaluate(_ input: PolicyInput) -> [Check] {
-        guard let facts = input.provenance else {
-            return [.notApplicable(id, title, reason: noProvenanceReason)]
-        }
+        guard let facts = input.provenance else { return [withoutProvenance(id, title, input)] }
         let actual: String?
         switch field {
         case .workflow: actual = facts.workflowPath

@@ -72,6 +72,9 @@ public struct PolicyInput: Hashable, Sendable {
     public var provenance: ProvenanceIdentity?
     /// Whether a provenance attestation was announced but failed to verify (then `provenance` is `nil`).
     public var provenanceInvalid: Bool
+    /// Set when provenance could not be checked at all (trust verification unavailable or skipped): checks that
+    /// need provenance facts are then `skipped` with this reason instead of `not-applicable`.
+    public var provenanceUncheckedReason: String?
     /// Whether a verified registry publish attestation is present.
     public var publishAttestationPresent: Bool
     /// The packument's `repository` URL for this version (as written; normalised by the policies).
@@ -84,13 +87,14 @@ public struct PolicyInput: Hashable, Sendable {
     /// Makes an input.
     public init(
         name: String, version: String, provenance: ProvenanceIdentity? = nil, provenanceInvalid: Bool = false,
-        publishAttestationPresent: Bool = false, packumentRepository: String? = nil,
+        provenanceUncheckedReason: String? = nil, publishAttestationPresent: Bool = false, packumentRepository: String? = nil,
         earlierVersionsWithProvenance: [String] = [], rebuildOutcome: RebuildOutcome? = nil
     ) {
         self.name = name
         self.version = version
         self.provenance = provenance
         self.provenanceInvalid = provenanceInvalid
+        self.provenanceUncheckedReason = provenanceUncheckedReason
         self.publishAttestationPresent = publishAttestationPresent
         self.packumentRepository = packumentRepository
         self.earlierVersionsWithProvenance = earlierVersionsWithProvenance

@@ -91,6 +91,7 @@ public struct VerificationPipeline: Sendable {
         let input = PolicyInput(
             name: spec.name, version: spec.version, provenance: outcome.identity,
             provenanceInvalid: outcome.provenanceInvalid,
+            provenanceUncheckedReason: outcome.provenance.status.isSkipped ? outcome.provenance.status.reason : nil,
             publishAttestationPresent: outcome.publishAttestationVerified, packumentRepository: facts.repositoryURL,
             earlierVersionsWithProvenance: facts.earlierVersionsWithProvenance,
             rebuildOutcome: sourceResult.rebuildOutcome)
@@ -203,9 +204,10 @@ public struct VerificationPipeline: Sendable {
 
     /// The tag names a version may be released under, in the order tried.
     public static func tagCandidates(name: String, version: String) -> [String] {
-        var tags = ["v\(version)", version, "\(name)@\(version)"]
+        var tags = ["v\(version)", version, "\(name)@\(version)", "\(name)-v\(version)"]
         if name.hasPrefix("@"), let slash = name.firstIndex(of: "/") {
-            tags.append("\(name[name.index(after: slash)...])@\(version)")
+            let bare = name[name.index(after: slash)...]
+            tags += ["\(bare)@\(version)", "\(bare)-v\(version)"]
         }
         return tags
     }

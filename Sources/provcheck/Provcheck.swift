@@ -18,9 +18,11 @@ struct Provcheck: AsyncParsableCommand {
         """,
         subcommands: [
             // Keep one line per subcommand; add yours here.
+            RebuildCommand.self,
             HashCommand.self,
-            AttestationsCommand.self,
             VerifyCommand.self,
+            AttestationsCommand.self,
+            CompareCommand.self,
             SigstoreCommand.self,
         ]
     )

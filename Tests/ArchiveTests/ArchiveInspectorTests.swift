@@ -453,3 +453,29 @@ func codes(_ report: ArchiveReport) -> Set<FindingCode> { Set(report.findings.ma
         #expect(covered == Set(FindingCode.allCases))
     }
 }
+
+@Suite struct GunzipTests {
+    @Test func decompressAndRawDeflateOfAFixture() throws {
+        let data = try Fixtures.data("npm/tarballs/abbrev@2.0.0.tgz")
+        let result = try Gunzip.decompress(data, name: "abbrev")
+        #expect(result.data.count == 8192)
+        #expect(result.findings.isEmpty)
+        #expect(result.report.members.first?.trailerOK == true)
+        let deflate = try Gunzip.rawDeflateStream(of: data)
+        #expect(deflate.count == data.count - 18)
+        #expect(Array(GzipBuilder.deflateRaw(Array(result.data), level: 9)) == Array(deflate))  // stock zlib level 9
+    }
+
+    @Test func errorsNameTheInput() {
+        #expect {
+            _ = try Gunzip.decompress(Data([0x1f, 0x8b, 8, 0, 0, 0]), name: "short.tgz")
+        } throws: { error in
+            (error as? ArchiveError)?.code == .truncatedGzip && "\(error)".contains("short.tgz")
+        }
+        #expect {
+            _ = try Gunzip.decompress(Data("plain".utf8), name: "plain.tar")
+        } throws: { error in
+            (error as? ArchiveError)?.code == .notGzip
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 import Testing
 import TestSupport
 @testable import NPMTrust
@@ -58,7 +59,8 @@ struct AttestationCase {
         return AttestationCase(name: try unwrap(testCase["name"] as? String, "name"),
                                version: try unwrap(testCase["version"] as? String, "version"),
                                integrity: try unwrap(testCase["integrity"] as? String, "integrity"),
-                               envelopes: try AttestationEnvelope.parseResponse(Fixtures.data(attestations), source: attestations))
+                               envelopes: try AttestationsResponse.decode(Fixtures.data(attestations), from: Fixtures.url(attestations))
+                                .attestations.map { AttestationEnvelope(predicateType: $0.predicateType, bundle: $0.bundleJSON) })
     }
 
     var provenanceType: String { envelopes.first { $0.predicateType.hasPrefix("https://slsa.dev/") }!.predicateType }
@@ -175,6 +177,18 @@ func editingStatement(_ envelope: AttestationEnvelope, _ edit: (inout [String: A
             }
             #expect(verifier.verify(otherPredicate, evidence: testCase.evidence, keys: keys).status == .statementMismatch)
         }
+    }
+
+    @Test func publishPredicateMustNameThisVersion() throws {
+        let testCase = try AttestationCase.load("gundam-visor@1.0.1")
+        let publish = try editingStatement(testCase.envelopes[0]) { statement in
+            statement["predicate"] = ["name": "gundam-visor", "version": "1.0.0", "registry": "https://registry.npmjs.org"]
+        }
+        #expect(verifier.verify(publish, evidence: testCase.evidence, keys: keys).status == .predicateMismatch)
+        let notInToto = try editingStatement(testCase.envelopes[0]) { statement in
+            statement["_type"] = "https://example.com/Statement/v1"
+        }
+        #expect(verifier.verify(notInToto, evidence: testCase.evidence, keys: keys).status != .verified)
     }
 
     @Test func scopedSubjectMustUsePercentEncodedAt() throws {

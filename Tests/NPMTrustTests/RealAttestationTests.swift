@@ -1,5 +1,4 @@
 import Foundation
-import Sigstore
 import Testing
 import TestSupport
 @testable import NPMTrust
@@ -26,8 +25,7 @@ import TestSupport
     }
 
     @Test func alsoVerifiesWithThePublicGoodRoot() throws {
-        let root = try TrustedRoot.load(contentsOf: Fixtures.url("sigstore/trusted_root.public-good.json"))
-        let verifier = RegistryTrustVerifier(trustedRoot: root)
+        let verifier = try RegistryTrustVerifier(trustedRootContentsOf: Fixtures.url("sigstore/trusted_root.public-good.json"))
         let testCase = try AttestationCase.load("sigstore@1.0.0")
         let report = verifier.verify(testCase.evidence, keys: keys, attestations: .fetched(testCase.envelopes))
         let allOK = report.attestations.allSatisfy { $0.ok }
@@ -144,5 +142,15 @@ import TestSupport
         #expect(report.attestations.filter { $0.status == .unsupportedPredicate }.count == 2)
         #expect(report.attestations.contains { $0.status == .missing })
         #expect(!report.ok)
+    }
+}
+
+@Suite struct CertificateExtensionDecodingTests {
+    @Test func deploymentEnvironmentIsADERUTF8String() {
+        #expect(SigstoreAttestationBundles.utf8String([0x0C, 0x03] + Array("prd".utf8)) == "prd")
+        let long = String(repeating: "e", count: 200)
+        #expect(SigstoreAttestationBundles.utf8String([0x0C, 0x81, 200] + Array(long.utf8)) == long)
+        #expect(SigstoreAttestationBundles.utf8String(Array("prd".utf8)) == nil)  // raw octets are not accepted
+        #expect(SigstoreAttestationBundles.utf8String([0x0C, 0x05] + Array("prd".utf8)) == nil)  // length mismatch
     }
 }

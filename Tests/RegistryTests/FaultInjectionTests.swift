@@ -21,13 +21,13 @@ import TestSupport
 
     @Test func timeoutFailsNamingTheURL() async throws {
         defer { registry.stop() }
-        registry.inject(.delay(seconds: 3), on: "/abbrev")
-        let client = makeClient(for: registry, attempts: 1, timeout: 0.5)
+        registry.inject(.delay(seconds: 4), on: "/abbrev")
+        let client = makeClient(for: registry, attempts: 1, timeout: 1)
         let started = Date()
         let error = try #require(await registryError { try await client.packument(name: "abbrev") })
         #expect(error.code == .timeout)
         #expect(error.description.hasPrefix(packumentURL))
-        #expect(Date().timeIntervalSince(started) < 2.5)
+        #expect(Date().timeIntervalSince(started) < 3)
     }
 
     @Test func burstOf500ThenSuccessIsRetried() async throws {
@@ -132,10 +132,11 @@ import TestSupport
         #expect(Hashing.sriSHA512(bytes) != Hashing.sriSHA512(tarballBytes))
     }
 
-    @Test func slowBodyWithinTheTimeoutSucceeds() async throws {
+    @Test func slowButSteadyBodyLongerThanTheIdleTimeoutSucceeds() async throws {
         defer { registry.stop() }
-        registry.inject(.slowBody(chunkSize: 512, interval: 0.02), on: "*.tgz")
-        let client = makeClient(for: registry, attempts: 1, timeout: 2)
+        // ~1.8 s in total, but never 1 s without data: the timeout is an idle timeout.
+        registry.inject(.slowBody(chunkSize: 400, interval: 0.3), on: "*.tgz")
+        let client = makeClient(for: registry, attempts: 1, timeout: 1)
         var bytes = Data()
         try await client.tarball(from: tarballURL) { bytes.append($0) }
         #expect(bytes == tarballBytes)

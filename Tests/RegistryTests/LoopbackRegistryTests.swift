@@ -104,3 +104,22 @@ import TestSupport
         #expect(PathPattern.any.matches("/"))
     }
 }
+
+@Suite struct LoopbackRegistryLifetimeTests {
+    @Test func releasingTheRegistryStopsIt() async throws {
+        var registry: LoopbackRegistry? = try LoopbackRegistry()
+        let url = try #require(registry?.baseURL.appendingPathComponent("x"))
+        registry = nil
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 5
+        await #expect(throws: (any Error).self) { _ = try await URLSession.shared.data(for: request) }
+    }
+
+    @Test func stopIsIdempotentAndClosesKeptAliveConnections() async throws {
+        let registry = try LoopbackRegistry()
+        registry.update { $0.addVersion(name: "demo", version: "1.0.0", tarball: Data("x".utf8)) }
+        _ = try await URLSession.shared.data(from: registry.baseURL.appendingPathComponent("demo"))
+        registry.stop()
+        registry.stop()
+    }
+}

@@ -210,3 +210,17 @@ func statuses(_ checks: [Check]) -> [String: String] {
         for file in files { _ = try PolicyDocument.load(contentsOf: file) }
     }
 }
+
+@Suite struct UncheckedProvenanceTests {
+    @Test func uncheckedProvenanceIsSkippedNotApplicable() throws {
+        var input = gundamInput(nil)
+        input.provenanceUncheckedReason = "trust verification unavailable"
+        let policy = try PolicyDocument.load(
+            contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/examples/gundam-visor.policy.json"))
+        let checks = policy.policy.evaluate(input)
+        for check in checks where check.id != .policyRebuild {
+            #expect(check.status.isSkipped, "\(check.id)")
+        }
+        #expect(OverallResult.derive(from: checks, strictness: .standard) == .incomplete)
+    }
+}

@@ -1,9 +1,10 @@
 import Foundation
+import Registry
 
 /// Options for the standard pipeline the CLI runs.
 public struct StandardPipelineOptions: Sendable {
-    /// The registry root URL.
-    public var registry: URL
+    /// The registry configuration (from `RegistryConfiguration.resolve`: flag, environment, .npmrc).
+    public var registry: RegistryConfiguration
     /// Only loopback registries and local sources.
     public var offline: Bool
     /// A Sigstore trusted root JSON file (default: the embedded production root).
@@ -12,7 +13,7 @@ public struct StandardPipelineOptions: Sendable {
     public var keys: URL?
 
     /// Makes options.
-    public init(registry: URL, offline: Bool, trustedRoot: URL? = nil, keys: URL? = nil) {
+    public init(registry: RegistryConfiguration, offline: Bool, trustedRoot: URL? = nil, keys: URL? = nil) {
         self.registry = registry
         self.offline = offline
         self.trustedRoot = trustedRoot
@@ -28,12 +29,25 @@ extension VerificationPipeline {
                 throw VerificationError.input(path: file.path, problem: "\(label): no such file")
             }
         }
+        let configuration = Self.effective(options)
+        let root = try options.trustedRoot.map(NPMTrustStage.loadTrustedRoot) ?? .production
+        let keys: NPMTrustStage.Keys = options.keys.map { .file($0) } ?? .automatic(registry: configuration.registry)
         return VerificationPipeline(
-            registry: HTTPRegistryAccess(baseURL: options.registry, offline: options.offline),
-            trust: UnavailableTrust(reason: "signature and attestation verification is not wired into this build yet"),
-            sources: GitCommandSource(),
-            rebuilder: UnavailableRebuilder(reason: "rebuilding from source is not wired into this build yet"),
-            inspector: nil,
+            registry: RegistryClientAccess(client: RegistryClient(configuration: configuration)),
+            trust: NPMTrustStage(trustedRoot: root, keys: keys),
+            sources: PackingSource(cacheDirectory: configuration.cacheDirectory?.appendingPathComponent("git")),
+            rebuilder: PackingRebuilder(),
+            inspector: ArchiveStage(),
             hasher: DigestTarballHashing())
+    }
+
+    /// `--offline` means "no network but this machine": a loopback registry is still asked (it is local); any other
+    /// registry is read from the cache only.
+    static func effective(_ options: StandardPipelineOptions) -> RegistryConfiguration {
+        var configuration = options.registry
+        let host = configuration.registry.host ?? ""
+        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host)
+        configuration.offline = options.offline && !loopback
+        return configuration
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Registry
 import Verification
 
 #if canImport(Glibc)
@@ -56,25 +57,20 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}; default: the registry's /-/npm/v1/keys).", valueName: "file"))
     var keys: String?
 
-    func validate() throws {
-        if vsaKey != nil && vsa == nil { throw ValidationError("--vsa-key needs --vsa FILE") }
-        if ref != nil && source == nil {
-            // Allowed: --ref applies to the repository the packument names. Nothing to validate.
-        }
-    }
-
     func run() async throws {
+        if vsaKey != nil && vsa == nil {
+            FileHandle.standardError.write(Data("provcheck verify: --vsa-key needs --vsa FILE\n".utf8))
+            throw ExitStatus.error
+        }
         let result: VerificationResult
         let policyDocument: PolicyDocument
         do {
             let spec = try PackageSpec(parsing: spec)
             policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .default
-            let registryURL = registryOptions.registry
-                ?? ProcessInfo.processInfo.environment["npm_config_registry"]
-                ?? "https://registry.npmjs.org/"
-            guard let registry = URL(string: registryURL), registry.scheme == "http" || registry.scheme == "https" else {
-                throw VerificationError.input(path: registryURL, problem: "--registry must be an http(s) URL")
-            }
+            let registry = try RegistryConfiguration.resolve(
+                registry: registryOptions.registry,
+                projectDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                cacheDirectory: registryOptions.cacheDir, offline: registryOptions.offline)
             let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                 registry: registry, offline: registryOptions.offline,
                 trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))

@@ -1,2 +1,0 @@
-/// The `Compare` module. See docs/architecture.md.
-public enum CompareModule {}

@@ -1,0 +1,172 @@
+import CZlib
+import Foundation
+
+/// The 10-byte gzip header npm writes: FLG 0, MTIME 0, no name/comment/extra; only XFL and OS vary.
+public struct GzipHeader: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// XFL: 2 for level 9, 4 for level 1, 0 otherwise (zlib's rule).
+    public var xfl: UInt8
+    /// OS: 255 for node-tar `portable` (npm ≥ 7); zlib's OS_CODE for npm 5/6 (3 Unix, 19 macOS, 10 Windows).
+    public var os: UInt8
+
+    public init(xfl: UInt8, os: UInt8) {
+        self.xfl = xfl
+        self.os = os
+    }
+
+    /// The header bytes.
+    public var bytes: [UInt8] { [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, xfl, os] }
+
+    /// zlib's XFL value for a compression level.
+    public static func xfl(forLevel level: Int32) -> UInt8 {
+        level == 9 ? 2 : (level == 1 ? 4 : 0)
+    }
+
+    public var description: String { "XFL \(xfl), OS \(os)" }
+}
+
+/// A raw-deflate engine (RFC 1951, no zlib/gzip wrapper) that can produce a candidate gzip body.
+///
+/// The system zlib is ``SystemZlibEngine``; another module (e.g. a zlib-identical engine with Node's
+/// Chromium-zlib hashing) can conform and be passed in ``GzipCandidate`` lists.
+public protocol DeflateEngine: Sendable {
+    /// A short description (`"system zlib 1.2.13 level 9 memLevel 8"`), reported when it reproduces a tarball.
+    var name: String { get }
+    /// The compression level it emulates (decides the default XFL byte).
+    var level: Int32 { get }
+    /// Starts a new raw deflate stream.
+    func makeStream() throws -> any RawDeflateStream
+}
+
+/// A running raw-deflate stream.
+public protocol RawDeflateStream: AnyObject {
+    /// Compresses `input`, passing produced bytes to `emit`.
+    func write(_ input: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws
+    /// Flushes the end of the stream to `emit`.
+    func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
+/// Errors from the deflate layer.
+public struct GzipError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// The system zlib (`deflateInit2_`, raw, windowBits 15, default strategy).
+public struct SystemZlibEngine: DeflateEngine {
+    public let level: Int32
+    public let memLevel: Int32
+
+    public init(level: Int32 = 9, memLevel: Int32 = 8) {
+        self.level = level
+        self.memLevel = memLevel
+    }
+
+    /// The runtime zlib version (`zlibVersion()`).
+    public static var zlibVersionString: String { String(cString: zlibVersion()) }
+
+    public var name: String { "system zlib \(SystemZlibEngine.zlibVersionString) level \(level) memLevel \(memLevel)" }
+
+    public func makeStream() throws -> any RawDeflateStream {
+        try ZlibRawDeflateStream(level: level, memLevel: memLevel)
+    }
+}
+
+final class ZlibRawDeflateStream: RawDeflateStream {
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let output: UnsafeMutablePointer<UInt8>
+    private let outputSize = 1 << 17
+
+    init(level: Int32, memLevel: Int32) throws {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        output = .allocate(capacity: outputSize)
+        let status = deflateInit2_(stream, level, Z_DEFLATED, -15, memLevel, Z_DEFAULT_STRATEGY,
+                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else {
+            output.deallocate()
+            stream.deallocate()
+            throw GzipError(message: "deflateInit2 failed (\(status)) for level \(level), memLevel \(memLevel)")
+        }
+    }
+
+    deinit {
+        deflateEnd(stream)
+        stream.deallocate()
+        output.deallocate()
+    }
+
+    private func run(_ input: UnsafeRawBufferPointer, flush: Int32, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        stream.pointee.avail_in = UInt32(input.count)
+        while true {
+            stream.pointee.next_out = output
+            stream.pointee.avail_out = UInt32(outputSize)
+            let status = deflate(stream, flush)
+            guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                throw GzipError(message: "deflate failed (\(status))")
+            }
+            let produced = outputSize - Int(stream.pointee.avail_out)
+            if produced > 0 { try emit(UnsafeRawBufferPointer(start: output, count: produced)) }
+            if flush == Z_FINISH {
+                if status == Z_STREAM_END { return }
+            } else if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 {
+                return
+            }
+        }
+    }
+
+    func write(_ input: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard input.count > 0 else { return }
+        try run(input, flush: Z_NO_FLUSH, emit: emit)
+    }
+
+    func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try run(UnsafeRawBufferPointer(start: nil, count: 0), flush: Z_FINISH, emit: emit)
+    }
+}
+
+/// One deflate engine plus the gzip headers to try with it (the deflate body is computed once per engine).
+public struct GzipCandidate: Sendable {
+    /// The engine.
+    public let engine: any DeflateEngine
+    /// Header variants, first = the one written when nothing is to be matched.
+    public let headers: [GzipHeader]
+
+    public init(engine: any DeflateEngine, headers: [GzipHeader]) {
+        self.engine = engine
+        self.headers = headers
+    }
+}
+
+/// The gzip conventions of an npm generation, as candidate lists for the system zlib.
+public enum GzipDialect {
+    /// npm ≥ 7.7: level 9, XFL 2, OS 255 (minizlib `portable`).
+    public static let npm7Plus = [GzipCandidate(engine: SystemZlibEngine(level: 9, memLevel: 8),
+                                                headers: [GzipHeader(xfl: 2, os: 255)])]
+
+    /// The system-zlib candidates for a generation, most likely first. npm 5/6 used the default level (6) and
+    /// the publisher's zlib OS byte (3 Unix, 19 macOS since zlib 1.2.11, 7 older macOS, 10/11 Windows).
+    public static func candidates(for generation: NPMGeneration) -> [GzipCandidate] {
+        switch generation {
+        case .npm10, .npm11:
+            return npm7Plus + [
+                // npm 7.0–7.6 (pacote < 11.3.1) used the default level with the portable header.
+                GzipCandidate(engine: SystemZlibEngine(level: 6, memLevel: 8), headers: [GzipHeader(xfl: 0, os: 255)]),
+            ]
+        case .npm6, .npm4:
+            let osBytes: [UInt8] = [3, 19, 7, 10, 11, 0]
+            return [GzipCandidate(engine: SystemZlibEngine(level: 6, memLevel: 8),
+                                  headers: osBytes.map { GzipHeader(xfl: 0, os: $0) })]
+        }
+    }
+}
+
+/// CRC-32 (zlib).
+struct CRC32 {
+    private(set) var value: UInt = 0
+
+    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        value = crc32(value, base.assumingMemoryBound(to: UInt8.self), UInt32(bytes.count))
+    }
+}

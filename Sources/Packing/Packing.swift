@@ -1,2 +1,0 @@
-/// The `Packing` module. See docs/architecture.md.
-public enum PackingModule {}

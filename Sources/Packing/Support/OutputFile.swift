@@ -1,0 +1,169 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A buffered, write-only file (created or truncated).
+final class OutputFile {
+    private let fd: Int32
+    private let path: String
+    private var buffer: [UInt8] = []
+    private let capacity = 1 << 20
+    private var closed = false
+
+    init(_ url: URL) throws {
+        path = url.path
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw RebuildError(code: .output, message: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        buffer.reserveCapacity(capacity)
+    }
+
+    deinit { if !closed { Glibc.close(fd) } }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffer.count + bytes.count > capacity { try flush() }
+        if bytes.count >= capacity {
+            try writeAll(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RebuildError(code: .output, message: "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+
+    func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { try writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Overwrites bytes at `offset` (after flushing).
+    func patch(offset: Int, bytes: [UInt8]) throws {
+        try flush()
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard n == bytes.count else {
+            throw RebuildError(code: .output, message: "cannot patch \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func close() throws {
+        guard !closed else { return }
+        try flush()
+        closed = true
+        Glibc.close(fd)
+    }
+
+    /// Streams a file in 1 MiB chunks.
+    static func read(_ url: URL, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else {
+            throw RebuildError(code: .output, message: "cannot open \(url.path): \(String(cString: strerror(errno)))")
+        }
+        defer { Glibc.close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw RebuildError(code: .output, message: "cannot read \(url.path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+    }
+}
+
+/// Runs `--build-command` in a throwaway copy.
+enum BuildRunner {
+    /// Writes every file, directory and symlink of `source` under `folder`.
+    static func materialize(_ source: any PackageSource, into folder: URL) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        var files: [(String, UInt32, ContentLocation)] = []
+        func walk(_ node: SourceNode, _ path: String) throws {
+            for child in node.children {
+                let childPath = path + "/" + child.name
+                switch child.kind {
+                case .directory:
+                    try fm.createDirectory(atPath: childPath, withIntermediateDirectories: true)
+                    try walk(child, childPath)
+                case .file(let mode, _, let content):
+                    files.append((childPath, mode, content))
+                case .symlink(let target):
+                    try? fm.createSymbolicLink(atPath: childPath, withDestinationPath: target)
+                default:
+                    break
+                }
+            }
+        }
+        try walk(source.root, folder.path)
+        var current: OutputFile?
+        var currentIndex = -1
+        try source.stream(files.map(\.2)) { index, chunk in
+            if index != currentIndex {
+                try current?.close()
+                current = try OutputFile(URL(fileURLWithPath: files[index].0))
+                currentIndex = index
+            }
+            try current?.write(chunk)
+        }
+        try current?.close()
+        for (path, mode, _) in files {
+            if !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: Data()) }
+            chmod(path, mode_t(mode))
+        }
+    }
+
+    /// Runs the command with `/bin/sh -c`, killing it after the timeout. Returns a short log line.
+    static func run(_ build: BuildCommand, in folder: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", build.command]
+        process.currentDirectoryURL = folder
+        let log = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw RebuildError(code: .build, message: "cannot start build command `\(build.command)`: \(error.localizedDescription)")
+        }
+        let deadline = Date().addingTimeInterval(build.timeout)
+        while process.isRunning {
+            if Date() > deadline {
+                process.terminate()
+                usleep(200_000)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                process.waitUntilExit()
+                throw RebuildError(code: .build, message: "build command `\(build.command)` timed out after \(Int(build.timeout)) s")
+            }
+            usleep(20_000)
+        }
+        try? handle.close()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let tail = String(output.suffix(2000))
+        guard process.terminationStatus == 0 else {
+            throw RebuildError(code: .build, message: "build command `\(build.command)` failed with exit \(process.terminationStatus): \(tail)")
+        }
+        return "exit 0" + (tail.isEmpty ? "" : "; output tail: \(tail)")
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import NPMTrust
+import Registry
+import Sigstore
+
+/// The trust stage on top of the `NPMTrust` module: registry signatures, the publish attestation and the SLSA
+/// provenance, verified offline against registry keys and a Sigstore trusted root.
+public struct NPMTrustStage: TrustVerifying {
+    /// Where the registry keys come from.
+    public enum Keys: Sendable {
+        /// A keys file (`--keys`).
+        case file(URL)
+        /// npm's built-in keys for registry.npmjs.org, else the registry's `/-/npm/v1/keys` document.
+        case automatic(registry: URL)
+    }
+
+    let verifier: RegistryTrustVerifier
+    let keys: Keys
+
+    /// Makes the stage with a trusted root (default: the production Sigstore root built into the tool).
+    public init(trustedRoot: TrustedRoot = .production, keys: Keys) {
+        self.verifier = RegistryTrustVerifier(trustedRoot: trustedRoot)
+        self.keys = keys
+    }
+
+    /// Loads a trusted root file, naming it in errors.
+    public static func loadTrustedRoot(_ url: URL) throws -> TrustedRoot {
+        do {
+            return try TrustedRoot.load(contentsOf: url)
+        } catch {
+            throw VerificationError.input(path: url.path, problem: "not a Sigstore trusted root: \(error)")
+        }
+    }
+
+    public func verify(packument: PackumentFacts, packumentData: Data, attestations: Data?, attestationsURL: String?,
+                       keys keysDocument: Data?, tarballSHA512Hex: String?) async -> TrustOutcome {
+        let spec = "\(packument.name)@\(packument.version)"
+        // Evidence.
+        let evidence: PackageVersionEvidence
+        do {
+            let source = attestationsURL.flatMap(URL.init(string:)) ?? URL(fileURLWithPath: "packument")
+            let decoded = try Packument.decode(packumentData, from: source)
+            evidence = try PackageVersionEvidence(packument: decoded, version: packument.version, source: spec)
+        } catch {
+            return Self.allFailed("the packument cannot be read for trust checks: \(error)")
+        }
+        // Keys.
+        let availability: RegistryKeysAvailability
+        do {
+            switch keys {
+            case .file(let url):
+                availability = .keys(try TrustedRegistryKeys(json: try Data(contentsOf: url), source: url.path))
+            case .automatic(let registry):
+                if registry.host?.lowercased() == "registry.npmjs.org" {
+                    availability = .keys(.npmPublicRegistry)
+                } else if let keysDocument {
+                    availability = .keys(try TrustedRegistryKeys(
+                        json: keysDocument, source: registry.absoluteString + "-/npm/v1/keys"))
+                } else {
+                    availability = .registryHasNoKeys(source: registry.absoluteString + "-/npm/v1/keys")
+                }
+            }
+        } catch {
+            return Self.allFailed("the registry keys cannot be used: \(error)")
+        }
+        // Attestations.
+        let fetched: AttestationsFetchResult
+        var inputs = [ResourceDescriptor]()
+        var malformed: String?
+        if let pointer = evidence.attestations {
+            if let attestations {
+                do {
+                    fetched = .fetched(try AttestationEnvelope.parseResponse(attestations, source: attestationsURL ?? pointer.url))
+                } catch {
+                    fetched = .fetched([])
+                    malformed = "\(error)"
+                }
+                inputs.append(ResourceDescriptor(uri: attestationsURL ?? pointer.url,
+                                                 digest: ["sha256": SHA256Hex.of(attestations)]))
+            } else {
+                fetched = .notFound(url: attestationsURL ?? pointer.url)
+            }
+        } else {
+            fetched = .notAnnounced
+        }
+        let report = verifier.verify(evidence, keys: availability, attestations: fetched)
+        var outcome = Self.outcome(report, announced: evidence.attestations != nil)
+        if let malformed {
+            outcome.provenance = .fail(.trustProvenance, "Provenance attestation",
+                                       reasons: ["the attestations response is malformed: \(malformed)"])
+            outcome.publishAttestation = .fail(.trustPublishAttestation, "Publish attestation",
+                                               reasons: ["the attestations response is malformed: \(malformed)"])
+            outcome.identity = nil
+            outcome.provenanceInvalid = true
+            outcome.publishAttestationVerified = false
+        }
+        outcome.inputAttestations = inputs
+        return outcome
+    }
+
+    static func allFailed(_ reason: String) -> TrustOutcome {
+        TrustOutcome(
+            signatures: .fail(.trustSignatures, "Registry signatures", reasons: [reason]),
+            publishAttestation: .fail(.trustPublishAttestation, "Publish attestation", reasons: [reason]),
+            provenance: .fail(.trustProvenance, "Provenance attestation", reasons: [reason]),
+            identity: nil, publishAttestationVerified: false, provenanceInvalid: true)
+    }
+
+    /// Maps NPMTrust's report onto the three trust checks and the provenance identity.
+    static func outcome(_ report: TrustReport, announced: Bool) -> TrustOutcome {
+        // Signatures.
+        let signatures: Check
+        let sigTitle = "Registry signatures"
+        let keyids = report.signatures.compactMap(\.keyid).joined(separator: ", ")
+        var sigEvidence = ["signedMessage": "\(report.package):\(report.integrity)"]
+        if !keyids.isEmpty { sigEvidence["keyids"] = keyids }
+        if report.signatures.contains(where: { $0.status == .skippedNoKeys }) {
+            signatures = .skipped(.trustSignatures, sigTitle,
+                                  reason: report.signatures.first { $0.status == .skippedNoKeys }!.reason, evidence: sigEvidence)
+        } else if !report.signatures.isEmpty, report.signatures.allSatisfy(\.ok) {
+            signatures = .pass(.trustSignatures, sigTitle, evidence: sigEvidence)
+        } else {
+            signatures = .fail(.trustSignatures, sigTitle, evidence: sigEvidence,
+                               reasons: report.signatures.filter { !$0.ok }.map { "\($0.status.rawValue): \($0.reason)" }
+                                   + (report.signatures.isEmpty ? ["no registry signature"] : []))
+        }
+
+        // Attestations.
+        let publishType = AttestationPredicate.npmPublishV01.rawValue
+        let publishChecks = report.attestations.filter { $0.predicateType == publishType }
+        let provenanceChecks = report.attestations.filter(\.isProvenance)
+        let otherFailures = report.attestations.filter {
+            $0.predicateType != publishType && !$0.isProvenance && !$0.ok
+        }
+
+        func check(_ id: CheckID, _ title: String, _ checks: [AttestationCheck], absentReason: String) -> Check {
+            var evidence = [String: String]()
+            if let signer = checks.first(where: \.ok)?.signer ?? checks.first?.signer { evidence["signer"] = signer }
+            if let at = checks.first(where: \.ok)?.signedAt { evidence["signedAt"] = Timestamp.format(at) }
+            if checks.isEmpty {
+                return .notApplicable(id, title, reason: absentReason)
+            }
+            if let skipped = checks.first(where: { $0.status == .skippedNoKeys }), !checks.contains(where: { !$0.ok && $0.status != .skippedNoKeys }) {
+                return .skipped(id, title, reason: skipped.reason, evidence: evidence)
+            }
+            if checks.allSatisfy(\.ok) { return .pass(id, title, evidence: evidence) }
+            return .fail(id, title, evidence: evidence,
+                         reasons: checks.filter { !$0.ok }.map { "\($0.status.rawValue): \($0.reason)" })
+        }
+        var publish = check(.trustPublishAttestation, "Publish attestation", publishChecks,
+                            absentReason: announced ? "the registry serves no publish attestation for this version"
+                                : "the packument announces no attestations")
+        var provenance = check(.trustProvenance, "Provenance attestation", provenanceChecks,
+                               absentReason: "the packument announces no provenance")
+        // An attestation of another (unsupported or unlabelled) kind that failed is a failure of both.
+        for failure in otherFailures {
+            let reason = "\(failure.predicateType): \(failure.status.rawValue): \(failure.reason)"
+            if failure.status == .missing && provenanceChecks.isEmpty {
+                provenance = .fail(.trustProvenance, "Provenance attestation", reasons: [reason])
+            } else if publish.status != .fail {
+                publish.status = .fail
+                publish.reasons.append(reason)
+            }
+        }
+
+        var identity: ProvenanceIdentity?
+        if provenance.status == .pass, let facts = report.provenance {
+            let mapped = ProvenanceIdentity(
+                repository: facts.repository, repositoryID: facts.repositoryID, ownerID: facts.repositoryOwnerID,
+                workflowPath: facts.workflowPath, ref: facts.ref, commit: facts.commit, trigger: facts.trigger,
+                runnerEnvironment: facts.runnerEnvironment, deploymentEnvironment: facts.environment,
+                builderID: facts.builderID, invocationURI: facts.runInvocationURL)
+            identity = mapped
+            for (key, value) in [("repository", mapped.repository), ("workflow", mapped.workflowPath),
+                                 ("ref", mapped.ref), ("commit", mapped.commit), ("trigger", mapped.trigger),
+                                 ("runner", mapped.runnerEnvironment), ("environment", mapped.deploymentEnvironment),
+                                 ("repositoryId", mapped.repositoryID), ("ownerId", mapped.ownerID),
+                                 ("invocation", mapped.invocationURI)] {
+                if let value { provenance.evidence[key] = value }
+            }
+            if let identity = facts.certificateIdentity { provenance.evidence["certificateIdentity"] = identity }
+        }
+        return TrustOutcome(
+            signatures: signatures, publishAttestation: publish, provenance: provenance, identity: identity,
+            publishAttestationVerified: publish.status == .pass,
+            provenanceInvalid: provenance.status == .fail)
+    }
+}

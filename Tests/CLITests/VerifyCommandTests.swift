@@ -1,0 +1,172 @@
+import Foundation
+import LoopbackRegistry
+import Testing
+import TestSupport
+
+/// `provcheck verify` run as a process against a loopback registry serving the fixtures.
+@Suite(.serialized) struct VerifyCommandTests {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The `provcheck` executable next to the test bundle.
+    static var binary: URL {
+        var url = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath()
+        while url.pathComponents.count > 1 {
+            url.deleteLastPathComponent()
+            let candidate = url.appendingPathComponent("provcheck")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                return candidate
+            }
+        }
+        return Fixtures.repositoryRoot.appendingPathComponent(".build/debug/provcheck")
+    }
+
+    static func tool(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let errHandle = err.fileHandleForReading
+        nonisolated(unsafe) var errData = Data()
+        let reader = Thread { errData = errHandle.readDataToEndOfFile() }
+        reader.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(1000) }
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    let directory: URL
+    let registry: LoopbackRegistry
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-cli-verify-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+    }
+
+    func cleanup() {
+        registry.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Signs `gundam-visor@1.0.1:<integrity>` with a fresh test registry key (openssl CLI) and serves the key
+    /// next to npm's real keys: the fixtures have no real registry signature record for this version.
+    func signGundamVisor() throws {
+        let key = directory.appendingPathComponent("registry-key.pem")
+        let spkiFile = directory.appendingPathComponent("spki.der")
+        _ = try Self.tool(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key.path])
+        _ = try Self.tool(["openssl", "pkey", "-in", key.path, "-pubout", "-outform", "DER", "-out", spkiFile.path])
+        let spki = try Data(contentsOf: spkiFile)
+        func sshString(_ bytes: [UInt8]) -> [UInt8] {
+            let n = UInt32(bytes.count)
+            return [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + bytes
+        }
+        let wire = directory.appendingPathComponent("wire")
+        try Data(sshString(Array("ecdsa-sha2-nistp256".utf8)) + sshString(Array("nistp256".utf8))
+            + sshString(Array(spki.suffix(65)))).write(to: wire)
+        let digest = directory.appendingPathComponent("digest")
+        _ = try Self.tool(["openssl", "dgst", "-sha256", "-binary", "-out", digest.path, wire.path])
+        var keyid = try Data(contentsOf: digest).base64EncodedString()
+        while keyid.hasSuffix("=") { keyid.removeLast() }
+        keyid = "SHA256:" + keyid
+        let integrity = "sha512-jZ15cvZ2UWx1AUqgdOEa5gTZjwtk7Gclph4oOP89qxYhGPpxQz+zHhVQ0wvQ3snQhs4DK5RFe1g5AMUHrPOcQA=="
+        let message = directory.appendingPathComponent("message")
+        try Data("gundam-visor@1.0.1:\(integrity)".utf8).write(to: message)
+        let signature = directory.appendingPathComponent("signature")
+        _ = try Self.tool(["openssl", "dgst", "-sha256", "-sign", key.path, "-out", signature.path, message.path])
+        let sig = try Data(contentsOf: signature).base64EncodedString()
+        let keyJSON: JSONValue = ["expires": .null, "keyid": .string(keyid), "keytype": "ecdsa-sha2-nistp256",
+                                  "scheme": "ecdsa-sha2-nistp256", "key": .string(spki.base64EncodedString())]
+        registry.update { content in
+            content.keys = ["keys": .array((content.keys?["keys"]?.arrayValue ?? []) + [keyJSON])]
+            content.updateVersion(name: "gundam-visor", version: "1.0.1") {
+                $0["dist"]?["signatures"] = [["keyid": .string(keyid), "sig": .string(sig)]]
+            }
+        }
+    }
+
+    var bundle: String { get throws { try Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle").path } }
+
+    @Test func gundamVisorIsVerifiedWithEveryOutput() throws {
+        defer { cleanup() }
+        try signGundamVisor()
+        let sarif = directory.appendingPathComponent("out.sarif")
+        let vsa = directory.appendingPathComponent("vsa.json")
+        let signedVSA = directory.appendingPathComponent("vsa.dsse.json")
+        let vsaKey = directory.appendingPathComponent("vsa-key.pem")
+        _ = try Self.tool(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", vsaKey.path])
+        let base = [Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registry.baseURL.absoluteString,
+                    "--offline", "--source", try bundle,
+                    "--policy", Fixtures.repositoryRoot.appendingPathComponent("docs/examples/gundam-visor.policy.json").path]
+
+        let text = try Self.tool(base + ["--sarif", sarif.path, "--vsa", vsa.path], environment: ["NO_COLOR": "1"])
+        #expect(text.status == 0, "\(text.stderr)\n\(text.stdout)")
+        #expect(text.stdout.contains("VERIFIED gundam-visor@1.0.1"))
+        #expect(!text.stdout.contains("\u{1B}["))
+        for evidence in ["commit: 599500821344b070902a7a5666064bfdaba715df", "tag: v1.0.1",
+                         "workflow: .github/workflows/npm-publish.yml",
+                         "integrity: sha512-jZ15cvZ2UWx1AUqgdOEa5gTZjwtk7Gclph4oOP89qxYhGPpxQz+zHhVQ0wvQ3snQhs4DK5RFe1g5AMUHrPOcQA=="] {
+            #expect(text.stdout.contains(evidence), "\(evidence)")
+        }
+        let sarifObject = try JSONSerialization.jsonObject(with: Data(contentsOf: sarif)) as? [String: Any]
+        #expect(sarifObject?["version"] as? String == "2.1.0")
+        let statement = try JSONSerialization.jsonObject(with: Data(contentsOf: vsa)) as? [String: Any]
+        #expect(statement?["_type"] as? String == "https://in-toto.io/Statement/v1")
+        #expect((statement?["predicate"] as? [String: Any])?["verificationResult"] as? String == "PASSED")
+
+        let json = try Self.tool(base + ["--json", "--vsa", signedVSA.path, "--vsa-key", vsaKey.path])
+        #expect(json.status == 0)
+        let verdict = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(verdict?["overall"] as? String == "verified")
+        #expect(verdict?["schemaVersion"] as? Int == 1)
+        let envelope = try JSONSerialization.jsonObject(with: Data(contentsOf: signedVSA)) as? [String: Any]
+        #expect(envelope?["payloadType"] as? String == "application/vnd.in-toto+json")
+        #expect((envelope?["signatures"] as? [[String: Any]])?.count == 1)
+    }
+
+    @Test func exitCodes() throws {
+        defer { cleanup() }
+        let registryURL = registry.baseURL.absoluteString
+        // 1: a check failed (the fixture has no registry signature for gundam-visor@1.0.1 until signed).
+        let unsigned = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registryURL,
+                                      "--offline", "--source", try bundle])
+        #expect(unsigned.status == 1)
+        #expect(unsigned.stdout.contains("FAIL  trust.signatures"))
+        // 0 but incomplete: the remote source cannot be read offline; 1 with --strict.
+        try signGundamVisor()
+        let incomplete = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registryURL, "--offline"])
+        #expect(incomplete.status == 0, "\(incomplete.stderr)")
+        #expect(incomplete.stdout.contains("INCOMPLETE gundam-visor@1.0.1 is NOT verified"))
+        let strict = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registryURL, "--offline", "--strict"])
+        #expect(strict.status == 1)
+        // 2: usage, input and registry errors, named.
+        let badSpec = try Self.tool([Self.binary.path, "verify", "gundam-visor", "--registry", registryURL])
+        #expect(badSpec.status == 2)
+        #expect(badSpec.stderr.contains("\"gundam-visor\" is not a package version"))
+        let policy = directory.appendingPathComponent("typo.policy.json")
+        try Data(#"{"workfow": ".github/workflows/x.yml"}"#.utf8).write(to: policy)
+        let badPolicy = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registryURL,
+                                       "--policy", policy.path])
+        #expect(badPolicy.status == 2)
+        #expect(badPolicy.stderr.contains("typo.policy.json: field \"workfow\": unknown field"))
+        let missing = try Self.tool([Self.binary.path, "verify", "no-such-package@1.0.0", "--registry", registryURL])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no-such-package"))
+        let keyWithoutVSA = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--vsa-key", "k.pem"])
+        #expect(keyWithoutVSA.status == 2)
+        #expect(keyWithoutVSA.stderr.contains("--vsa-key needs --vsa"))
+    }
+}
