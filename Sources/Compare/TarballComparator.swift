@@ -494,8 +494,8 @@ public struct TarballComparator: Sendable {
         }
         if encodingCount > 0 {
             result.append(MetadataFieldDifference(field: .headerEncoding, files: encodingCount,
-                                                  aValues: Array(Set(encodingExamples.map { _ in "see examples" })),
-                                                  bValues: ["see examples"], examples: encodingExamples))
+                                                  aValues: ["see examples"], bValues: ["see examples"],
+                                                  examples: encodingExamples))
         }
         let directoriesA = reportA.entries.filter { $0.type == .directory }.count
         let directoriesB = reportB.entries.filter { $0.type == .directory }.count
@@ -504,15 +504,18 @@ public struct TarballComparator: Sendable {
                                                   aValues: ["\(directoriesA) directory entries"],
                                                   bValues: ["\(directoriesB) directory entries"], examples: []))
         }
-        let endA = Self.describeEnd(reportA.tar), endB = Self.describeEnd(reportB.tar)
+        let endA = Self.describeEnd(reportA), endB = Self.describeEnd(reportB)
         if endA != endB {
             result.append(MetadataFieldDifference(field: .endOfArchive, files: 0, aValues: [endA], bValues: [endB], examples: []))
         }
         return result
     }
 
-    private static func describeEnd(_ tar: TarLayout) -> String {
+    private static func describeEnd(_ report: ArchiveReport) -> String {
+        let tar = report.tar
         guard tar.endOfArchiveFound else { return "no end-of-archive marker" }
+        let hidden = report.entries.filter(\.afterEndOfArchive).count
         return "end marker + \(tar.bytesAfterEndOfArchive) bytes after it (\(tar.nonZeroBytesAfterEndOfArchive) non-zero)"
+            + (hidden > 0 ? " + \(hidden) entries after it" : "")
     }
 }

@@ -237,3 +237,29 @@ func fixture(_ name: String) throws -> Data { try Fixtures.data("npm/tarballs/\(
         #expect(throws: UnifiedDiff.Omission.self) { try UnifiedDiff.diff(a, b, labelA: "a", labelB: "b", maxCells: 1_000_000) }
     }
 }
+
+@Suite struct EndOfArchiveComparisonTests {
+    @Test func paddingAndHiddenEntriesAreNamed() throws {
+        var plain = TarBuilder()
+        plain.file("package/index.js", "x")
+        plain.end()
+        var padded = TarBuilder()
+        padded.file("package/index.js", "x")
+        padded.end(blocks: 18)
+        var hidden = TarBuilder()
+        hidden.file("package/index.js", "x")
+        hidden.end()
+        hidden.file("package/hidden.js", "y")
+        hidden.end()
+        let comparator = TarballComparator()
+        let paddingReport = try comparator.compare(GzipBuilder.gzip(padded.data), GzipBuilder.gzip(plain.data))
+        #expect(paddingReport.verdict == .contentIdentical)
+        #expect(paddingReport.metadataDifferences.map(\.field) == [.endOfArchive])
+        #expect(paddingReport.isAcceptable(acceptableFields: MetadataField.acceptableByDefault.union([.endOfArchive])))
+        let hiddenReport = try comparator.compare(GzipBuilder.gzip(hidden.data), GzipBuilder.gzip(plain.data))
+        #expect(hiddenReport.verdict == .contentIdentical)
+        #expect(hiddenReport.metadataDifferences.first?.aValues.first?.contains("1 entries after it") == true)
+        #expect(hiddenReport.a.findings.contains { $0.code == .entryAfterEndOfArchive })
+        #expect(!hiddenReport.acceptable)
+    }
+}
