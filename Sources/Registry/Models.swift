@@ -53,7 +53,7 @@ public struct Packument: Sendable, Encodable {
     public static func decode(_ data: Data, from url: URL) throws(RegistryError) -> Packument {
         let document: RawJSON
         do { document = try RawJSON(parsing: data) } catch {
-            throw RegistryError.malformed(url, problem: JSONProblem.describe(error))
+            throw RegistryError.malformed(url, problem: error.description)
         }
         guard case .object(let members) = document else {
             throw RegistryError.malformed(url, problem: "expected a JSON object, found \(document.kindName)")
@@ -71,14 +71,11 @@ public struct Packument: Sendable, Encodable {
         }
         var versions: [String: PackageVersion] = [:]
         var invalid: [String: String] = [:]
-        let decoder = JSONDecoder()
         for (version, manifest) in members["versions"]?.objectValue ?? [:] {
             do {
-                var decoded = try decoder.decode(PackageVersion.self, from: manifest.encoded())
-                decoded.raw = manifest
-                versions[version] = decoded
+                versions[version] = try PackageVersion(json: manifest)
             } catch {
-                invalid[version] = JSONProblem.describe(error)
+                invalid[version] = error.message
             }
         }
         return Packument(
@@ -122,25 +119,34 @@ public struct PackageVersion: Sendable, Codable {
         case npmUser = "_npmUser"
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        version = try c.decode(String.self, forKey: .version)
-        dist = try c.decode(Dist.self, forKey: .dist)
-        gitHead = try? c.decodeIfPresent(String.self, forKey: .gitHead)
-        repository = try? c.decodeIfPresent(Repository.self, forKey: .repository)
-        npmVersion = try? c.decodeIfPresent(String.self, forKey: .npmVersion)
-        nodeVersion = try? c.decodeIfPresent(String.self, forKey: .nodeVersion)
-        npmUser = try? c.decodeIfPresent(NPMUser.self, forKey: .npmUser)
-        scripts = (try? c.decodeIfPresent([String: RawJSON].self, forKey: .scripts))?.compactMapValues(\.stringValue)
-        if let single = try? c.decodeIfPresent(String.self, forKey: .bin) {
+    /// Reads a manifest. `name`, `version` and `dist` (see ``Dist/init(json:)``) are required; other fields of an
+    /// unexpected type are ignored.
+    /// - Throws: ``ModelProblem`` naming the field.
+    public init(json: RawJSON) throws(ModelProblem) {
+        let fields = try FieldReader(json, what: "manifest")
+        name = try fields.requiredString("name")
+        version = try fields.requiredString("version")
+        guard let distJSON = fields.object["dist"] else { throw ModelProblem("missing field \"dist\"") }
+        dist = try Dist(json: distJSON)
+        gitHead = fields.lenientString("gitHead")
+        repository = fields.object["repository"].flatMap { try? Repository(json: $0) }
+        npmVersion = fields.lenientString("_npmVersion")
+        nodeVersion = fields.lenientString("_nodeVersion")
+        npmUser = fields.object["_npmUser"].flatMap { try? NPMUser(json: $0) }
+        scripts = fields.object["scripts"]?.objectValue?.compactMapValues(\.stringValue)
+        if let single = fields.lenientString("bin") {
             let base = name.split(separator: "/").last.map(String.init) ?? name
             bin = [base: single]
         } else {
-            bin = (try? c.decodeIfPresent([String: RawJSON].self, forKey: .bin))?.compactMapValues(\.stringValue)
+            bin = fields.object["bin"]?.objectValue?.compactMapValues(\.stringValue)
         }
-        main = try? c.decodeIfPresent(String.self, forKey: .main)
-        files = (try? c.decodeIfPresent([RawJSON].self, forKey: .files))?.compactMap(\.stringValue)
+        main = fields.lenientString("main")
+        files = fields.object["files"]?.arrayValue?.compactMap(\.stringValue)
+        raw = json
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(json: RawJSON(from: decoder), decoder: decoder)
     }
 
     /// Encodes the typed fields under their registry names (``raw`` is not encoded).
@@ -188,13 +194,40 @@ public struct Dist: Sendable, Codable, Hashable {
 
     private enum CodingKeys: String, CodingKey { case integrity, shasum, tarball, signatures, attestations }
 
+    /// Reads `dist`: `tarball` is required; `integrity`, `shasum`, `signatures` and `attestations` must have the
+    /// documented types when present (a wrongly typed security field is an error, not ignored).
+    /// - Throws: ``ModelProblem`` naming the field.
+    public init(json: RawJSON) throws(ModelProblem) {
+        let fields = try FieldReader(json, what: "dist")
+        tarball = try fields.requiredString("tarball")
+        integrity = try fields.optionalString("integrity")
+        shasum = try fields.optionalString("shasum")
+        if let list = fields.object["signatures"], list != .null {
+            guard let entries = list.arrayValue else { throw ModelProblem("dist.signatures is not an array") }
+            var parsed: [DistSignature] = []
+            for (index, entry) in entries.enumerated() {
+                let signature = try FieldReader(entry, what: "dist.signatures[\(index)]")
+                parsed.append(DistSignature(keyid: try signature.requiredString("keyid"), sig: try signature.requiredString("sig")))
+            }
+            signatures = parsed
+        } else {
+            signatures = nil
+        }
+        if let reference = fields.object["attestations"], reference != .null {
+            let attestation = try FieldReader(reference, what: "dist.attestations")
+            var provenance: DistAttestations.Provenance? = nil
+            if let provenanceJSON = attestation.object["provenance"], provenanceJSON != .null {
+                let provenanceFields = try FieldReader(provenanceJSON, what: "dist.attestations.provenance")
+                provenance = .init(predicateType: try provenanceFields.requiredString("predicateType"))
+            }
+            attestations = DistAttestations(url: try attestation.requiredString("url"), provenance: provenance)
+        } else {
+            attestations = nil
+        }
+    }
+
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        tarball = try c.decode(String.self, forKey: .tarball)
-        integrity = try c.decodeIfPresent(String.self, forKey: .integrity)
-        shasum = try c.decodeIfPresent(String.self, forKey: .shasum)
-        signatures = try c.decodeIfPresent([DistSignature].self, forKey: .signatures)
-        attestations = try c.decodeIfPresent(DistAttestations.self, forKey: .attestations)
+        try self.init(json: RawJSON(from: decoder), decoder: decoder)
     }
 }
 
@@ -254,15 +287,21 @@ public struct Repository: Sendable, Codable, Hashable {
 
     private enum CodingKeys: String, CodingKey { case type, url, directory }
 
-    public init(from decoder: any Decoder) throws {
-        if let single = try? decoder.singleValueContainer().decode(String.self) {
+    /// Reads the string shorthand or the `{type, url, directory}` object.
+    /// - Throws: ``ModelProblem`` when neither form is present.
+    public init(json: RawJSON) throws(ModelProblem) {
+        if let single = json.stringValue {
             self.init(url: single)
             return
         }
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let fields = try FieldReader(json, what: "repository")
         self.init(
-            type: try? c.decodeIfPresent(String.self, forKey: .type), url: try c.decode(String.self, forKey: .url),
-            directory: try? c.decodeIfPresent(String.self, forKey: .directory))
+            type: fields.lenientString("type"), url: try fields.requiredString("url"),
+            directory: fields.lenientString("directory"))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(json: RawJSON(from: decoder), decoder: decoder)
     }
 }
 
@@ -279,12 +318,18 @@ public struct NPMUser: Sendable, Codable, Hashable {
 
     private enum CodingKeys: String, CodingKey { case name, email, approver, trustedPublisher }
 
+    /// Reads `_npmUser`; fields of an unexpected type are ignored.
+    /// - Throws: ``ModelProblem`` when it is not an object.
+    public init(json: RawJSON) throws(ModelProblem) {
+        let fields = try FieldReader(json, what: "_npmUser")
+        name = fields.lenientString("name")
+        email = fields.lenientString("email")
+        approver = fields.object["approver"].flatMap { $0 == .null ? nil : $0 }
+        trustedPublisher = fields.object["trustedPublisher"].flatMap { $0 == .null ? nil : $0 }
+    }
+
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try? c.decodeIfPresent(String.self, forKey: .name)
-        email = try? c.decodeIfPresent(String.self, forKey: .email)
-        approver = try? c.decodeIfPresent(RawJSON.self, forKey: .approver)
-        trustedPublisher = try? c.decodeIfPresent(RawJSON.self, forKey: .trustedPublisher)
+        try self.init(json: RawJSON(from: decoder), decoder: decoder)
     }
 
     /// Creates a value.
@@ -358,7 +403,7 @@ public struct AttestationsResponse: Sendable {
     public static func decode(_ data: Data, from url: URL) throws(RegistryError) -> AttestationsResponse {
         let document: RawJSON
         do { document = try RawJSON(parsing: data) } catch {
-            throw RegistryError.malformed(url, problem: JSONProblem.describe(error))
+            throw RegistryError.malformed(url, problem: error.description)
         }
         guard let list = document["attestations"]?.arrayValue else {
             throw RegistryError.malformed(url, problem: "no array field \"attestations\"")
@@ -404,18 +449,24 @@ public struct StageItem: Sendable, Codable, Hashable {
         case id, packageName, version, tag, createdAt, actor, actorType, shasum, access
     }
 
+    /// Reads a stage item: `id`, `packageName` and `version` are required strings.
+    /// - Throws: ``ModelProblem`` naming the field.
+    public init(json: RawJSON) throws(ModelProblem) {
+        let fields = try FieldReader(json, what: "stage item")
+        id = try fields.requiredString("id")
+        packageName = try fields.requiredString("packageName")
+        version = try fields.requiredString("version")
+        tag = fields.lenientString("tag")
+        createdAt = fields.lenientString("createdAt")
+        actor = fields.lenientString("actor")
+        actorType = fields.lenientString("actorType")
+        shasum = try fields.optionalString("shasum")
+        access = fields.lenientString("access")
+        raw = json
+    }
+
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        packageName = try c.decode(String.self, forKey: .packageName)
-        version = try c.decode(String.self, forKey: .version)
-        tag = try? c.decodeIfPresent(String.self, forKey: .tag)
-        createdAt = try? c.decodeIfPresent(String.self, forKey: .createdAt)
-        actor = try? c.decodeIfPresent(String.self, forKey: .actor)
-        actorType = try? c.decodeIfPresent(String.self, forKey: .actorType)
-        shasum = try? c.decodeIfPresent(String.self, forKey: .shasum)
-        access = try? c.decodeIfPresent(String.self, forKey: .access)
-        raw = (try? RawJSON(from: decoder)) ?? .null
+        try self.init(json: RawJSON(from: decoder), decoder: decoder)
     }
 
     /// Encodes the item as received (``raw``), or the typed fields when there is no raw form.
@@ -438,12 +489,92 @@ public struct StageItem: Sendable, Codable, Hashable {
 }
 
 /// One page of `GET /-/stage?package=`.
-struct StagePage: Decodable {
+struct StagePage {
     var items: [StageItem]
     var total: Int?
     var page: Int?
-    var perPage: Int?
+
+    init(json: RawJSON) throws(ModelProblem) {
+        let fields = try FieldReader(json, what: "stage list")
+        guard let list = fields.object["items"]?.arrayValue else { throw ModelProblem("missing array field \"items\"") }
+        var parsed: [StageItem] = []
+        for (index, entry) in list.enumerated() {
+            do { parsed.append(try StageItem(json: entry)) } catch {
+                throw ModelProblem("items[\(index)]: \(error.message)")
+            }
+        }
+        items = parsed
+        total = fields.intValue("total")
+        page = fields.intValue("page")
+    }
 }
+
+/// What is wrong with a registry document's field.
+public struct ModelProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The problem, naming the field.
+    public let message: String
+
+    init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}
+
+/// Typed access to the members of a JSON object, with problems that name the field.
+struct FieldReader {
+    let object: [String: RawJSON]
+    let what: String
+
+    init(_ json: RawJSON, what: String) throws(ModelProblem) {
+        guard let object = json.objectValue else { throw ModelProblem("\(what) is \(json.kindName), expected an object") }
+        self.object = object
+        self.what = what
+    }
+
+    func requiredString(_ key: String) throws(ModelProblem) -> String {
+        guard let value = object[key] else { throw ModelProblem("\(what): missing field \"\(key)\"") }
+        guard let text = value.stringValue else {
+            throw ModelProblem("\(what): field \"\(key)\" is \(value.kindName), expected a string")
+        }
+        return text
+    }
+
+    /// A string, `nil` when absent or null, an error for another type.
+    func optionalString(_ key: String) throws(ModelProblem) -> String? {
+        guard let value = object[key], value != .null else { return nil }
+        guard let text = value.stringValue else {
+            throw ModelProblem("\(what): field \"\(key)\" is \(value.kindName), expected a string")
+        }
+        return text
+    }
+
+    /// A string, `nil` when absent or of another type.
+    func lenientString(_ key: String) -> String? { object[key]?.stringValue }
+
+    func intValue(_ key: String) -> Int? {
+        if case .number(let text) = object[key] { return Int(text) }
+        return nil
+    }
+}
+
+extension Decodable {
+    /// Bridges a `init(json:) throws(ModelProblem)` to `Decodable`.
+    init(json: RawJSON, decoder: any Decoder) throws where Self: JSONModel {
+        do { self = try Self(json: json) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+        }
+    }
+}
+
+/// A model read from a ``RawJSON`` value.
+protocol JSONModel {
+    init(json: RawJSON) throws(ModelProblem)
+}
+
+extension PackageVersion: JSONModel {}
+extension Dist: JSONModel {}
+extension Repository: JSONModel {}
+extension NPMUser: JSONModel {}
+extension StageItem: JSONModel {}
 
 extension RawJSON {
     var kindName: String {

@@ -19,12 +19,6 @@ public enum RawJSON: Sendable, Hashable, Codable {
     /// An object (member order is not kept; encoding sorts keys).
     case object([String: RawJSON])
 
-    /// Parses JSON bytes.
-    /// - Throws: `DecodingError` when `data` is not valid JSON.
-    public init(parsing data: Data) throws {
-        self = try JSONDecoder().decode(RawJSON.self, from: data)
-    }
-
     /// Creates a value from an integer.
     public static func int(_ value: Int) -> RawJSON { .number(String(value)) }
 
@@ -69,14 +63,6 @@ public enum RawJSON: Sendable, Hashable, Codable {
     private static func literal(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
-    }
-
-    /// The encoded JSON bytes (sorted keys, `/` not escaped).
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a RawJSON cannot fail: every case maps to a JSON primitive or container.
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
     }
 
     /// The member named `key` of an object, or `nil` (also for non-objects). Setting on a non-object

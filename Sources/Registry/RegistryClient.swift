@@ -149,8 +149,10 @@ public final class RegistryClient: Sendable {
             let url = URL(string: base + "-/stage?" + query)!
             let data = try await document(url, accept: "application/json", cacheable: false)
             let decoded: StagePage
-            do { decoded = try JSONDecoder().decode(StagePage.self, from: data) } catch {
-                throw RegistryError.malformed(url, problem: JSONProblem.describe(error))
+            do { decoded = try StagePage(json: RawJSON(parsing: data)) } catch let error as JSONSyntaxError {
+                throw RegistryError.malformed(url, problem: error.description)
+            } catch {
+                throw RegistryError.malformed(url, problem: "\(error)")
             }
             items += decoded.items
             guard let total = decoded.total, items.count < total, !decoded.items.isEmpty else { break }
@@ -163,8 +165,10 @@ public final class RegistryClient: Sendable {
     public func stage(id: String) async throws(RegistryError) -> StageItem {
         let url = try stageURL(id: id)
         let data = try await document(url, accept: "application/json", cacheable: false)
-        do { return try JSONDecoder().decode(StageItem.self, from: data) } catch {
-            throw RegistryError.malformed(url, problem: JSONProblem.describe(error))
+        do { return try StageItem(json: RawJSON(parsing: data)) } catch let error as JSONSyntaxError {
+            throw RegistryError.malformed(url, problem: error.description)
+        } catch {
+            throw RegistryError.malformed(url, problem: "\(error)")
         }
     }
 
