@@ -1,0 +1,12 @@
+// libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
+import Foundation
+@testable import Sigstore
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let text = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    if case .success(let checkpoint) = Checkpoint.parse(text) {
+        precondition(checkpoint.rootHash.count == 32 && !checkpoint.signatures.isEmpty)
+    }
+    return 0
+}

@@ -1,0 +1,12 @@
+// libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
+import Foundation
+import NPMTrust
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let data = Data(bytes: bytes, count: count)
+    if let keys = try? TrustedRegistryKeys(json: data, source: "fuzz-keys.json") {
+        for key in keys.keys { _ = key.isValidSignature([0x30, 0x00], for: [1, 2, 3]) }
+    }
+    return 0
+}

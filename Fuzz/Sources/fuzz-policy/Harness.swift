@@ -1,0 +1,9 @@
+// libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
+import Foundation
+import Verification
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    _ = try? PolicyDocument.parse(Data(bytes: bytes, count: count), source: "fuzz-policy.json")
+    return 0
+}

@@ -1,0 +1,17 @@
+// libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
+import Foundation
+import Digest
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let text = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    if let integrity = try? Integrity(text) {
+        // Round trip: the rendered form parses to the same value.
+        let again = try? Integrity(integrity.description)
+        precondition(again == integrity, "Integrity round trip changed \(integrity)")
+        _ = integrity.verify(data: Data("x".utf8))
+    }
+    _ = try? Shasum(text)
+    _ = Encoding.bytes(fromHex: text)
+    return 0
+}
