@@ -173,10 +173,10 @@ public struct RebuildComparison: Hashable, Sendable {
 
 /// Rebuilds a tarball from source and compares it with the registry's (the `Packing` and `Compare` modules).
 public protocol Rebuilding: Sendable {
-    /// Packs the repository at `commit` (in `directory` for monorepos) with the rules of `npmVersion`,
-    /// and compares the result with `registryTarball`.
+    /// Packs the repository at `commit` (in `directory` for monorepos) with the rules of `npmVersion` (gzip as
+    /// `nodeVersion`'s zlib would), and compares the result with `registryTarball`.
     func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
-                           npmVersion: String?, registryTarball: Data) async throws -> RebuildComparison
+                           npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison
 }
 
 /// Inspects a registry tarball's structure (the `Archive` module).

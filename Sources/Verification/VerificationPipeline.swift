@@ -343,7 +343,7 @@ public struct VerificationPipeline: Sendable {
         do {
             comparison = try await rebuilder.rebuildAndCompare(
                 repository: repository, commit: commit, directory: facts.repositoryDirectory,
-                npmVersion: facts.npmVersion, registryTarball: tarball)
+                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball)
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
             return (checks, nil)

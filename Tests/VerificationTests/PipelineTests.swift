@@ -40,7 +40,7 @@ struct FakeTrust: TrustVerifying {
 struct FakeRebuilder: Rebuilding {
     var comparison = RebuildComparison(outcome: .identical)
     func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?, npmVersion: String?,
-                           registryTarball: Data) async throws -> RebuildComparison { comparison }
+                           nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison { comparison }
 }
 
 struct CleanInspector: ArchiveInspecting {

@@ -86,7 +86,7 @@ public struct UnavailableRebuilder: Rebuilding {
     }
 
     public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
-                                  npmVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
+                                  npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
         throw Unavailable(description: reason)
     }
 }

@@ -70,7 +70,11 @@ public struct NPMTrustStage: TrustVerifying {
         if let pointer = evidence.attestations {
             if let attestations {
                 do {
-                    fetched = .fetched(try AttestationEnvelope.parseResponse(attestations, source: attestationsURL ?? pointer.url))
+                    let url = URL(string: attestationsURL ?? pointer.url) ?? URL(fileURLWithPath: "attestations")
+                    let response = try AttestationsResponse.decode(attestations, from: url)
+                    fetched = .fetched(response.attestations.map {
+                        AttestationEnvelope(predicateType: $0.predicateType, bundle: $0.bundleJSON)
+                    })
                 } catch {
                     fetched = .fetched([])
                     malformed = "\(error)"

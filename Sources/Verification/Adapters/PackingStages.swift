@@ -1,4 +1,5 @@
 import Archive
+import Compare
 import Foundation
 import Packing
 
@@ -56,7 +57,7 @@ public struct PackingRebuilder: Rebuilding {
     public init() {}
 
     public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
-                                  npmVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
+                                  npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
         let source: RebuildSource
         if let packing = repository as? PackingSourceRepository {
             source = .repository(packing.repository, ref: commit)
@@ -72,6 +73,7 @@ public struct PackingRebuilder: Rebuilding {
         let expected = "sha512-" + Data(Self.bytes(fromHex: registryHex)).base64EncodedString()
         let options = RebuildOptions(
             directory: directory, npmVersion: npmVersion, expectedIntegrity: expected,
+            extraCandidates: NodeZlibEngine.candidates(nodeVersion: nodeVersion, npmVersion: npmVersion),
             output: folder.appendingPathComponent("rebuilt.tgz"))
         let result = try await Task.detached { try PackRebuilder().rebuild(source, options: options) }.value
         let rebuilt = try Data(contentsOf: URL(fileURLWithPath: result.tgzPath))
@@ -88,43 +90,50 @@ public struct PackingRebuilder: Rebuilding {
         return out
     }
 
-    /// Entry-level comparison of two tarballs.
+    /// Compares the registry tarball (A) with the rebuild (B) with the `Compare` module's comparator and maps its
+    /// report onto the rebuild outcome over the files the source produces; files only in the registry tarball are
+    /// listed separately (``RebuildComparison/onlyInRegistry``).
     static func compare(registry: Data, rebuilt: Data, result: RebuildResult) throws -> RebuildComparison {
-        let hasher = DigestTarballHashing()
-        let registrySHA = hasher.sha512AndSHA1Hex(registry).sha512
-        let rebuiltSHA = hasher.sha512AndSHA1Hex(rebuilt).sha512
-        var notes = ["npm generation \(result.npmGeneration); gzip \(result.gzip.engine)"]
+        let report = try TarballComparator().compare(registry, rebuilt, nameA: "registry tarball", nameB: "rebuild")
+        var notes = [String]()
+        if report.verdict != .differs { notes.append(report.summary) }
+        notes.append("npm generation \(result.npmGeneration.rawValue); gzip \(result.gzip.engine)")
         notes += result.notes
-        if registrySHA == rebuiltSHA {
-            return RebuildComparison(outcome: .identical, notes: notes, rebuiltSHA512Hex: rebuiltSHA)
+        if !report.highlights.installScripts.isEmpty {
+            notes.append("install scripts differ: " + report.highlights.installScripts
+                .map { "\($0.name) \($0.change.rawValue)" }.joined(separator: ", "))
         }
-        let inspector = ArchiveInspector(crossCheckWithLibarchive: false)
-        let registryReport = try inspector.inspect(data: registry, name: "registry tarball")
-        let rebuiltReport = try inspector.inspect(data: rebuilt, name: "rebuilt tarball")
-        if let a = registryReport.tar.sha512, a == rebuiltReport.tar.sha512 {
-            notes.append("the tar is identical; only the gzip stream differs (the publisher's zlib)")
-            return RebuildComparison(outcome: .identicalTar, notes: notes, rebuiltSHA512Hex: rebuiltSHA)
+        if report.highlights.packageJSONDiffers {
+            notes.append("package.json differs in " + report.highlights.packageJSONFields.map(\.field).joined(separator: ", "))
         }
-        let registryEntries = Dictionary(registryReport.entries.filter { !$0.afterEndOfArchive }.map { ($0.path, $0) },
-                                         uniquingKeysWith: { first, _ in first })
-        let rebuiltEntries = Dictionary(rebuiltReport.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let onlyInRegistry = registryEntries.keys.filter { rebuiltEntries[$0] == nil && registryEntries[$0]!.type.isRegularFile }.sorted()
-        let onlyInRebuild = rebuiltEntries.keys.filter { registryEntries[$0] == nil && rebuiltEntries[$0]!.type.isRegularFile }.sorted()
-        let shared = registryEntries.keys.filter { rebuiltEntries[$0] != nil }.sorted()
-        let contentDiffers = shared.filter { registryEntries[$0]!.sha512 != rebuiltEntries[$0]!.sha512 }
-        let modeDiffers = shared.filter { registryEntries[$0]!.mode != rebuiltEntries[$0]!.mode }
-        if !modeDiffers.isEmpty { notes.append("file modes differ: " + modeDiffers.joined(separator: ", ")) }
-        let headersDiffer = shared.filter { registryEntries[$0]!.headerSHA256 != rebuiltEntries[$0]!.headerSHA256 }
-        if !headersDiffer.isEmpty && modeDiffers.isEmpty {
-            notes.append("tar headers differ (mtime, owner or format) for \(headersDiffer.count) entr\(headersDiffer.count == 1 ? "y" : "ies")")
+        let rebuiltSHA = DigestTarballHashing().sha512AndSHA1Hex(rebuilt).sha512
+        let onlyInRegistry = report.filesOnlyInA.map(\.path).sorted()
+        let onlyInRebuild = report.filesOnlyInB.map(\.path).sorted()
+        let changed = report.changed.map(\.path).sorted()
+        let outcome: RebuildOutcome
+        switch report.verdict {
+        case .exact: outcome = .identical
+        case .tarIdentical: outcome = .identicalTar
+        case .contentIdentical: outcome = report.acceptable ? .sameContent : .different
+        case .differs:
+            // Files only in the registry are reported apart (not in source); the rest decides.
+            let unacceptableMetadata = report.metadataDifferences.contains {
+                !MetadataField.acceptableByDefault.contains($0.field)
+            }
+            outcome = changed.isEmpty && onlyInRebuild.isEmpty && !unacceptableMetadata ? .sameContent : .different
         }
-        let sharedOrder = { (entries: [TarEntry]) in entries.map(\.path).filter { shared.contains($0) } }
-        if sharedOrder(registryReport.entries) != sharedOrder(rebuiltReport.entries) {
-            notes.append("entry order differs")
+        if report.verdict == .differs, outcome == .sameContent {
+            notes.insert("the \(report.tar.filesB) file(s) the source produces have the same contents; "
+                + "\(onlyInRegistry.count) file(s) are only in the registry tarball (see rebuild.not-in-source)", at: 0)
         }
-        let outcome: RebuildOutcome = contentDiffers.isEmpty && onlyInRebuild.isEmpty ? .sameContent : .different
+        if outcome == .different, report.verdict == .contentIdentical || report.verdict == .differs {
+            for difference in report.metadataDifferences where !MetadataField.acceptableByDefault.contains(difference.field) {
+                notes.append("\(difference.field.rawValue) differs for \(difference.files) file(s), e.g. "
+                    + difference.examples.prefix(3).map { "\($0.path): \($0.a) vs \($0.b)" }.joined(separator: "; "))
+            }
+        }
         return RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,
-                                 contentDiffers: contentDiffers, notes: notes, rebuiltSHA512Hex: rebuiltSHA)
+                                 contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA)
     }
 }
 
