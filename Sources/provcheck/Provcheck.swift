@@ -23,6 +23,7 @@ struct Provcheck: AsyncParsableCommand {
             VerifyCommand.self,
             AttestationsCommand.self,
             CompareCommand.self,
+            AuditCommand.self,
             SigstoreCommand.self,
         ]
     )

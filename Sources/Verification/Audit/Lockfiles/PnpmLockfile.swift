@@ -82,9 +82,8 @@ public enum PnpmLockfileParser {
             return .file(resolution["directory"]?.string ?? key)
         }
         if let tarball = resolution["tarball"]?.string {
-            if tarball.hasPrefix("file:") { return .file(tarball) }
-            return PackageSource.isRegistryTarballURL(tarball, name: name, version: version) && SemanticVersion.isExact(version)
-                ? .registry : .remoteTarball(tarball)
+            let source = PackageSource.classify(resolved: tarball, name: name, version: version)
+            return source == .registry && !SemanticVersion.isExact(version) ? .remoteTarball(tarball) : source
         }
         if resolution["integrity"] != nil {
             return SemanticVersion.isExact(version) ? .registry : .unknown(key)

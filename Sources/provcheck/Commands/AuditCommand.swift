@@ -1,0 +1,206 @@
+import ArgumentParser
+import Foundation
+import NPMTrust
+import Registry
+import Sigstore
+import Verification
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `provcheck audit [path]`: verify every package a lockfile pins (and `node_modules` holds) against its registry.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Audit a project's lockfile and node_modules: integrity, installed versions, registry signatures, attestations, policy.",
+        discussion: """
+        Reads npm-shrinkwrap.json, package-lock.json (v1-v3), yarn.lock (v1) or pnpm-lock.yaml (v6, v9). For each \
+        registry package it checks that the lockfile integrity equals the registry's dist.integrity, that \
+        node_modules/<pkg>/package.json has the locked name and version (when node_modules exists), the registry \
+        signatures, the attestations the packument announces, and with --policy the identity rules. Packages that \
+        cannot be audited (git, file, link, tarball URLs, registries without keys, network errors after retries) \
+        are listed as skipped with the reason and never counted as verified.
+
+        Exit codes: 0 nothing invalid or missing; 1 an invalid or missing signature or attestation, or another \
+        failed check (with --strict: also any skipped package); 2 usage error, unreadable lockfile, or no \
+        registry package could be reached.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Project folder or lockfile.", valueName: "path"))
+    var path: String = "."
+
+    @OptionGroup var registryOptions: RegistryOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("Leave out a dependency type, as npm does (repeatable).", valueName: "dev|optional|peer"))
+    var omit: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Packuments fetched at once (and connections kept open).", valueName: "n"))
+    var concurrency: Int = 32
+
+    @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}) for the default registry (default: built-in keys for registry.npmjs.org, else <registry>/-/npm/v1/keys).", valueName: "file"))
+    var keys: String?
+
+    @Option(name: .customLong("trusted-root"), help: ArgumentHelp("Sigstore trusted root JSON (default: the embedded production root).", valueName: "file"))
+    var trustedRoot: String?
+
+    @Option(name: .long, help: ArgumentHelp("Policy file (JSON, same format as verify; see docs/policy.md), applied to every registry package.", valueName: "file"))
+    var policy: String?
+
+    @Flag(name: .long, help: "Exit 1 when any package was skipped (they are always counted and listed).")
+    var strict: Bool = false
+
+    @Option(name: .long, help: ArgumentHelp("Also write SARIF 2.1.0 to this file.", valueName: "file"))
+    var sarif: String?
+
+    @Option(name: .customLong("fetch-retries"), help: ArgumentHelp("Attempts per request after the first, for transient errors.", valueName: "n"))
+    var fetchRetries: Int = 3
+
+    @Option(name: .customLong("fetch-timeout"), help: ArgumentHelp("Seconds without data before a request fails.", valueName: "seconds"))
+    var fetchTimeout: Double = 30
+
+    func validate() throws {
+        for kind in omit where DependencyKind(rawValue: kind) == nil {
+            throw ValidationError("--omit \(kind): expected dev, optional or peer")
+        }
+        guard concurrency >= 1 && concurrency <= 256 else { throw ValidationError("--concurrency must be 1...256") }
+        guard fetchRetries >= 0 && fetchRetries <= 10 else { throw ValidationError("--fetch-retries must be 0...10") }
+        guard fetchTimeout > 0 else { throw ValidationError("--fetch-timeout must be positive") }
+    }
+
+    func run() async throws {
+        let report: AuditReport
+        do {
+            let target = URL(fileURLWithPath: path)
+            let lockfile = try LockfileLoader.load(from: target)
+            let projectDirectory = lockfile.file.deletingLastPathComponent()
+            var configuration = try RegistryConfiguration.resolve(
+                registry: registryOptions.registry, projectDirectory: projectDirectory,
+                cacheDirectory: registryOptions.cacheDir, offline: registryOptions.offline)
+            if registryOptions.cacheDir == nil && !registryOptions.offline { configuration.cacheDirectory = nil }
+            configuration.maxConcurrentRequests = concurrency
+            configuration.retry.maxAttempts = fetchRetries + 1
+            configuration.timeout = fetchTimeout
+            let root = try trustedRoot.map { try TrustedRoot.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .production
+            let policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) }
+            let options = AuditOptions(
+                omit: Set(omit.compactMap(DependencyKind.init(rawValue:))), concurrency: concurrency,
+                keys: keys.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic, policy: policyDocument,
+                projectDirectory: projectDirectory)
+            let auditor = PackageAuditor(client: RegistryClient(configuration: configuration),
+                                         trust: RegistryTrustVerifier(trustedRoot: root))
+            let progressLine: ProgressLine? = isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil
+            var callback: (@Sendable (Int, Int) -> Void)? = nil
+            if let progressLine { callback = { done, total in progressLine.update(done, total) } }
+            report = await auditor.audit(lockfile, options: options, progress: callback)
+            progressLine?.finish()
+        } catch {
+            FileHandle.standardError.write(Data("provcheck audit: \(error)\n".utf8))
+            throw ExitStatus.error
+        }
+
+        if let sarif {
+            do {
+                let log = report.sarif(toolVersion: ProvcheckVersion.current)
+                try ProvcheckJSON.encode(log).write(to: URL(fileURLWithPath: sarif), options: .atomic)
+            } catch {
+                FileHandle.standardError.write(Data("provcheck audit: cannot write the SARIF file \(sarif): \(error.localizedDescription)\n".utf8))
+                throw ExitStatus.error
+            }
+        }
+        if output.json {
+            print(String(decoding: try report.jsonData(), as: UTF8.self))
+        } else {
+            print(AuditText.render(report, style: VerdictText.Style.forStandardOutput()), terminator: "")
+        }
+        let counts = report.counts
+        let registryPackages = counts.total - (counts.skippedByReason[AuditSkipReason.notFromRegistry.rawValue] ?? 0)
+        if registryPackages > 0, counts.skippedByReason[AuditSkipReason.networkError.rawValue] == registryPackages {
+            FileHandle.standardError.write(Data("provcheck audit: no registry package could be fetched; nothing was verified\n".utf8))
+            throw ExitStatus.error
+        }
+        if report.failed(strict: strict) { throw ExitStatus.failed }
+    }
+}
+
+/// A progress line on stderr ("auditing 120/1000"), redrawn at most every 100 ms.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last = Date.distantPast
+    private var drawn = false
+
+    func update(_ done: Int, _ total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date()
+        guard done == total || now.timeIntervalSince(last) >= 0.1 else { return }
+        last = now
+        drawn = true
+        FileHandle.standardError.write(Data("\r\u{1B}[Kprovcheck audit: \(done)/\(total) packages".utf8))
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// Renders an audit report as text: npm's summary lines, then every package that is not verified, by outcome.
+enum AuditText {
+    static func plural(_ count: Int, _ singular: String, _ pluralForm: String) -> String {
+        "\(count) \(count == 1 ? singular : pluralForm)"
+    }
+
+    static func render(_ report: AuditReport, style: VerdictText.Style) -> String {
+        let counts = report.counts
+        var out = "audited \(plural(counts.audited, "package", "packages")) in \(String(format: "%.2f", report.elapsed))s"
+            + " (\(counts.total) in \(URL(fileURLWithPath: report.lockfile).lastPathComponent))\n\n"
+        if counts.verifiedSignatures > 0 {
+            out += style.paint(plural(counts.verifiedSignatures, "package has a verified registry signature",
+                                      "packages have verified registry signatures"), "32") + "\n"
+        }
+        if counts.verifiedAttestations > 0 {
+            out += style.paint(plural(counts.verifiedAttestations, "package has verified attestations",
+                                      "packages have verified attestations"), "32") + "\n"
+        }
+        func list(_ packages: [PackageAudit]) -> String {
+            packages.map { package in
+                var line = "  \(package.name)@\(package.version) (\(package.location))\n"
+                for reason in package.reasons { line += style.paint("      \(reason)", "2") + "\n" }
+                return line
+            }.joined()
+        }
+        let missing = report.packages.filter { $0.status == .missing }
+        if !missing.isEmpty {
+            out += "\n" + style.paint(plural(missing.count, "package has a missing registry signature or attestation",
+                                             "packages have missing registry signatures or attestations"), "31;1")
+                + " but the registry is providing signing keys:\n" + list(missing)
+        }
+        let invalid = report.packages.filter { $0.status == .invalid }
+        if !invalid.isEmpty {
+            out += "\n" + style.paint(plural(invalid.count, "package failed a check", "packages failed a check"), "31;1")
+                + " (invalid signature or attestation, integrity, installed copy or policy):\n" + list(invalid)
+        }
+        let skipped = report.packages.filter { $0.status == .skipped }
+        if !skipped.isEmpty {
+            out += "\n" + style.paint(plural(skipped.count, "package was skipped", "packages were skipped"), "33;1")
+                + " (not verified; --strict makes this fail):\n"
+            for reason in AuditSkipReason.allCases {
+                let group = skipped.filter { $0.skipReason == reason }
+                guard !group.isEmpty else { continue }
+                out += "  \(reason.phrase): \(group.count)\n"
+                out += group.map { package in
+                    "    \(package.name)@\(package.version) (\(package.location)): "
+                        + (package.reasons.first ?? reason.phrase) + "\n"
+                }.joined()
+            }
+        }
+        if counts.total == 0 { out += "no packages to audit\n" }
+        return out
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import LoopbackRegistry
+import NPMTrust
+import Registry
+import Testing
+import TestSupport
+@testable import Verification
+
+/// `PackageAuditor` against generated registries on the loopback server: keys made with openssl, signatures over
+/// `name@version:integrity`, projects with package-lock.json and node_modules.
+@Suite(.serialized) struct AuditLoopbackTests {
+    static func client(_ registry: LoopbackRegistry, attempts: Int = 2, timeout: TimeInterval = 5) -> RegistryClient {
+        var configuration = RegistryConfiguration(registry: registry.baseURL)
+        configuration.retry = RetryPolicy(maxAttempts: attempts, baseDelay: 0.02, maxDelay: 0.05, maxRetryAfter: 0.1)
+        configuration.timeout = timeout
+        configuration.resourceTimeout = timeout * 4
+        return RegistryClient(configuration: configuration)
+    }
+
+    static func names(_ prefix: String, _ count: Int) -> [String] {
+        (1...count).map { String(format: "\(prefix)-%02d", $0) }
+    }
+
+    @Test func signedUnsignedBadAndUnknownKeyPackages() async throws {
+        let key = try TestSigningKey.generate()
+        let other = try TestSigningKey.generate()
+        var packages = Self.names("ok", 6).map { GeneratedPackage(name: $0) }
+        packages.append(GeneratedPackage(name: "@gen/scoped"))
+        packages.append(GeneratedPackage(name: "unsigned", signature: .none))
+        packages.append(GeneratedPackage(name: "badsig", signature: .bad))
+        packages.append(GeneratedPackage(name: "otherkey", signature: .unknownKey))
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: other)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try GeneratedProject.write(
+            to: folder.url, packages: packages, registry: registry.baseURL,
+            extra: ["node_modules/gitdep": ["version": "1.0.0", "resolved": "git+ssh://git@github.com/o/gitdep.git#abc"],
+                    "node_modules/localdep": ["resolved": "../localdep", "link": true]])
+
+        let lockfile = try LockfileLoader.load(from: folder.url)
+        let report = await PackageAuditor(client: Self.client(registry))
+            .audit(lockfile, options: AuditOptions(projectDirectory: folder.url))
+        let counts = report.counts
+        #expect(counts.total == 12)
+        #expect(counts.audited == 10)
+        #expect(counts.verifiedSignatures == 7)
+        #expect(counts.verified == 7)
+        #expect(counts.missing == 1)
+        #expect(counts.invalid == 2)
+        #expect(counts.skipped == 2)
+        #expect(counts.skippedByReason == ["not-from-registry": 2])
+        let byName = Dictionary(uniqueKeysWithValues: report.packages.map { ($0.name, $0) })
+        #expect(byName["unsigned"]?.status == .missing)
+        #expect(byName["badsig"]?.status == .invalid)
+        #expect(byName["badsig"]?.reasons.contains { $0.contains("bad-signature") } == true)
+        #expect(byName["otherkey"]?.reasons.contains { $0.contains("unknown-key") } == true)
+        #expect(byName["gitdep"]?.reasons.first?.contains("git dependency") == true)
+        #expect(byName["localdep"]?.skipReason == .notFromRegistry)
+        #expect(byName["@gen/scoped"]?.status == .verified)
+        #expect(report.failed(strict: false))
+        // Each packument was fetched once, the keys once.
+        for package in packages {
+            let path = "/" + package.name
+            #expect(registry.requestCount(matching: PathPattern(path)) == 1, "\(path)")
+        }
+        #expect(registry.requestCount(matching: "/-/npm/v1/keys") == 1)
+
+        // JSON and SARIF documents.
+        let json = try #require(try JSONSerialization.jsonObject(with: report.jsonData()) as? [String: Any])
+        #expect(json["audited"] as? Int == 10)
+        #expect(json["verified_signatures"] as? Int == 7)
+        #expect(json["verified_attestations"] as? Int == 0)
+        #expect(json["missing"] as? Int == 1)
+        #expect(json["invalid"] as? Int == 2)
+        #expect(json["skipped"] as? Int == 2)
+        let listed = try #require(json["packages"] as? [[String: Any]])
+        #expect(listed.count == 12)
+        #expect(listed.allSatisfy { $0["name"] is String && $0["version"] is String && $0["status"] is String && $0["reasons"] is [Any] })
+        let sarif = report.sarif(toolVersion: "test")
+        #expect(sarif.runs[0].results.filter { $0.level == "error" }.count == 3)
+        #expect(sarif.runs[0].results.filter { $0.level == "warning" }.count == 2)
+    }
+
+    @Test func lockfileIntegrityAndInstalledCopyAreChecked() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = [
+            GeneratedPackage(name: "fine"),
+            GeneratedPackage(name: "tampered", tamperedLockfileIntegrity: true),
+            GeneratedPackage(name: "swapped", installedVersion: "9.9.9"),
+        ]
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        for version in [3, 2, 1] {
+            let folder = try TemporaryFolder()
+            defer { folder.cleanup() }
+            try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL, lockfileVersion: version)
+            let report = await PackageAuditor(client: Self.client(registry))
+                .audit(try LockfileLoader.load(from: folder.url), options: AuditOptions(projectDirectory: folder.url))
+            let byName = Dictionary(uniqueKeysWithValues: report.packages.map { ($0.name, $0) })
+            #expect(byName["fine"]?.status == .verified, "v\(version)")
+            #expect(byName["tampered"]?.status == .invalid, "v\(version)")
+            #expect(byName["tampered"]?.signatures == .verified)
+            #expect(byName["tampered"]?.reasons.contains { $0.contains("registry now serves") } == true)
+            #expect(byName["swapped"]?.status == .invalid)
+            #expect(byName["swapped"]?.reasons.contains { $0.contains("9.9.9") } == true)
+        }
+        // Without node_modules the installed check does not apply.
+        let bare = try TemporaryFolder()
+        defer { bare.cleanup() }
+        try GeneratedProject.write(to: bare.url, packages: packages, registry: registry.baseURL, installed: false)
+        let report = await PackageAuditor(client: Self.client(registry))
+            .audit(try LockfileLoader.load(from: bare.url), options: AuditOptions(projectDirectory: bare.url))
+        #expect(report.packages.first { $0.name == "swapped" }?.status == .verified)
+    }
+
+    @Test func omitDevLeavesDevPackagesOut() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = [GeneratedPackage(name: "prod"), GeneratedPackage(name: "devonly", signature: .none, dev: true)]
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL)
+        let lockfile = try LockfileLoader.load(from: folder.url)
+        let all = await PackageAuditor(client: Self.client(registry)).audit(lockfile)
+        #expect(all.counts.missing == 1)
+        let omitted = await PackageAuditor(client: Self.client(registry)).audit(lockfile, options: AuditOptions(omit: [.dev]))
+        #expect(omitted.counts.total == 1)
+        #expect(omitted.counts.missing == 0)
+        #expect(!omitted.failed(strict: true))
+    }
+
+    @Test func faultsOnSomePackagesNeverAbortTheAudit() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = Self.names("pkg", 12).map { GeneratedPackage(name: $0) }
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        registry.inject(.status(500), on: "/pkg-01")                 // always 500
+        registry.inject(.delay(seconds: 3), on: "/pkg-02")            // beyond the 1 s timeout, every attempt
+        registry.inject(.truncatedBody(keepingBytes: 20), on: "/pkg-03")  // always truncated
+        registry.inject(.replacedBody(Data("{\"name\":".utf8)), on: "/pkg-04")  // malformed JSON
+        registry.inject(.status(503), on: "/pkg-05", times: 1)        // one 503, then fine: retried
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL)
+        let report = await PackageAuditor(client: Self.client(registry, attempts: 2, timeout: 1))
+            .audit(try LockfileLoader.load(from: folder.url), options: AuditOptions(concurrency: 4, projectDirectory: folder.url))
+        let byName = Dictionary(uniqueKeysWithValues: report.packages.map { ($0.name, $0) })
+        for faulty in ["pkg-01", "pkg-02", "pkg-03", "pkg-04"] {
+            #expect(byName[faulty]?.status == .skipped, "\(faulty)")
+            #expect(byName[faulty]?.skipReason == .networkError, "\(faulty)")
+        }
+        #expect(byName["pkg-01"]?.reasons.first?.contains("500") == true)
+        #expect(byName["pkg-02"]?.reasons.first?.contains("timed out") == true)
+        #expect(byName["pkg-03"]?.reasons.first?.contains("bytes") == true)
+        #expect(byName["pkg-04"]?.reasons.first?.contains("malformed") == true)
+        #expect(byName["pkg-05"]?.status == .verified)
+        #expect(registry.requestCount(matching: "/pkg-01") == 2)
+        #expect(report.counts.verified == 8)
+        #expect(report.counts.skippedByReason == ["network-error": 4])
+        // Skipped packages fail the audit only with --strict.
+        #expect(!report.failed(strict: false))
+        #expect(report.failed(strict: true))
+    }
+
+    @Test func registryWithoutKeysIsSkippedNotVerified() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = [GeneratedPackage(name: "a"), GeneratedPackage(name: "b", signature: .none)]
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        content.keys = nil
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL)
+        let report = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: folder.url))
+        #expect(report.counts.audited == 0)
+        #expect(report.counts.skippedByReason == ["no-registry-keys": 2])
+        #expect(report.counts.verified == 0)
+        #expect(!report.failed(strict: false) && report.failed(strict: true))
+    }
+
+    @Test func scopedRegistryWithAuthFromNpmrc() async throws {
+        let key = try TestSigningKey.generate()
+        let privateKey = try TestSigningKey.generate()
+        var publicContent = RegistryContent()
+        try GeneratedProject.populate(&publicContent, packages: [GeneratedPackage(name: "pub")], key: key, otherKey: key)
+        var privateContent = RegistryContent()
+        try GeneratedProject.populate(&privateContent, packages: [GeneratedPackage(name: "@corp/lib")], key: privateKey, otherKey: privateKey)
+        privateContent.requiredToken = "s3cret"
+        privateContent.tokenScope = .everything
+        let publicRegistry = try LoopbackRegistry(content: publicContent)
+        defer { publicRegistry.stop() }
+        let privateRegistry = try LoopbackRegistry(content: privateContent)
+        defer { privateRegistry.stop() }
+
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try GeneratedProject.write(to: folder.url, packages: [GeneratedPackage(name: "pub")], registry: publicRegistry.baseURL)
+        // Add the scoped package to the lockfile with its own registry's tarball URL.
+        let lockURL = folder.url.appendingPathComponent("package-lock.json")
+        var lock = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: lockURL)) as? [String: Any])
+        var entries = try #require(lock["packages"] as? [String: Any])
+        let scoped = GeneratedPackage(name: "@corp/lib")
+        entries["node_modules/@corp/lib"] = ["version": "1.0.0", "integrity": scoped.integrity,
+                                             "resolved": privateRegistry.baseURL.absoluteString + "@corp/lib/-/lib-1.0.0.tgz"]
+        lock["packages"] = entries
+        try JSONSerialization.data(withJSONObject: lock).write(to: lockURL)
+        let host = privateRegistry.baseURL.host!
+        let npmrc = "@corp:registry=\(privateRegistry.baseURL.absoluteString)\n//\(host):\(privateRegistry.port)/:_authToken=${CORP_TOKEN}\n"
+        try Data(npmrc.utf8).write(to: folder.url.appendingPathComponent(".npmrc"))
+
+        var configuration = try RegistryConfiguration.resolve(
+            registry: publicRegistry.baseURL.absoluteString, projectDirectory: folder.url,
+            environment: ["CORP_TOKEN": "s3cret", "HOME": folder.url.path, "npm_config_globalconfig": "/nonexistent"])
+        configuration.cacheDirectory = nil
+        let report = await PackageAuditor(client: RegistryClient(configuration: configuration))
+            .audit(try LockfileLoader.load(from: folder.url))
+        #expect(report.counts.verified == 2, "\(report.packages.map { "\($0.name): \($0.reasons)" })")
+        #expect(privateRegistry.authorizationHeaders.allSatisfy { $0 == "Bearer s3cret" })
+        #expect(privateRegistry.requestCount(matching: "/-/npm/v1/keys") == 1)
+        #expect(publicRegistry.authorizationHeaders.isEmpty)
+    }
+
+    @Test func realSignaturesAndAttestationsFromFixtures() async throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        func integrity(_ caseName: String) throws -> String {
+            let object = try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/\(caseName).json")) as! [String: Any]
+            return object["integrity"] as! String
+        }
+        var entries: [String: Any] = ["": ["name": "uses-fixtures", "version": "1.0.0"]]
+        for (name, version) in [("gundam-visor", "1.0.1"), ("sigstore", "2.3.1"), ("sigstore", "1.0.0")] {
+            let location = name == "sigstore" && version == "1.0.0" ? "node_modules/x/node_modules/sigstore" : "node_modules/\(name)"
+            entries[location] = ["version": version, "integrity": try integrity("\(name)@\(version)"),
+                                 "resolved": "https://registry.npmjs.org/\(name)/-/\(name)-\(version).tgz"]
+        }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 3, "packages": entries])
+            .write(to: folder.url.appendingPathComponent("package-lock.json"))
+        let lockfile = try LockfileLoader.load(from: folder.url)
+        var configuration = RegistryConfiguration(registry: registry.baseURL)
+        configuration.retry = RetryPolicy(maxAttempts: 1)
+        let auditor = PackageAuditor(client: RegistryClient(configuration: configuration))
+        let report = await auditor.audit(lockfile, options: AuditOptions(keys: .registry))
+        let byID = Dictionary(uniqueKeysWithValues: report.packages.map { ("\($0.name)@\($0.version)", $0) })
+        // Every attestation (SLSA provenance v0.2/v1 and npm publish attestations) verifies.
+        #expect(report.counts.verifiedAttestations == 3, "\(report.packages.map { "\($0.name): \($0.reasons)" })")
+        // sigstore@1.0.0 carries a real registry signature; the fixture registry has none for the other two.
+        #expect(byID["sigstore@1.0.0"]?.status == .verified)
+        #expect(byID["sigstore@1.0.0"]?.signatures == .verified)
+        #expect(byID["gundam-visor@1.0.1"]?.signatures == .missing)
+        #expect(byID["gundam-visor@1.0.1"]?.attestations == .verified)
+        #expect(byID["gundam-visor@1.0.1"]?.checks.contains { $0.id == .trustProvenance && $0.status == .pass } == true)
+        #expect(byID["sigstore@2.3.1"]?.checks.contains { $0.id == .trustPublishAttestation && $0.status == .pass } == true)
+        #expect(registry.requestCount(matching: "/sigstore") == 1)
+
+        // An identity policy pinning gundam-visor's repository: gundam-visor passes, sigstore fails it.
+        let policy = try PolicyDocument.parse(Data(#"{"version":1,"repository":"https://github.com/ramonpetgrave64/gundam-visor","provenance":"required"}"#.utf8))
+        let pinned = await auditor.audit(lockfile, options: AuditOptions(keys: .registry, policy: policy))
+        let pinnedByID = Dictionary(uniqueKeysWithValues: pinned.packages.map { ("\($0.name)@\($0.version)", $0) })
+        #expect(pinnedByID["gundam-visor@1.0.1"]?.checks.contains { $0.id == .policyRepository && $0.status == .pass } == true)
+        #expect(pinnedByID["sigstore@2.3.1"]?.status == .invalid)
+        #expect(pinnedByID["sigstore@2.3.1"]?.checks.contains { $0.id == .policyRepository && $0.status == .fail } == true)
+    }
+}
