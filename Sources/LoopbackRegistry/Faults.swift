@@ -20,6 +20,8 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
     case slowBody(chunkSize: Int, interval: Double)
     /// Declare `Content-Length` = real length + `delta` (may be negative), send the real body, then close.
     case wrongContentLength(delta: Int)
+    /// Send the body with `Transfer-Encoding: chunked` (no `Content-Length`) in chunks of `chunkSize` bytes.
+    case chunked(chunkSize: Int)
 
     public var description: String {
         switch self {
@@ -32,6 +34,7 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
         case .closeWithoutResponse: "closeWithoutResponse"
         case .slowBody(let size, let interval): "slowBody(\(size) bytes every \(interval)s)"
         case .wrongContentLength(let delta): "wrongContentLength(\(delta > 0 ? "+" : "")\(delta))"
+        case .chunked(let size): "chunked(\(size) bytes)"
         }
     }
 }

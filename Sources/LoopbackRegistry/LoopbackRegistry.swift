@@ -277,9 +277,27 @@ final class ServerCore: Sendable {
 
         var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
         for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(declaredLength)\r\n"
+        if case .chunked = fault {
+            head += "Transfer-Encoding: chunked\r\n"
+        } else {
+            head += "Content-Length: \(declaredLength)\r\n"
+        }
         head += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
         record(request, status: response.status, fault: fault, connection: number)
+
+        if case .chunked(let chunkSize) = fault {
+            var packet = Data(head.utf8)
+            var offset = 0
+            while offset < bodyToSend.count {
+                let end = min(bodyToSend.count, offset + max(1, chunkSize))
+                packet.append(Data((String(end - offset, radix: 16) + "\r\n").utf8))
+                packet.append(bodyToSend[offset..<end])
+                packet.append(Data("\r\n".utf8))
+                offset = end
+            }
+            packet.append(Data("0\r\n\r\n".utf8))
+            return connection.send(packet) && keepAlive
+        }
 
         if case .slowBody(let chunkSize, let interval) = fault {
             guard connection.send(Data(head.utf8)) else { return false }

@@ -29,15 +29,18 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
     private final class Transfer: @unchecked Sendable {
         let url: URL
         let sink: BodySink
+        let limit: Int
         var continuation: CheckedContinuation<TransferResult, any Error>?
         var response: HTTPURLResponse?
         var body = Data()
         var byteCount = 0
         var sinkError: (any Error)?
+        var exceededLimit = false
 
-        init(url: URL, sink: BodySink) {
+        init(url: URL, sink: BodySink, limit: Int) {
             self.url = url
             self.sink = sink
+            self.limit = limit
         }
     }
 
@@ -99,11 +102,13 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
 
     /// Performs one request. Any response (including 4xx/5xx) is returned; transport failures throw.
     /// - Throws: ``RegistryError`` (`.timeout`, `.connection`, `.truncatedBody`, `.fileSystem`, `.cancelled`).
-    func send(_ request: URLRequest, into sink: BodySink) async throws(RegistryError) -> TransferResult {
+    /// - Parameter limit: the largest body accepted; a larger one (declared or received) stops the transfer with
+    ///   ``RegistryError/Code/responseTooLarge``.
+    func send(_ request: URLRequest, into sink: BodySink, limit: Int) async throws(RegistryError) -> TransferResult {
         let url = request.url!
         let session = configuration.proxy.proxy(for: url) != nil ? (proxiedSession ?? directSession!) : directSession!
         let task = session.dataTask(with: request)
-        let transfer = Transfer(url: url, sink: sink)
+        let transfer = Transfer(url: url, sink: sink, limit: limit)
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TransferResult, any Error>) in
@@ -129,13 +134,26 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
     ) {
         if let transfer = transfers.withLock({ $0[dataTask.taskIdentifier] }) {
             transfer.response = response as? HTTPURLResponse
+            if response.expectedContentLength > Int64(transfer.limit) {
+                transfer.exceededLimit = true
+                completionHandler(.cancel)
+                dataTask.cancel()
+                return
+            }
         }
         completionHandler(.allow)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        guard let transfer = transfers.withLock({ $0[dataTask.taskIdentifier] }), transfer.sinkError == nil else { return }
+        guard let transfer = transfers.withLock({ $0[dataTask.taskIdentifier] }), transfer.sinkError == nil,
+            !transfer.exceededLimit
+        else { return }
         transfer.byteCount += data.count
+        if transfer.byteCount > transfer.limit {
+            transfer.exceededLimit = true
+            dataTask.cancel()
+            return
+        }
         switch transfer.sink {
         case .memory:
             transfer.body.append(data)
@@ -170,6 +188,11 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
 
     private static func outcome(of transfer: Transfer, error: (any Error)?) -> Result<TransferResult, any Error> {
         let url = transfer.url
+        if transfer.exceededLimit {
+            return .failure(RegistryError(
+                code: .responseTooLarge, url: url, status: transfer.response?.statusCode,
+                problem: "response body larger than the limit of \(transfer.limit) bytes; the transfer was stopped"))
+        }
         if let sinkError = transfer.sinkError {
             return .failure(RegistryError(code: .fileSystem, url: url, problem: "cannot write the response body: \(sinkError.localizedDescription)"))
         }

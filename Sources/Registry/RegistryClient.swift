@@ -40,8 +40,13 @@ public final class RegistryClient: Sendable {
         return URL(string: configuration.registry(forPackage: name).absoluteString + escaped)!
     }
 
-    /// `<registry>-/npm/v1/keys`.
-    public var keysURL: URL { URL(string: configuration.registry.absoluteString + "-/npm/v1/keys")! }
+    /// `<registry>-/npm/v1/keys` for the default registry.
+    public var keysURL: URL { keysURL(registry: configuration.registry) }
+
+    /// `<registry>-/npm/v1/keys` for `registry`.
+    public func keysURL(registry: URL) -> URL {
+        URL(string: RegistryConfiguration.withTrailingSlash(registry).absoluteString + "-/npm/v1/keys")!
+    }
 
     /// `<registry>-/npm/v1/attestations/<name>@<version>` on the package's registry (scoped: `@scope%2fname`).
     public func attestationsURL(name: String, version: String) throws(RegistryError) -> URL {
@@ -61,9 +66,10 @@ public final class RegistryClient: Sendable {
         return try Packument.decode(data, from: url)
     }
 
-    /// The registry's signing keys, or `nil` when it answers 404 or 400 ("this registry has no keys", as npm treats it).
-    public func keys() async throws(RegistryError) -> RegistryKeysResponse? {
-        let url = keysURL
+    /// A registry's signing keys (the default registry unless `registry` is given, e.g. a scope's registry), or
+    /// `nil` when it answers 404 or 400 ("this registry has no keys", as npm treats it).
+    public func keys(registry: URL? = nil) async throws(RegistryError) -> RegistryKeysResponse? {
+        let url = keysURL(registry: registry ?? configuration.registry)
         let data: Data
         do { data = try await document(url, accept: "application/json") } catch {
             if error.status == 404 || error.status == 400 { return nil }
@@ -79,14 +85,16 @@ public final class RegistryClient: Sendable {
         try await attestations(at: attestationsURL(name: name, version: version))
     }
 
-    /// The attestations at a `dist.attestations.url`. Like pacote, only the URL's path is used, resolved against
-    /// the configured registry (so a mirror serves them); `nil` when the registry answers 404.
+    /// The attestations at a `dist.attestations.url`. Like pacote, only the URL's path is used, appended to the
+    /// configured registry (the registry of `packageName`'s scope when given), so a mirror serves them; `nil` when
+    /// the registry answers 404.
     /// - Throws: ``RegistryError`` `.malformedResponse` when `url` is not a URL.
-    public func attestations(url: String) async throws(RegistryError) -> AttestationsResponse? {
+    public func attestations(url: String, packageName: String? = nil) async throws(RegistryError) -> AttestationsResponse? {
         guard let components = URLComponents(string: url), !components.percentEncodedPath.isEmpty else {
             throw RegistryError(code: .malformedResponse, url: nil, problem: "dist.attestations.url \"\(url)\" is not a URL")
         }
-        var base = configuration.registry.absoluteString
+        let registry = packageName.map { configuration.registry(forPackage: $0) } ?? configuration.registry
+        var base = registry.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
         guard let resolved = URL(string: base + components.percentEncodedPath) else {
             throw RegistryError(code: .malformedResponse, url: nil, problem: "dist.attestations.url \"\(url)\" has an invalid path")
@@ -212,20 +220,29 @@ public final class RegistryClient: Sendable {
     public func document(_ url: URL, accept: String, cacheable: Bool = true) async throws(RegistryError) -> Data {
         let cached = cacheable ? cache?.lookup(url) : nil
         if configuration.offline {
-            guard let cache, cacheable, cached != nil else {
-                throw RegistryError(
-                    code: .notInCache, url: url,
-                    problem: "offline mode and no cached copy\(cache == nil ? " (no cache folder configured)" : ""); run once online to fill the cache")
-            }
+            guard let cache, cached != nil else { throw offlineMiss(url, cacheable: cacheable) }
             return try cache.body(for: url)
         }
-        let result = try await perform(url, accept: accept, etag: cached?.etag, sink: { .memory })
+        let result = try await perform(
+            url, accept: accept, etag: cached?.etag, limit: configuration.maxDocumentBytes, sink: { .memory })
         if result.status == 304, let cache, cached != nil {
             return try cache.body(for: url)
         }
         guard result.status == 200 else { throw RegistryError.status(result.status, url: url) }
         if cacheable, let cache { try? cache.store(url, data: result.body, headers: result.headers) }
         return result.body
+    }
+
+    private func offlineMiss(_ url: URL, cacheable: Bool) -> RegistryError {
+        let problem: String
+        if !cacheable {
+            problem = "offline mode: this endpoint is never cached (staged publishes must be read online)"
+        } else if cache == nil {
+            problem = "offline mode and no cache folder is configured"
+        } else {
+            problem = "offline mode and no cached copy; run once online to fill the cache"
+        }
+        return RegistryError(code: .notInCache, url: url, problem: problem)
     }
 
     /// A downloaded body.
@@ -244,11 +261,7 @@ public final class RegistryClient: Sendable {
     ) async throws(RegistryError) -> (URL, Download, Bool) {
         let cached = cacheable ? cache?.lookup(url) : nil
         if configuration.offline {
-            guard let cache, cacheable, let entry = cached else {
-                throw RegistryError(
-                    code: .notInCache, url: url,
-                    problem: "offline mode and no cached copy\(cache == nil ? " (no cache folder configured)" : ""); run once online to fill the cache")
-            }
+            guard let cache, let entry = cached else { throw offlineMiss(url, cacheable: cacheable) }
             return (cache.bodyURL(for: url), Download(url: url, byteCount: entry.byteCount, fromCache: true), false)
         }
         var currentFile: URL? = nil
@@ -265,7 +278,8 @@ public final class RegistryClient: Sendable {
             return file
         }
         var handle: FileHandle? = nil
-        let result = try await perform(url, accept: accept, etag: cached?.etag) { () throws(RegistryError) -> BodySink in
+        let result = try await perform(url, accept: accept, etag: cached?.etag, limit: configuration.maxTarballBytes) {
+            () throws(RegistryError) -> BodySink in
             try? handle?.close()
             let file = try makeFile()
             guard FileManager.default.createFile(atPath: file.path, contents: nil),
@@ -298,7 +312,7 @@ public final class RegistryClient: Sendable {
     /// One logical GET with retries: returns the first non-retryable response (any status), or throws after the
     /// last attempt. `sink` is called once per attempt (a retry starts a fresh body).
     private func perform(
-        _ url: URL, accept: String, etag: String?, sink: () throws(RegistryError) -> BodySink
+        _ url: URL, accept: String, etag: String?, limit: Int, sink: () throws(RegistryError) -> BodySink
     ) async throws(RegistryError) -> TransferResult {
         let policy = configuration.retry
         var attempt = 0
@@ -319,7 +333,9 @@ public final class RegistryClient: Sendable {
             let bodySink = try sink()
             await limiter.acquire()
             let outcome: Result<TransferResult, RegistryError>
-            do { outcome = .success(try await transport.send(request, into: bodySink)) } catch { outcome = .failure(error) }
+            do { outcome = .success(try await transport.send(request, into: bodySink, limit: limit)) } catch {
+                outcome = .failure(error)
+            }
             await limiter.release()
 
             let retryDelay: TimeInterval

@@ -28,6 +28,10 @@ public struct RegistryConfiguration: Sendable {
     public var maxConcurrentRequests: Int
     /// The `User-Agent` header.
     public var userAgent: String
+    /// Largest JSON document accepted (held in memory), in bytes. Default 256 MiB.
+    public var maxDocumentBytes: Int
+    /// Largest tarball accepted (streamed to disk), in bytes. Default 4 GiB.
+    public var maxTarballBytes: Int
 
     /// npm's default registry.
     public static let defaultRegistry = URL(string: "https://registry.npmjs.org/")!
@@ -44,7 +48,9 @@ public struct RegistryConfiguration: Sendable {
         resourceTimeout = 600
         retry = RetryPolicy()
         maxConcurrentRequests = 16
-        userAgent = "provcheck (Swift; +https://github.com/provcheck)"
+        userAgent = "provcheck"
+        maxDocumentBytes = 256 << 20
+        maxTarballBytes = 4 << 30
     }
 
     /// An auth credential for one registry prefix.

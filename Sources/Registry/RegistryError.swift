@@ -20,6 +20,9 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible,
         case truncatedBody
         /// The body is not the JSON document expected.
         case malformedResponse
+        /// The body is larger than the configured limit (``RegistryConfiguration/maxDocumentBytes`` or
+        /// ``RegistryConfiguration/maxTarballBytes``); the transfer was stopped.
+        case responseTooLarge
         /// `--offline` and the URL is not in the cache.
         case notInCache
         /// The package name cannot be a registry name.

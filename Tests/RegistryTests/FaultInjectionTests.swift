@@ -162,3 +162,36 @@ import TestSupport
         #expect(error.description.hasPrefix("http://127.0.0.1:\(port)/abbrev"))
     }
 }
+
+@Suite struct ResponseLimitTests {
+    @Test func oversizedDocumentsAndTarballsAreStopped() async throws {
+        let registry = try LoopbackRegistry(content: fixtureContent)
+        defer { registry.stop() }
+        var configuration = RegistryConfiguration(registry: registry.baseURL)
+        configuration.maxDocumentBytes = 1000
+        configuration.maxTarballBytes = 1000
+        configuration.retry = RetryPolicy(maxAttempts: 3, baseDelay: 0.01)
+        let client = RegistryClient(configuration: configuration)
+        let document = try #require(await registryError { try await client.packument(name: "abbrev") })
+        #expect(document.code == .responseTooLarge)
+        #expect(document.description.hasPrefix(registry.baseURL.absoluteString + "abbrev: response body larger"))
+        #expect(registry.requestCount(matching: "/abbrev") == 1)  // not retried
+        let tarballURL = URL(string: registry.baseURL.absoluteString + "abbrev/-/abbrev-1.1.1.tgz")!
+        #expect(await registryError { try await client.tarball(from: tarballURL) { _ in } }?.code == .responseTooLarge)
+        // Without a declared length (chunked): stopped while streaming.
+        registry.inject(.chunked(chunkSize: 300), on: "/ms")
+        let chunked = try #require(await registryError { try await client.packument(name: "ms") })
+        #expect(chunked.code == .responseTooLarge)
+    }
+
+    @Test func chunkedResponsesAreRead() async throws {
+        let registry = try LoopbackRegistry(content: fixtureContent)
+        defer { registry.stop() }
+        registry.inject(.chunked(chunkSize: 777), on: "*")
+        let client = makeClient(for: registry)
+        #expect(try await client.packument(name: "ms").versions["2.1.2"] != nil)
+        var bytes = Data()
+        try await client.tarball(from: URL(string: registry.baseURL.absoluteString + "ms/-/ms-2.1.2.tgz")!) { bytes.append($0) }
+        #expect(bytes == (try Fixtures.data("npm/tarballs/ms@2.1.2.tgz")))
+    }
+}
