@@ -24,6 +24,7 @@ struct Provcheck: AsyncParsableCommand {
             AttestationsCommand.self,
             CompareCommand.self,
             AuditCommand.self,
+            ArchiveProbeCommand.self,
             SigstoreCommand.self,
         ]
     )
