@@ -10,6 +10,12 @@ public enum HostileJSON {
         /// The bytes.
         public let data: Data
         public var description: String { name }
+
+        /// Creates a case.
+        public init(name: String, data: Data) {
+            self.name = name
+            self.data = data
+        }
     }
 
     /// `depth` nested arrays / objects.

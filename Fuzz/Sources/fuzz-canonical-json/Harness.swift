@@ -6,7 +6,8 @@ import Registry
 /// The byte-level JSON parser and writer: parse → write → parse must be a fixed point, and the writer's output
 /// must be JSON that Foundation accepts. Rekor's canonical string quoting must round-trip through Foundation.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes = data else { return 0 }
     let data = Data(bytes: bytes, count: count)
     if let value = try? RawJSON(parsing: data) {
         let written = value.encoded()

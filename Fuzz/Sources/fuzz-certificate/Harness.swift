@@ -5,7 +5,8 @@ import Sigstore
 /// DER certificates (first byte even) or PEM text (odd); every parsed certificate also goes through the
 /// accessors, the Fulcio extensions, SCT list parsing and the precertificate TBS rewrite.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes = data else { return 0 }
     guard count > 0 else { return 0 }
     let body = Array(UnsafeBufferPointer(start: bytes + 1, count: count - 1))
     var certificates: [Certificate] = []
@@ -20,14 +21,14 @@ public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         _ = certificate.description
         _ = try? SCTVerifier.embeddedSCTs(in: certificate)
         _ = try? SCTVerifier.precertificateTBS(of: certificate)
-        _ = certificate.fulcioExtensions
-        _ = certificate.subjectAlternativeNameValues
-        _ = certificate.keyUsage
-        _ = certificate.extendedKeyUsage
-        _ = certificate.basicConstraints
-        _ = certificate.subjectKeyIdentifier
-        _ = certificate.authorityKeyIdentifier
-        _ = certificate.nameConstraints
+        _ = try? certificate.fulcioExtensions
+        _ = try? certificate.subjectAlternativeNameValues
+        _ = try? certificate.keyUsage
+        _ = try? certificate.extendedKeyUsage
+        _ = try? certificate.basicConstraints
+        _ = try? certificate.subjectKeyIdentifier
+        _ = try? certificate.authorityKeyIdentifier
+        _ = try? certificate.nameConstraints
         _ = certificate.pemEncoded
     }
     return 0

@@ -3,7 +3,8 @@ import Foundation
 @testable import Sigstore
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes = data else { return 0 }
     let text = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     if case .success(let checkpoint) = Checkpoint.parse(text) {
         precondition(checkpoint.rootHash.count == 32 && !checkpoint.signatures.isEmpty)

@@ -8,7 +8,8 @@ private let limits = ArchiveLimits(maxDecompressedBytes: 4 << 20, maxCompression
                                    maxEntries: 2_000, maxPathLength: 4_096, maxExtendedHeaderBytes: 64 << 10)
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes = data else { return 0 }
     let data = Data(bytes: bytes, count: count)
     // Streaming inspector (no libarchive cross-check: that library is not instrumented).
     _ = try? ArchiveInspector(limits: limits, crossCheckWithLibarchive: false).inspect(data: data, name: "fuzz.tgz")

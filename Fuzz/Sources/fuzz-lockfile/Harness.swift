@@ -4,7 +4,8 @@ import Verification
 
 /// The first byte picks the parser (npm package-lock, yarn.lock, pnpm-lock.yaml); the rest is the file.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes = data else { return 0 }
     guard count > 0 else { return 0 }
     let data = Data(bytes: bytes + 1, count: count - 1)
     switch bytes[0] % 3 {

@@ -3,7 +3,8 @@ import Foundation
 import Digest
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes = data else { return 0 }
     let text = String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
     if let integrity = try? Integrity(text) {
         // Round trip: the rendered form parses to the same value.
@@ -12,6 +13,6 @@ public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         _ = integrity.verify(data: Data("x".utf8))
     }
     _ = try? Shasum(text)
-    _ = Encoding.bytes(fromHex: text)
+    _ = DigestEncoding.bytes(fromHex: text)
     return 0
 }

@@ -28,7 +28,7 @@ struct ArchiveProbeCommand: ParsableCommand {
             if let integrity {
                 let expected = try Integrity(integrity)
                 let matches = expected.hashes.contains {
-                    $0.algorithm == .sha512 && Encoding.hex($0.digest) == digests.hex(.sha512)
+                    $0.algorithm == .sha512 && DigestEncoding.hex($0.digest) == digests.hex(.sha512)
                 }
                 result["integrity"] = matches ? "match" : "mismatch"
             }

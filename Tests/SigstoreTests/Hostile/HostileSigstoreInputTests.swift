@@ -100,12 +100,14 @@ import TestSupport
         let der = try Self.leafDER()
         let oid: [UInt8] = [0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02]
         let at = try #require((0...(der.count - oid.count)).first { Array(der[$0..<($0 + oid.count)]) == oid })
-        // OID, outer OCTET STRING (04 82 LL LL), inner OCTET STRING (04 81/82 ...), then the TLS list.
+        // OID, [critical BOOLEAN], extnValue OCTET STRING, the SCT list OCTET STRING, then the TLS list.
+        func headerLength(_ i: Int) -> Int { der[i + 1] < 0x80 ? 2 : 2 + Int(der[i + 1] & 0x7f) }
         var listStart = at + oid.count
+        if der[listStart] == 0x01 { listStart += 3 }
         #expect(der[listStart] == 0x04)
-        listStart += der[listStart + 1] == 0x82 ? 4 : 3
+        listStart += headerLength(listStart)
         #expect(der[listStart] == 0x04)
-        listStart += der[listStart + 1] == 0x82 ? 4 : 3
+        listStart += headerLength(listStart)
         var checked = 0
         for offset in listStart..<min(listStart + 140, der.count) {
             for value: UInt8 in [0x00, 0x01, 0x7f, 0x80, 0xff] where der[offset] != value {
