@@ -49,9 +49,13 @@ struct ArchiveProbeCommand: ParsableCommand {
 
     /// A `kB` field of `/proc/self/status` (Linux), e.g. `VmHWM` (peak resident set size).
     static func statusField(_ name: String) -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        // procfs reports a size of 0, so read to the end instead of trusting the size.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/status") else { return nil }
+        defer { try? handle.close() }
+        let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
-            return Int(line.dropFirst(name.count + 1).split(separator: " ").first ?? "")
+            // "VmHWM:\t   12345 kB"
+            return Int(line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         }
         return nil
     }

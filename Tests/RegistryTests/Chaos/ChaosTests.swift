@@ -14,7 +14,8 @@ import TestSupport
     static let timeout: TimeInterval = 1
     static let attempts = 2
 
-    /// The fault catalogue; `damagesBody` marks the ones that deliver a complete-looking but wrong body.
+    /// The fault catalogue; `damagesBody` marks the ones that deliver a complete-looking but wrong body (which only
+    /// the integrity check can catch).
     static func randomFault(_ rng: inout SplitMix64, bodySize: Int) -> (fault: Fault, damagesBody: Bool) {
         switch rng.next() % 10 {
         case 0: return (.delay(seconds: [0.05, 0.3, 1.6][Int(rng.next() % 3)]), false)
@@ -22,7 +23,11 @@ import TestSupport
         case 2: return (.closeWithoutResponse, false)
         case 3: return (.slowBody(chunkSize: max(1, bodySize / 4), interval: [0.01, 0.2, 1.5][Int(rng.next() % 3)]), false)
         case 4: return (.status([500, 502, 503, 504, 429][Int(rng.next() % 5)]), false)
-        case 5: return (.wrongContentLength(delta: [-100, -1, 1, 4096][Int(rng.next() % 4)]), false)
+        case 5:
+            // A short Content-Length is a complete HTTP message to the client (the extra bytes are discarded), so
+            // it delivers a cut body without a transport error: only the integrity check can catch it.
+            let delta = [-100, -1, 1, 4096][Int(rng.next() % 4)]
+            return (.wrongContentLength(delta: delta), delta < 0)
         case 6: return (.truncatedBody(keepingBytes: [nil, 0, 1, bodySize - 1][Int(rng.next() % 4)]), false)
         case 7: return (.wrongBytes, true)
         case 8: return (.replacedBody(Data(bodySize > 100 ? [0x1f, 0x8b] + [UInt8](repeating: 7, count: 98) : [1])), true)
