@@ -32,7 +32,7 @@ for h in "${HARNESSES[@]}"; do
     log="Fuzz/artifacts/fuzz-$h.log"
     echo "== fuzz-$h for ${SECONDS_EACH}s (corpus $before)"
     # Leak detection is off: the Swift runtime keeps metadata caches alive on purpose. rss_limit bounds memory use.
-    ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$exe" "Fuzz/corpus/fuzz-$h" \
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$exe" "Fuzz/corpus/fuzz-$h" \
         -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="Fuzz/artifacts/fuzz-$h/" ${FUZZ_ARGS:-} > "$log" 2>&1
     rc=$?

@@ -9,10 +9,18 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     if let integrity = try? Integrity(text) {
         // Round trip: the rendered form parses to the same value.
         let again = try? Integrity(integrity.description)
-        precondition(again == integrity, "Integrity round trip changed \(integrity)")
+        check(again == integrity, "Integrity round trip changed \(integrity)")
         _ = integrity.verify(data: Data("x".utf8))
     }
     _ = try? Shasum(text)
     _ = DigestEncoding.bytes(fromHex: text)
     return 0
+}
+
+/// Reports a broken invariant with its message (release builds drop `precondition` messages) and aborts.
+func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
+    if !condition() {
+        FileHandle.standardError.write(Data("fuzz invariant failed: \(message())\n".utf8))
+        abort()
+    }
 }
