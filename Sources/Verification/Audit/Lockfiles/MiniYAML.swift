@@ -225,6 +225,7 @@ struct MiniYAMLParser {
                     skipSpaces()
                     guard index < chars.count else { throw parser.error(line, "unterminated {…}") }
                     if chars[index] == "}" { index += 1; break }
+                    let itemStart = index
                     let key = try scalarText(stopAt: [":", ",", "}"])
                     skipSpaces()
                     var item: YAMLValue = .null
@@ -235,6 +236,8 @@ struct MiniYAMLParser {
                     if members.updateValue(item, forKey: key) == nil { order.append(key) }
                     skipSpaces()
                     if index < chars.count, chars[index] == "," { index += 1 }
+                    // A character no rule consumes (e.g. `]` inside `{…}`) must not loop forever.
+                    if index == itemStart { throw parser.error(line, "unexpected '\(chars[index])' in {…}") }
                 }
                 return .mapping(members, order: order)
             case "[":
@@ -244,9 +247,11 @@ struct MiniYAMLParser {
                     skipSpaces()
                     guard index < chars.count else { throw parser.error(line, "unterminated […]") }
                     if chars[index] == "]" { index += 1; break }
+                    let itemStart = index
                     items.append(try value(inFlow: true))
                     skipSpaces()
                     if index < chars.count, chars[index] == "," { index += 1 }
+                    if index == itemStart { throw parser.error(line, "unexpected '\(chars[index])' in […]") }
                 }
                 return .sequence(items)
             default:
