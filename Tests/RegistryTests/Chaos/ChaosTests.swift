@@ -99,10 +99,11 @@ import TestSupport
                 outcome = "other"
             }
             let elapsed = clock.now - start
-            // Never past the configured timeouts (×1.5 and +2 s for shared, loaded CI cores).
+            // Never past the configured timeouts. The slack (×2 + 20 s) absorbs starvation on shared CI cores and
+            // under sanitizers (other tests' synchronous work occupies the cooperative pool); a hang still fails.
             let budget = Self.budget(packumentFault?.fault, bodySize: packumentSize)
                 + Self.budget(tarballFault.fault, bodySize: expected.count)
-            #expect(elapsed < .seconds(budget * 1.5 + 2), "\(label): took \(elapsed), budget \(budget) s")
+            #expect(elapsed < .seconds(budget * 2 + 20), "\(label): took \(elapsed), budget \(budget) s")
             outcomes[outcome, default: 0] += 1
         }
         // The seed must exercise both the success and the failure side.
@@ -175,7 +176,7 @@ import TestSupport
             } else {
                 #expect(result?.code == .httpStatus && result?.status == status, "\(String(describing: result))")
             }
-            #expect(clock.now - start < .seconds(10))
+            #expect(clock.now - start < .seconds(40))
         }
     }
 }

@@ -18,7 +18,7 @@ import TestSupport
             }
             _ = try? AttestationsResponse.decode(hostile.data, from: Self.url)
         }
-        #expect(elapsed < .seconds(10), "\(hostile): \(elapsed)")
+        #expect(elapsed < .seconds(30), "\(hostile): \(elapsed)")
     }
 
     @Test func nestingBombIsASyntaxErrorNamingTheURL() {

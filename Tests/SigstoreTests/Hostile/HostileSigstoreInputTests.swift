@@ -16,7 +16,7 @@ import TestSupport
             #expect(throws: (any Error).self) { try TrustedRoot.parse(hostile.data, source: "hostile-root.json") }
             #expect(throws: (any Error).self) { try InTotoStatement.parse(hostile.data, source: "hostile statement") }
         }
-        #expect(elapsed < .seconds(10), "\(hostile): \(elapsed)")
+        #expect(elapsed < .seconds(30), "\(hostile): \(elapsed)")
     }
 
     @Test func hugeNumbersInTransparencyLogFieldsAreRejected() throws {
@@ -91,7 +91,7 @@ import TestSupport
             _ = try? DER.parse(nested[...]).children()
             #expect(throws: (any Error).self) { try PublicKey(derSubjectPublicKeyInfo: nested) }
         }
-        #expect(elapsed < .seconds(10))
+        #expect(elapsed < .seconds(30))
     }
 
     /// The embedded SCT list: overwrite each byte of the list with hostile values (keeping the DER around it

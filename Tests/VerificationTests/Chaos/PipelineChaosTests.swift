@@ -63,7 +63,7 @@ import TestSupport
             #expect(!"\(error)".isEmpty)
         }
         let elapsed = clock.now - start
-        #expect(elapsed < .seconds(60), "\(scenario): \(elapsed)")
+        #expect(elapsed < .seconds(180), "\(scenario): \(elapsed)")  // generous: shared cores, sanitizers
         print("pipeline chaos \(scenario): \(overall) in \(elapsed)")
     }
 }

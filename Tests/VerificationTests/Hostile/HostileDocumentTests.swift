@@ -18,13 +18,13 @@ import Verification
                 try PolicyDocument.parse(hostile.data, source: "hostile.policy.json")
             }
         }
-        #expect(elapsed < .seconds(10), "\(hostile): \(elapsed)")
+        #expect(elapsed < .seconds(30), "\(hostile): \(elapsed)")
     }
 
     @Test(arguments: jsonCases)
     func npmLockfileParserStaysBounded(_ hostile: HostileJSON.Case) {
         let elapsed = HostileJSON.timed { _ = try? NPMLockfileParser.parse(hostile.data, file: Self.lockURL) }
-        #expect(elapsed < .seconds(10), "\(hostile): \(elapsed)")
+        #expect(elapsed < .seconds(30), "\(hostile): \(elapsed)")
     }
 
     static let yamlCases: [HostileJSON.Case] = {
