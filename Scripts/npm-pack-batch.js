@@ -15,13 +15,28 @@ const pack = require(path.join(npmRoot, 'node_modules', 'libnpmpack'))
 const list = fs.readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean)
 const concurrency = Number(process.argv[3] || 4)
 
-async function one (dir) {
-  try {
-    const tarball = await pack(`file:${dir}`, { ignoreScripts: true, dryRun: true, silent: true })
-    fs.writeFileSync(dir + '.tgz', tarball)
-  } catch (er) {
-    fs.writeFileSync(dir + '.err', String(er && er.stack || er))
-  }
+// Some npm versions throw asynchronously (an unhandled stream 'error' event, e.g. npm 11's tar on some hard links):
+// record it as that folder's error instead of crashing the whole batch (meaningful with concurrency 1).
+let failCurrent = null
+process.on('uncaughtException', er => { if (failCurrent) failCurrent(er); else throw er })
+// ...or never settle at all (the event loop drains): fail that folder and go on with the next.
+process.on('beforeExit', () => { if (failCurrent) failCurrent(new Error('npm pack never settled (npm bug)')) })
+
+function one (dir) {
+  return new Promise(resolve => {
+    let done = false
+    const finish = (er, tarball) => {
+      if (done) return
+      done = true
+      failCurrent = null
+      if (er) fs.writeFileSync(dir + '.err', String(er && er.stack || er))
+      else fs.writeFileSync(dir + '.tgz', tarball)
+      resolve()
+    }
+    failCurrent = er => finish(er)
+    pack(`file:${dir}`, { ignoreScripts: true, dryRun: true, silent: true })
+      .then(tarball => finish(null, tarball), er => finish(er))
+  })
 }
 
 async function main () {

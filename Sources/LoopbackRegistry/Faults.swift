@@ -111,12 +111,15 @@ public struct RecordedRequest: Sendable, Hashable {
     public var path: String
     /// Header fields, names lowercased (last value wins).
     public var headers: [String: String]
-    /// The status code answered (0 when the connection was reset or closed without answer).
+    /// The status code answered (0 while the answer is pending, or when the connection was reset or closed without
+    /// an answer).
     public var status: Int
     /// The fault applied, if any.
     public var fault: Fault?
     /// The HTTP connection's sequence number (requests on one keep-alive connection share it).
     public var connection: Int
+    /// The request's arrival number (1, 2, …) on this server.
+    public var sequence: Int
 
     /// The `Authorization` header, if sent.
     public var authorization: String? { headers["authorization"] }

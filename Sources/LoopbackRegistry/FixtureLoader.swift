@@ -15,7 +15,18 @@ extension RegistryContent {
     /// - `npm/attestations/<case>.json` under `"name@version"`;
     /// - `npm/keys.json` as the keys document.
     /// - Throws: ``LoopbackRegistryError/fixture(path:problem:)`` for a missing or malformed file.
+    /// Loaded once per folder per process; every call returns its own copy (a value), so callers may mutate it.
     public static func fixtures(at root: URL) throws -> RegistryContent {
+        let key = root.standardizedFileURL.path
+        if let cached = fixtureCache.withLock({ $0[key] }) { return cached }
+        let content = try loadFixtures(at: root)
+        fixtureCache.withLock { $0[key] = content }
+        return content
+    }
+
+    private static let fixtureCache = Locked<[String: RegistryContent]>([:])
+
+    private static func loadFixtures(at root: URL) throws -> RegistryContent {
         let fm = FileManager.default
         let npm = fm.fileExists(atPath: root.appendingPathComponent("npm/cases").path)
             ? root.appendingPathComponent("npm") : root
@@ -170,5 +181,42 @@ extension RegistryContent {
             if l != r { return l > r }
         }
         return false
+    }
+}
+
+extension RegistryContent {
+    /// Adds a folder's extra registry signatures: its `keys.json` keys are served next to the existing ones, and
+    /// each record of its `signatures.json` (`{"records":[{name, version, signatures:[{keyid, sig}]}]}`) is
+    /// appended to that version's `dist.signatures`. Used by the demo (`Fixtures/demo`), whose key is not npm's.
+    /// - Throws: ``LoopbackRegistryError/fixture(path:problem:)`` for a missing or malformed file, or a record
+    ///   naming a version the content does not have.
+    public mutating func addSignatures(from folder: URL) throws {
+        func load(_ name: String) throws -> JSONValue {
+            let url = folder.appendingPathComponent(name)
+            do {
+                return try JSONValue(parsing: Data(contentsOf: url))
+            } catch {
+                throw LoopbackRegistryError.fixture(path: url.path, problem: "\(error)")
+            }
+        }
+        let extraKeys = try load("keys.json")["keys"]?.arrayValue ?? []
+        var keys = self.keys?["keys"]?.arrayValue ?? []
+        for key in extraKeys where !keys.contains(key) { keys.append(key) }
+        self.keys = ["keys": .array(keys)]
+        for record in try load("signatures.json")["records"]?.arrayValue ?? [] {
+            guard let name = record["name"]?.stringValue, let version = record["version"]?.stringValue,
+                  let signatures = record["signatures"]?.arrayValue else {
+                throw LoopbackRegistryError.fixture(path: folder.appendingPathComponent("signatures.json").path,
+                                                    problem: "a record lacks name, version or signatures")
+            }
+            guard packuments[name]?["versions"]?[version] != nil else {
+                throw LoopbackRegistryError.fixture(path: folder.appendingPathComponent("signatures.json").path,
+                                                    problem: "no version \(name)@\(version) to sign")
+            }
+            updateVersion(name: name, version: version) { manifest in
+                let existing = manifest["dist"]?["signatures"]?.arrayValue ?? []
+                manifest["dist"]?["signatures"] = .array(existing + signatures)
+            }
+        }
     }
 }

@@ -86,13 +86,13 @@ public final class LoopbackRegistry: Sendable {
     }
 
     /// Changes the served content in place (atomically with respect to requests).
-    public func update(_ body: (inout RegistryContent) -> Void) {
-        state.withLock { body(&$0.content) }
+    public func update(_ body: (inout RegistryContent) throws -> Void) rethrows {
+        try state.withLock { try body(&$0.content) }
     }
 
     /// Changes the served content in place and returns what `body` returns (for example a new staged item).
-    public func updateReturning<Result>(_ body: (inout RegistryContent) -> Result) -> Result {
-        state.withLock { body(&$0.content) }
+    public func updateReturning<Result>(_ body: (inout RegistryContent) throws -> Result) rethrows -> Result {
+        try state.withLock { try body(&$0.content) }
     }
 
     // MARK: Faults
@@ -140,6 +140,7 @@ struct ServerState {
     var requests: [RecordedRequest] = []
     var openConnections: Set<Int32> = []
     var connectionCount = 0
+    var requestSequence = 0
     var stopped = false
 }
 
@@ -225,14 +226,12 @@ final class ServerCore: Sendable {
             }
             return (s.content, chosen)
         }
+        let sequence = arrive(request, fault: fault, connection: number)
         var response = Router.respond(to: request, content: content, baseURL: baseURL.absoluteString)
         let wantsClose =
             request.headers["connection"]?.lowercased() == "close"
             || (request.version == "HTTP/1.0" && request.headers["connection"]?.lowercased() != "keep-alive")
         var keepAlive = !wantsClose
-        var bodyToSend: Data
-        var declaredLength: Int
-        var answered = true
 
         switch fault {
         case .delay(let seconds):
@@ -240,34 +239,34 @@ final class ServerCore: Sendable {
         case .status(let code, let headers, let body):
             response = HTTPResponse(
                 status: code, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, body: body)
+            response.file = nil
             if !headers.keys.contains(where: { $0.lowercased() == "content-type" }) {
                 response.headers.append(("Content-Type", "application/json"))
             }
         case .replacedBody(let data):
             response.body = data
+            response.file = nil
         default:
             break
         }
-        let isHead = request.method == "HEAD"
-        bodyToSend = (isHead || response.status == 304) ? Data() : response.body
-        declaredLength = response.status == 304 ? 0 : response.body.count
+        let noBody = request.method == "HEAD" || response.status == 304
+        let source: BodySource = response.file.map { .file($0.url, $0.size) } ?? .data(response.body)
+        var declaredLength = response.status == 304 ? 0 : source.size
+        var sendLimit = noBody ? 0 : source.size
+        var flipOffset: Int? = nil
 
         switch fault {
         case .connectionReset:
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
             setsockopt(connection.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-            record(request, status: 0, fault: fault, connection: number)
             return false
         case .closeWithoutResponse:
-            record(request, status: 0, fault: fault, connection: number)
             return false
         case .truncatedBody(let keep):
-            let kept = min(bodyToSend.count, max(0, keep ?? bodyToSend.count / 2))
-            bodyToSend = bodyToSend.prefix(kept)
+            sendLimit = min(sendLimit, max(0, keep ?? sendLimit / 2))
             keepAlive = false
-        case .wrongBytes where !bodyToSend.isEmpty:
-            let index = bodyToSend.startIndex + bodyToSend.count / 2
-            bodyToSend[index] ^= 0x01
+        case .wrongBytes where sendLimit > 0:
+            flipOffset = sendLimit / 2
         case .wrongContentLength(let delta):
             declaredLength = max(0, declaredLength + delta)
             keepAlive = false
@@ -275,52 +274,59 @@ final class ServerCore: Sendable {
             break
         }
 
+        var chunkSize = 64 * 1024
+        var interval = 0.0
+        var chunked = false
+        if case .slowBody(let size, let wait) = fault {
+            chunkSize = max(1, size)
+            interval = wait
+        }
+        if case .chunked(let size) = fault {
+            chunkSize = max(1, size)
+            chunked = true
+        }
+
         var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
         for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
-        if case .chunked = fault {
-            head += "Transfer-Encoding: chunked\r\n"
-        } else {
-            head += "Content-Length: \(declaredLength)\r\n"
-        }
+        head += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: \(declaredLength)\r\n"
         head += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
-        record(request, status: response.status, fault: fault, connection: number)
+        answered(sequence, status: response.status)
+        guard connection.send(Data(head.utf8)) else { return false }
 
-        if case .chunked(let chunkSize) = fault {
-            var packet = Data(head.utf8)
-            var offset = 0
-            while offset < bodyToSend.count {
-                let end = min(bodyToSend.count, offset + max(1, chunkSize))
-                packet.append(Data((String(end - offset, radix: 16) + "\r\n").utf8))
-                packet.append(bodyToSend[offset..<end])
-                packet.append(Data("\r\n".utf8))
-                offset = end
+        var offset = 0
+        let sent = source.read(upTo: sendLimit, chunkSize: chunkSize) { chunk in
+            var chunk = chunk
+            if let flip = flipOffset, flip >= offset, flip < offset + chunk.count {
+                chunk[chunk.startIndex + (flip - offset)] ^= 0x01
             }
-            packet.append(Data("0\r\n\r\n".utf8))
-            return connection.send(packet) && keepAlive
+            offset += chunk.count
+            if interval > 0 { Thread.sleep(forTimeInterval: interval) }
+            guard chunked else { return connection.send(chunk) }
+            var framed = Data((String(chunk.count, radix: 16) + "\r\n").utf8)
+            framed.append(chunk)
+            framed.append(Data("\r\n".utf8))
+            return connection.send(framed)
         }
-
-        if case .slowBody(let chunkSize, let interval) = fault {
-            guard connection.send(Data(head.utf8)) else { return false }
-            var offset = 0
-            while offset < bodyToSend.count {
-                Thread.sleep(forTimeInterval: interval)
-                let end = min(bodyToSend.count, offset + max(1, chunkSize))
-                guard connection.send(bodyToSend[offset..<end]) else { return false }
-                offset = end
-            }
-        } else {
-            var packet = Data(head.utf8)
-            packet.append(bodyToSend)
-            answered = connection.send(packet)
-        }
-        return answered && keepAlive
+        guard sent else { return false }
+        if chunked, !noBody, !connection.send(Data("0\r\n\r\n".utf8)) { return false }
+        return keepAlive
     }
 
-    private func record(_ request: HTTPRequest, status: Int, fault: Fault?, connection: Int) {
-        let entry = RecordedRequest(
-            method: request.method, target: request.target, path: request.path, headers: request.headers,
-            status: status, fault: fault, connection: connection)
-        state.withLock { $0.requests.append(entry) }
+    /// Records a request as it arrives (status 0 until answered), so in-flight requests are counted too.
+    private func arrive(_ request: HTTPRequest, fault: Fault?, connection: Int) -> Int {
+        state.withLock { s -> Int in
+            s.requestSequence += 1
+            s.requests.append(RecordedRequest(
+                method: request.method, target: request.target, path: request.path, headers: request.headers,
+                status: 0, fault: fault, connection: connection, sequence: s.requestSequence))
+            return s.requestSequence
+        }
+    }
+
+    private func answered(_ sequence: Int, status: Int) {
+        state.withLock { s in
+            if let index = s.requests.lastIndex(where: { $0.sequence == sequence }) { s.requests[index].status = status }
+        }
     }
 
     private static func reason(_ status: Int) -> String {
@@ -354,6 +360,45 @@ public enum LoopbackRegistryError: Error, CustomStringConvertible {
             "loopback registry: \(call) failed: \(String(cString: strerror(code))) (errno \(code))"
         case .fixture(let path, let problem):
             "loopback registry: fixture \(path): \(problem)"
+        }
+    }
+}
+
+/// Where a response body comes from: memory, or a file streamed in chunks (large tarballs stay on disk).
+enum BodySource {
+    case data(Data)
+    case file(URL, Int)
+
+    var size: Int {
+        switch self {
+        case .data(let data): data.count
+        case .file(_, let size): size
+        }
+    }
+
+    /// Passes the first `limit` bytes to `each` in chunks; stops (returning false) when `each` does or the file
+    /// cannot be read.
+    func read(upTo limit: Int, chunkSize: Int, _ each: (Data) -> Bool) -> Bool {
+        var offset = 0
+        switch self {
+        case .data(let data):
+            while offset < limit {
+                let end = min(limit, offset + chunkSize)
+                guard each(data.subdata(in: data.startIndex + offset..<data.startIndex + end)) else { return false }
+                offset = end
+            }
+            return true
+        case .file(let url, _):
+            guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+            defer { try? handle.close() }
+            while offset < limit {
+                guard let chunk = try? handle.read(upToCount: min(chunkSize, limit - offset)), !chunk.isEmpty else {
+                    return false
+                }
+                guard each(chunk) else { return false }
+                offset += chunk.count
+            }
+            return true
         }
     }
 }

@@ -19,6 +19,9 @@ public struct RegistryContent: Sendable {
     /// Tarball bytes by path without the leading slash, e.g. `"abbrev/-/abbrev-1.1.1.tgz"` or
     /// `"@scope/name/-/name-1.0.5.tgz"` (see ``tarballPath(name:version:)``).
     public var tarballs: [String: Data]
+    /// Tarballs served from files (streamed, never loaded into memory), by the same paths as ``tarballs``;
+    /// ``tarballs`` wins when both have a path.
+    public var tarballFiles: [String: URL]
     /// The `GET /-/npm/v1/keys` document; `nil` answers 404 ("this registry has no keys").
     public var keys: JSONValue?
     /// `GET /-/npm/v1/attestations/<name>@<version>` documents, keyed `"name@version"`.
@@ -54,6 +57,7 @@ public struct RegistryContent: Sendable {
     public init() {
         packuments = [:]
         tarballs = [:]
+        tarballFiles = [:]
         keys = nil
         attestations = [:]
         stagedItems = []
@@ -114,6 +118,25 @@ public struct RegistryContent: Sendable {
         packuments[name] = packument
     }
 
+    /// Like ``addVersion(name:version:tarball:manifest:publishTime:makeLatest:)`` for a tarball kept in a file (for
+    /// large tarballs): `dist.integrity` and `dist.shasum` are computed by streaming the file once.
+    /// - Throws: when the file cannot be read.
+    public mutating func addVersion(
+        name: String, version: String, tarballFile: URL, manifest: JSONValue = [:],
+        publishTime: String = "2024-01-01T00:00:00.000Z", makeLatest: Bool = true
+    ) throws {
+        let digests = try Hashing.digests(ofFile: tarballFile)
+        var entry: JSONValue = manifest.objectValue == nil ? [:] : manifest
+        var dist = entry["dist"] ?? [:]
+        if dist["integrity"] == nil { dist["integrity"] = .string(digests.sriSHA512) }
+        if dist["shasum"] == nil { dist["shasum"] = .string(digests.sha1Hex) }
+        entry["dist"] = dist
+        addVersion(name: name, version: version, tarball: nil, manifest: entry, publishTime: publishTime, makeLatest: makeLatest)
+        let path = Self.tarballPath(name: name, version: version)
+        tarballs[path] = nil
+        tarballFiles[path] = tarballFile
+    }
+
     /// Removes `version` from the packument of `name` (and from `time`), as an unpublish would.
     public mutating func removeVersion(name: String, version: String) {
         guard var packument = packuments[name] else { return }
@@ -121,12 +144,20 @@ public struct RegistryContent: Sendable {
         packument["time"]?[version] = nil
         packuments[name] = packument
         tarballs[Self.tarballPath(name: name, version: version)] = nil
+        tarballFiles[Self.tarballPath(name: name, version: version)] = nil
     }
 
     /// Replaces the stored tarball bytes of `name@version` without touching the packument (so `dist.integrity` no
     /// longer matches: a tampered tarball).
     public mutating func replaceTarball(name: String, version: String, with data: Data) {
         tarballs[Self.tarballPath(name: name, version: version)] = data
+    }
+
+    /// Serves the file at `file` as the tarball of `name@version` without touching the packument.
+    public mutating func replaceTarball(name: String, version: String, withFile file: URL) {
+        let path = Self.tarballPath(name: name, version: version)
+        tarballs[path] = nil
+        tarballFiles[path] = file
     }
 
     /// Edits the manifest of `name@version` in place (no-op when absent).

@@ -5,6 +5,8 @@ struct HTTPResponse {
     var status: Int
     var headers: [(String, String)]
     var body: Data
+    /// A file to stream instead of `body`.
+    var file: (url: URL, size: Int)? = nil
 
     static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: value.encoded())
@@ -72,7 +74,14 @@ enum Router {
         }
         var response = route(path: path, request: request, content: content, baseURL: baseURL)
         if content.servesETags, response.status == 200 {
-            let etag = "\"" + Hashing.sha1Hex(response.body) + "\""
+            let etag: String
+            if let file = response.file {
+                let modified = (try? FileManager.default.attributesOfItem(atPath: file.url.path)[.modificationDate] as? Date)
+                    .map { Int($0.timeIntervalSince1970 * 1000) } ?? 0
+                etag = "\"file-\(file.size)-\(modified)\""
+            } else {
+                etag = "\"" + Hashing.sha1Hex(response.body) + "\""
+            }
             response.headers.append(("ETag", etag))
             if let tags = request.headers["if-none-match"],
                 tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
@@ -114,10 +123,15 @@ enum Router {
 
         let trimmed = String(path.dropFirst())
         if let range = trimmed.range(of: "/-/") {
-            guard let tarball = content.tarballs[trimmed] else {
-                return .error(404, "no tarball \(trimmed[range.upperBound...])")
+            if let tarball = content.tarballs[trimmed] { return .bytes(tarball) }
+            if let file = content.tarballFiles[trimmed] {
+                guard let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue
+                else { return .error(404, "tarball file missing: \(file.path)") }
+                var response = HTTPResponse.bytes(Data())
+                response.file = (file, size)
+                return response
             }
-            return .bytes(tarball)
+            return .error(404, "no tarball \(trimmed[range.upperBound...])")
         }
         let components = trimmed.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard !components.isEmpty else { return .error(404, "not found") }

@@ -38,10 +38,13 @@ public struct RebuildOptions: Sendable {
     public var version: String?
     /// The packument's `gitHead`, tried when no ref is given and no tag matches.
     public var gitHead: String?
+    /// The publisher's Node version (`_nodeVersion`): orders the Node-zlib attempts, and without an expected
+    /// integrity selects the deflate engine that Node's `npm pack` used (e.g. 20.20.2 → Chromium zlib, ANZAC hash).
+    public var nodeVersion: String?
     /// The registry integrity (SRI); when set, gzip candidates are tried until one reproduces it.
     public var expectedIntegrity: String?
     /// Extra deflate engines tried after the system-zlib candidates (e.g. a Chromium-zlib emulation).
-    public var extraCandidates: [GzipCandidate]
+    public var extraCandidates: [GzipAttempt]
     /// Where to write the `.tgz` (default: a file in a fresh temporary folder).
     public var output: URL?
     /// Optional build step.
@@ -50,8 +53,9 @@ public struct RebuildOptions: Sendable {
     public var cacheDirectory: URL?
 
     public init(directory: String? = nil, npmVersion: String? = nil, generation: NPMGeneration = .npm10,
-                name: String? = nil, version: String? = nil, gitHead: String? = nil, expectedIntegrity: String? = nil,
-                extraCandidates: [GzipCandidate] = [], output: URL? = nil, buildCommand: BuildCommand? = nil,
+                name: String? = nil, version: String? = nil, gitHead: String? = nil, nodeVersion: String? = nil,
+                expectedIntegrity: String? = nil,
+                extraCandidates: [GzipAttempt] = [], output: URL? = nil, buildCommand: BuildCommand? = nil,
                 cacheDirectory: URL? = nil) {
         self.directory = directory
         self.npmVersion = npmVersion
@@ -59,6 +63,7 @@ public struct RebuildOptions: Sendable {
         self.name = name
         self.version = version
         self.gitHead = gitHead
+        self.nodeVersion = nodeVersion
         self.expectedIntegrity = expectedIntegrity
         self.extraCandidates = extraCandidates
         self.output = output
@@ -72,7 +77,7 @@ public struct GzipOutcome: Codable, Sendable, Hashable {
     /// The engine that produced the written `.tgz`.
     public let engine: String
     /// Its header (XFL, OS).
-    public let header: GzipHeader
+    public let header: GzipHeaderFields
     /// `true`/`false` when an expected integrity was given: whether some candidate reproduced it.
     public let reproducedExpected: Bool?
     /// Every engine/header combination tried.
@@ -97,6 +102,8 @@ public struct RebuildResult: Codable, Sendable {
     public let files: [String]
     /// The npm generation emulated.
     public let npmGeneration: NPMGeneration
+    /// The npm-packlist / ignore-walk behaviour emulated within the generation.
+    public let packlist: PacklistFlavor
     /// The source commit (git sources).
     public let commit: String?
     /// The tag used or found (git sources).
@@ -116,7 +123,7 @@ public struct RebuildResult: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case integrity, tarSHA512 = "tar_sha512", tarIntegrity = "tar_integrity", tarSize = "tar_size", files
-        case npmGeneration = "npm_generation", commit, tag, directory, skipped, tgzPath = "tgz_path", gzip
+        case npmGeneration = "npm_generation", packlist, commit, tag, directory, skipped, tgzPath = "tgz_path", gzip
         case tarBytesComparable = "tar_bytes_comparable", notes
     }
 }
@@ -167,10 +174,7 @@ public struct PackRebuilder: Sendable {
             } catch {
                 throw RebuildError(code: .source, message: "\(error)")
             }
-            if !FileManager.default.fileExists(atPath: location + "/.git"),
-               repository.gitDirectory.path.contains("/bundle-") {
-                cleanup.append(repository.gitDirectory)
-            }
+            if repository.isTemporaryClone { cleanup.append(repository.gitDirectory) }
             (commit, tag) = try resolve(repository, ref: ref, options: options)
             source = try repository.source(commit: commit!, directory: options.directory)
         case .repository(let repository, let ref):
@@ -188,7 +192,7 @@ public struct PackRebuilder: Sendable {
             packSource = try WorktreeSource(folder: copy)
         }
 
-        let list = try PackList.compute(source: packSource, generation: generation)
+        let list = try PackList.compute(source: packSource, generation: generation, npmVersion: options.npmVersion)
         if !generation.tarReproducible {
             notes.append("npm ≤4 tarballs carry real mtimes, uids and directory entries: compare file contents only")
         }
@@ -197,11 +201,19 @@ public struct PackRebuilder: Sendable {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             return dir.appendingPathComponent("package.tgz")
         }()
-        // The generation's own dialect first, then the other dialect (publishers' npm versions are often
-        // unknown), then plugged-in engines. Without an expected integrity only the first candidate is written.
+        // The generation's own dialect with the system zlib first, then the other dialect (publishers' npm versions
+        // are often unknown), then the Node-zlib emulation (module Deflate), then plugged-in engines. Without an
+        // expected integrity only the first attempt is written (Node's engine when --node-version says so).
         let otherGenerations: [NPMGeneration] = generation == .npm6 || generation == .npm4 ? [.npm10] : [.npm6]
         var candidates = GzipDialect.candidates(for: generation)
-            + otherGenerations.flatMap(GzipDialect.candidates(for:)) + options.extraCandidates
+            + otherGenerations.flatMap(GzipDialect.candidates(for:))
+            + GzipDialect.nodeZlibAttempts(for: generation, nodeVersion: options.nodeVersion)
+            + otherGenerations.flatMap { GzipDialect.nodeZlibAttempts(for: $0, nodeVersion: options.nodeVersion) }
+            + options.extraCandidates
+        if let nodeVersion = options.nodeVersion,
+           let nodeAttempt = GzipDialect.npmPackAttempt(nodeVersion: nodeVersion, generation: generation) {
+            candidates.insert(nodeAttempt, at: 0)
+        }
         let expected: Integrity?
         do {
             expected = try options.expectedIntegrity.map { try Integrity($0) }
@@ -215,7 +227,8 @@ public struct PackRebuilder: Sendable {
             return TarInputFile(inputPath: entry.path.hasPrefix("@") ? "./" + entry.path : entry.path,
                                 mode: mode, size: size, content: content)
         }
-        let writer = NodeTarWriter(binPaths: Set(list.manifest.executableBinPaths))
+        let writer = NodeTarWriter(binPaths: Set(list.manifest.executableBinPaths),
+                                   paxRecordsZeroSize: generation == .npm11)
         let tarHasher = MultiHasher([.sha512])
         let keepTar = candidates.count > 1
         let tarURL = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString).tar")
@@ -257,7 +270,7 @@ public struct PackRebuilder: Sendable {
         let tarDigest = tarHasher.finalize()
         return RebuildResult(
             integrity: outcome.integrity, tarSHA512: tarDigest.hex(.sha512)!, tarIntegrity: tarDigest.sri(.sha512)!,
-            tarSize: tarHasher.byteCount, files: list.entries.map(\.path), npmGeneration: generation,
+            tarSize: tarHasher.byteCount, files: list.entries.map(\.path), npmGeneration: generation, packlist: list.flavor,
             commit: commit, tag: tag, directory: options.directory, skipped: list.skipped, tgzPath: output.path,
             gzip: GzipOutcome(engine: outcome.engine, header: outcome.header,
                               reproducedExpected: expected == nil ? nil : outcome.matched != nil, tried: tried),
@@ -288,7 +301,7 @@ public struct PackRebuilder: Sendable {
 
 /// One deflate pass with several header variants hashed at once.
 struct GzipPass {
-    let candidate: GzipCandidate
+    let candidate: GzipAttempt
     let stream: any RawDeflateStream
     let file: OutputFile
     var crc = CRC32()
@@ -296,7 +309,7 @@ struct GzipPass {
     let hashers: [MultiHasher]
     var triedDescriptions: [String] { candidate.headers.map { "\(candidate.engine.name), \($0)" } }
 
-    init(candidate: GzipCandidate, output: URL) throws {
+    init(candidate: GzipAttempt, output: URL) throws {
         self.candidate = candidate
         stream = try candidate.engine.makeStream()
         file = try OutputFile(output)
@@ -319,8 +332,8 @@ struct GzipPass {
     struct Outcome {
         let integrity: String
         let engine: String
-        let header: GzipHeader
-        let matched: GzipHeader?
+        let header: GzipHeaderFields
+        let matched: GzipHeaderFields?
     }
 
     mutating func finish(expected: Integrity?) throws -> Outcome {
@@ -338,7 +351,7 @@ struct GzipPass {
         for hasher in hashers { hasher.update(trailer) }
         try trailer.withUnsafeBytes { try file.write($0) }
         var chosen = 0
-        var matched: GzipHeader?
+        var matched: GzipHeaderFields?
         let digests = hashers.map { $0.finalize() }
         if let expected {
             for (index, digest) in digests.enumerated() where expected.verify(digest).ok {

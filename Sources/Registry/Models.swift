@@ -73,7 +73,13 @@ public struct Packument: Sendable, Encodable {
         var invalid: [String: String] = [:]
         for (version, manifest) in members["versions"]?.objectValue ?? [:] {
             do {
-                versions[version] = try PackageVersion(json: manifest)
+                let decoded = try PackageVersion(json: manifest)
+                // A manifest filed under another name or version is not trusted (fail closed).
+                guard decoded.version == version, decoded.name == name else {
+                    invalid[version] = "manifest under versions[\"\(version)\"] is for \(decoded.name)@\(decoded.version)"
+                    continue
+                }
+                versions[version] = decoded
             } catch {
                 invalid[version] = error.message
             }

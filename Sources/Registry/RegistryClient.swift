@@ -63,7 +63,11 @@ public final class RegistryClient: Sendable {
     public func packument(name: String) async throws(RegistryError) -> Packument {
         let url = try packumentURL(name: name)
         let data = try await document(url, accept: "application/json")
-        return try Packument.decode(data, from: url)
+        let packument = try Packument.decode(data, from: url)
+        guard packument.name == name else {
+            throw RegistryError.malformed(url, problem: "the packument is for \"\(packument.name)\", not \"\(name)\"")
+        }
+        return packument
     }
 
     /// A registry's signing keys (the default registry unless `registry` is given, e.g. a scope's registry), or
@@ -162,8 +166,11 @@ public final class RegistryClient: Sendable {
             } catch {
                 throw RegistryError.malformed(url, problem: "\(error)")
             }
-            items += decoded.items
-            guard let total = decoded.total, items.count < total, !decoded.items.isEmpty else { break }
+            let seen = Set(items.map(\.id))
+            let fresh = decoded.items.filter { !seen.contains($0.id) }
+            items += fresh
+            // Stop at the total, on an empty page, or when a page brings nothing new (a server ignoring `page`).
+            guard let total = decoded.total, items.count < total, !fresh.isEmpty else { break }
             page = (decoded.page ?? page ?? 0) + 1
         }
         return items
@@ -302,7 +309,11 @@ public final class RegistryClient: Sendable {
                 currentFile = nil
                 return (cache.bodyURL(for: url), download, false)
             } catch {
-                // Fall through: hand out the temporary file; caching is best-effort.
+                // Caching is best-effort: hand out the temporary file, or the body if it was already moved.
+                if !FileManager.default.fileExists(atPath: file.path) {
+                    currentFile = nil
+                    return (cache.bodyURL(for: url), download, false)
+                }
             }
         }
         currentFile = nil

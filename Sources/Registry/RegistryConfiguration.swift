@@ -9,7 +9,8 @@ public struct RegistryConfiguration: Sendable {
     public var registry: URL
     /// Registries for scopes, keyed `@scope` (from `@scope:registry=` lines).
     public var scopedRegistries: [String: URL]
-    /// Credentials by npm "nerf dart" (`//host[:port]/path/`), from `//…/:_authToken=` / `:_auth=` lines.
+    /// Credentials by npm "nerf dart" (`//host[:port]/path/`), from `//…/:_authToken=`, `:_auth=` and
+    /// `:username=` + `:_password=` lines.
     public var credentials: [String: Credential]
     /// Proxy settings (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, or npmrc `proxy`/`https-proxy`/`noproxy`).
     public var proxy: ProxySettings
@@ -124,6 +125,15 @@ public struct RegistryConfiguration: Sendable {
                 default: break
                 }
             }
+        }
+        // `//host/:username=` + `//host/:_password=` (base64) pairs become Basic credentials.
+        for (key, user) in settings where key.hasPrefix("//") && key.hasSuffix(":username") {
+            let prefix = String(key.dropLast(":username".count))
+            let nerf = prefix.hasSuffix("/") ? prefix : prefix + "/"
+            guard config.credentials[nerf] == nil, let encoded = settings[prefix + ":_password"],
+                let password = Data(base64Encoded: encoded).map({ String(decoding: $0, as: UTF8.self) })
+            else { continue }
+            config.credentials[nerf] = .basic(Data("\(user):\(password)".utf8).base64EncodedString())
         }
         if let legacy = settings["_authToken"], config.credentials[nerfDart(config.registry)] == nil {
             config.credentials[nerfDart(config.registry)] = .bearer(legacy)

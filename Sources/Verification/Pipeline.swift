@@ -136,6 +136,8 @@ public protocol SourceRepository: Sendable {
     func resolve(ref: String) async throws -> String?
     /// Whether the commit exists in the repository.
     func commitExists(_ commit: String) async throws -> Bool
+    /// The branches (`refs/heads/<name>`) whose history contains the commit.
+    func branches(containing commit: String) async throws -> [String]
 }
 
 /// Opens source repositories.
@@ -158,16 +160,20 @@ public struct RebuildComparison: Hashable, Sendable {
     public var notes: [String]
     /// sha512 hex of the rebuilt tarball.
     public var rebuiltSHA512Hex: String?
+    /// The npm packing rules the rebuild emulated (e.g. `npm7-10`).
+    public var generation: String?
 
     /// Makes a comparison.
     public init(outcome: RebuildOutcome, onlyInRegistry: [String] = [], onlyInRebuild: [String] = [],
-                contentDiffers: [String] = [], notes: [String] = [], rebuiltSHA512Hex: String? = nil) {
+                contentDiffers: [String] = [], notes: [String] = [], rebuiltSHA512Hex: String? = nil,
+                generation: String? = nil) {
         self.outcome = outcome
         self.onlyInRegistry = onlyInRegistry
         self.onlyInRebuild = onlyInRebuild
         self.contentDiffers = contentDiffers
         self.notes = notes
         self.rebuiltSHA512Hex = rebuiltSHA512Hex
+        self.generation = generation
     }
 }
 
@@ -179,10 +185,24 @@ public protocol Rebuilding: Sendable {
                            npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison
 }
 
+/// What the archive inspection found, one sentence per finding.
+public struct ArchiveFindings: Hashable, Sendable {
+    /// Findings that make the tarball unsafe or ambiguous (the check fails).
+    public var errors: [String]
+    /// Unusual but installable (listed on a passing check).
+    public var warnings: [String]
+
+    /// Makes a value.
+    public init(errors: [String] = [], warnings: [String] = []) {
+        self.errors = errors
+        self.warnings = warnings
+    }
+}
+
 /// Inspects a registry tarball's structure (the `Archive` module).
 public protocol ArchiveInspecting: Sendable {
-    /// Findings (each a sentence); empty when clean.
-    func findings(in tarball: Data) async throws -> [String]
+    /// The findings; both lists empty when clean.
+    func findings(in tarball: Data) async throws -> ArchiveFindings
 }
 
 /// Hashes bytes (the `Digest` module).
@@ -207,16 +227,33 @@ public struct VerificationRequest: Sendable {
     public var strictness: Strictness
     /// No network except the configured registry (which may be a loopback or a cache).
     public var offline: Bool
+    /// Which stages run.
+    public var scope: Scope
+    /// A tarball to verify instead of the one the packument names (e.g. a staged publish's tarball); the registry
+    /// integrity and shasum checks then compare it with the packument's `dist` values.
+    public var tarballOverride: Data?
+
+    /// Which stages a request runs.
+    public enum Scope: String, Sendable, Hashable {
+        /// Registry, trust, source, rebuild and policy (`verify`).
+        case full
+        /// Registry, trust and policy only: source and rebuild checks are `not-applicable` ("not requested")
+        /// (`audit` without `--rebuild`).
+        case registryAndTrust = "registry-and-trust"
+    }
 
     /// Makes a request.
     public init(spec: PackageSpec, source: SourceLocator? = nil, ref: String? = nil, policy: PolicyDocument = .default,
-                strictness: Strictness = .standard, offline: Bool = false) {
+                strictness: Strictness = .standard, offline: Bool = false, scope: Scope = .full,
+                tarballOverride: Data? = nil) {
         self.spec = spec
         self.source = source
         self.ref = ref
         self.policy = policy
         self.strictness = strictness
         self.offline = offline
+        self.scope = scope
+        self.tarballOverride = tarballOverride
     }
 }
 

@@ -13,13 +13,19 @@ public protocol ProvenancePolicy: Sendable {
 /// Builds a ``PolicySet`` from a list of policies, with `if` and `for` support.
 @resultBuilder
 public enum PolicyBuilder {
+    /// One policy.
     public static func buildExpression(_ policy: some ProvenancePolicy) -> [any ProvenancePolicy] { [policy] }
+    /// A sequence of policies.
     public static func buildBlock(_ parts: [any ProvenancePolicy]...) -> [any ProvenancePolicy] {
         parts.flatMap { $0 }
     }
+    /// An `if` without `else`.
     public static func buildOptional(_ part: [any ProvenancePolicy]?) -> [any ProvenancePolicy] { part ?? [] }
+    /// The `if` branch.
     public static func buildEither(first: [any ProvenancePolicy]) -> [any ProvenancePolicy] { first }
+    /// The `else` branch.
     public static func buildEither(second: [any ProvenancePolicy]) -> [any ProvenancePolicy] { second }
+    /// A `for` loop.
     public static func buildArray(_ parts: [[any ProvenancePolicy]]) -> [any ProvenancePolicy] {
         parts.flatMap { $0 }
     }
@@ -306,6 +312,9 @@ public struct RebuildPolicy: ProvenancePolicy {
     public func evaluate(_ input: PolicyInput) -> [Check] {
         let title = "Rebuild outcome is accepted"
         let acceptedList = RebuildOutcome.allCases.filter(accepted.contains).map(\.rawValue)
+        if input.sourceNotRequested {
+            return [.notApplicable(.policyRebuild, title, reason: "the rebuild was not requested")]
+        }
         guard let outcome = input.rebuildOutcome else {
             return [.skipped(.policyRebuild, title, reason: "no rebuild ran",
                              evidence: ["accepted": acceptedList.joined(separator: ", ")])]
@@ -315,5 +324,39 @@ public struct RebuildPolicy: ProvenancePolicy {
             ? [.pass(.policyRebuild, title, evidence: evidence)]
             : [.fail(.policyRebuild, title, evidence: evidence,
                      reasons: ["rebuild outcome \(outcome.rawValue) is not accepted (accepted: \(acceptedList.joined(separator: ", ")))"])]
+    }
+}
+
+/// The source commit must be in the history of an allowed branch (e.g. `refs/heads/main`): a release built from a
+/// commit on no protected branch (an orphan commit pushed with a stolen token, a fork's commit) fails.
+public struct BranchPolicy: ProvenancePolicy {
+    /// Allowed branches, as ref globs (``RefPattern``), e.g. `refs/heads/main`, `refs/heads/release/*`.
+    public var allowed: [String]
+
+    /// Makes the policy.
+    public init(allowed: [String]) { self.allowed = allowed }
+
+    public func evaluate(_ input: PolicyInput) -> [Check] {
+        let title = "Source commit is on an allowed branch"
+        var evidence = ["allowed": allowed.joined(separator: ", ")]
+        if input.sourceNotRequested {
+            return [.notApplicable(.policyBranch, title, reason: "source checks were not requested")]
+        }
+        guard let commit = input.sourceCommit else {
+            return [.skipped(.policyBranch, title, reason: "no source commit was read", evidence: evidence)]
+        }
+        evidence["commit"] = commit
+        guard let branches = input.branchesContainingCommit else {
+            return [.skipped(.policyBranch, title, reason: "the branches containing \(commit) could not be listed",
+                             evidence: evidence)]
+        }
+        evidence["branches"] = branches.isEmpty ? "(none)" : branches.joined(separator: ", ")
+        let matching = branches.filter { branch in allowed.contains { RefPattern($0).matches(branch) } }
+        if !matching.isEmpty { return [.pass(.policyBranch, title, evidence: evidence)] }
+        return [.fail(.policyBranch, title, evidence: evidence, reasons: [
+            "commit \(commit) is in the history of " + (branches.isEmpty ? "no branch" : branches.joined(separator: ", "))
+                + ", none of them allowed (" + allowed.joined(separator: ", ")
+                + "): an orphan or unreviewed commit, or the source copy lacks the branch",
+        ])]
     }
 }

@@ -48,6 +48,8 @@ public struct PolicyDocument: Hashable, Sendable {
     public var runners: [String]?
     /// Allowed deployment environments (Fulcio `.23`).
     public var environments: [String]?
+    /// Branches (ref globs) one of which must contain the source commit.
+    public var branches: [String]?
     /// When provenance is required.
     public var provenance: ProvenanceRequirementPolicy.Requirement
     /// Whether a publish attestation is required.
@@ -83,7 +85,7 @@ public struct PolicyDocument: Hashable, Sendable {
 
     private static let knownKeys: Set<String> = [
         "$comment", "description", "version", "repository", "repositoryId", "ownerId", "workflow", "refs", "triggers",
-        "runner", "environment", "provenance", "publishAttestation", "rebuild",
+        "runner", "environment", "provenance", "publishAttestation", "rebuild", "branches",
     ]
 
     /// Parses policy JSON; `source` names the input in errors.
@@ -136,6 +138,12 @@ public struct PolicyDocument: Hashable, Sendable {
             }
         }
         doc.environments = try stringList(dict["environment"], field: "environment", fail: fail)
+        doc.branches = try stringList(dict["branches"], field: "branches", fail: fail)
+        if let branches = doc.branches {
+            for (i, b) in branches.enumerated() where !b.hasPrefix("refs/heads/") {
+                throw fail("branches[\(i)]", "\"\(b)\" must be a branch ref glob starting with refs/heads/ (e.g. refs/heads/main)")
+            }
+        }
         if let v = dict["provenance"] {
             guard let s = v as? String, let r = ProvenanceRequirementPolicy.Requirement(rawValue: s) else {
                 throw fail("provenance", "must be \"required\", \"optional\" or \"when-previously-present\"")
@@ -207,6 +215,7 @@ public struct PolicyDocument: Hashable, Sendable {
             if let triggers { ProvenanceFieldPolicy(.trigger, allowed: triggers) }
             if let runners { ProvenanceFieldPolicy(.runner, allowed: runners) }
             if let environments { ProvenanceFieldPolicy(.environment, allowed: environments) }
+            if let branches { BranchPolicy(allowed: branches) }
             RebuildPolicy(accepted: acceptedRebuildOutcomes)
         }
     }

@@ -83,12 +83,19 @@ public struct PolicyInput: Hashable, Sendable {
     public var earlierVersionsWithProvenance: [String]
     /// How the rebuild compared, or `nil` when no rebuild ran.
     public var rebuildOutcome: RebuildOutcome?
+    /// The source commit that was checked, when one was (`nil`: no source was read).
+    public var sourceCommit: String?
+    /// The branches (`refs/heads/<name>`) whose history contains ``sourceCommit``; `nil` when unknown.
+    public var branchesContainingCommit: [String]?
+    /// Set when source and rebuild checks were not requested: rules about them are then `not-applicable`.
+    public var sourceNotRequested: Bool
 
     /// Makes an input.
     public init(
         name: String, version: String, provenance: ProvenanceIdentity? = nil, provenanceInvalid: Bool = false,
         provenanceUncheckedReason: String? = nil, publishAttestationPresent: Bool = false, packumentRepository: String? = nil,
-        earlierVersionsWithProvenance: [String] = [], rebuildOutcome: RebuildOutcome? = nil
+        earlierVersionsWithProvenance: [String] = [], rebuildOutcome: RebuildOutcome? = nil,
+        sourceCommit: String? = nil, branchesContainingCommit: [String]? = nil, sourceNotRequested: Bool = false
     ) {
         self.name = name
         self.version = version
@@ -99,6 +106,9 @@ public struct PolicyInput: Hashable, Sendable {
         self.packumentRepository = packumentRepository
         self.earlierVersionsWithProvenance = earlierVersionsWithProvenance
         self.rebuildOutcome = rebuildOutcome
+        self.sourceCommit = sourceCommit
+        self.branchesContainingCommit = branchesContainingCommit
+        self.sourceNotRequested = sourceNotRequested
     }
 }
 

@@ -263,6 +263,7 @@ public enum CheckCatalog {
         case .policyProvenanceRequired: "The version has provenance when the policy, or earlier versions having it, require it."
         case .policyPublishAttestationRequired: "The version has a registry publish attestation when the policy requires it."
         case .policyRebuild: "The rebuild outcome is one the policy accepts."
+        case .policyBranch: "The source commit is in the history of a branch the policy allows (not an orphan or fork-pushed commit)."
         default: nil
         }
     }

@@ -71,6 +71,8 @@ extension CheckID {
     public static let policyPublishAttestationRequired: CheckID = "policy.publish-attestation-required"
     /// The rebuild verdict is one the policy accepts.
     public static let policyRebuild: CheckID = "policy.rebuild"
+    /// The source commit is in the history of an allowed branch (not an orphan or fork-pushed commit).
+    public static let policyBranch: CheckID = "policy.branch"
 }
 
 /// The outcome of one check.

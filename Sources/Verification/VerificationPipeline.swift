@@ -57,7 +57,8 @@ public struct VerificationPipeline: Sendable {
             throw VerificationError.malformedPackument(source: spec.name, problem: "version \(spec.version) has no dist.tarball")
         }
         let attestationsURL = facts.attestationsURL.map { Self.onRegistry($0, base: registry.baseURL) }
-        async let tarballFetch = fetchRequired(tarballURL)
+        let override = request.tarballOverride
+        async let tarballFetch = override == nil ? fetchRequired(tarballURL) : override!
         async let attestationsFetch = fetchOptional(attestationsURL)
         async let keysFetch = fetchKeys()
         let tarball = try await tarballFetch
@@ -84,7 +85,18 @@ public struct VerificationPipeline: Sendable {
         checks += [outcome.signatures, outcome.publishAttestation, outcome.provenance]
 
         // 3 + 4. Source and rebuild.
-        let sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball)
+        let sourceResult: SourceStageResult
+        if request.scope == .full {
+            sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball)
+        } else {
+            let reason = "source and rebuild checks were not requested"
+            sourceResult = SourceStageResult(checks: [
+                .notApplicable(.sourceTag, "Version tag exists", reason: reason),
+                .notApplicable(.sourceCommitExists, "Source commit exists", reason: reason),
+                .notApplicable(.sourceTagMatchesProvenance, "Tag points at the provenance commit", reason: reason),
+                .notApplicable(.rebuildCompare, "Rebuild matches the registry tarball", reason: reason),
+            ], notRequested: true)
+        }
         checks += sourceResult.checks
 
         // 5. Policy.
@@ -94,7 +106,8 @@ public struct VerificationPipeline: Sendable {
             provenanceUncheckedReason: outcome.provenance.status.isSkipped ? outcome.provenance.status.reason : nil,
             publishAttestationPresent: outcome.publishAttestationVerified, packumentRepository: facts.repositoryURL,
             earlierVersionsWithProvenance: facts.earlierVersionsWithProvenance,
-            rebuildOutcome: sourceResult.rebuildOutcome)
+            rebuildOutcome: sourceResult.rebuildOutcome, sourceCommit: sourceResult.commit,
+            branchesContainingCommit: sourceResult.branches, sourceNotRequested: sourceResult.notRequested)
         checks += request.policy.policy.evaluate(input)
 
         let verdict = Verdict(
@@ -192,9 +205,10 @@ public struct VerificationPipeline: Sendable {
         }
         do {
             let findings = try await inspector.findings(in: tarball)
-            return findings.isEmpty
-                ? .pass(.archiveFindings, title, evidence: ["findings": "0"])
-                : .fail(.archiveFindings, title, evidence: ["findings": "\(findings.count)"], reasons: findings)
+            let evidence = ["errors": "\(findings.errors.count)", "warnings": "\(findings.warnings.count)"]
+            return findings.errors.isEmpty
+                ? .pass(.archiveFindings, title, evidence: evidence, reasons: findings.warnings)
+                : .fail(.archiveFindings, title, evidence: evidence, reasons: findings.errors + findings.warnings)
         } catch {
             return .fail(.archiveFindings, title, reasons: ["the tarball cannot be read: \(error)"])
         }
@@ -214,7 +228,7 @@ public struct VerificationPipeline: Sendable {
 
     private func sourceChecks(
         _ request: VerificationRequest, facts: PackumentFacts, identity: ProvenanceIdentity?, tarball: Data
-    ) async -> (checks: [Check], rebuildOutcome: RebuildOutcome?) {
+    ) async -> SourceStageResult {
         let spec = request.spec
         // Which commit, named by whom.
         var commit: String?
@@ -243,14 +257,14 @@ public struct VerificationPipeline: Sendable {
             ]
         }
         guard let location else {
-            return (allSkipped("no source repository: neither the provenance nor the packument names one; "
-                + "pass --source PATH|URL (and --ref REF)"), nil)
+            return SourceStageResult(checks: allSkipped("no source repository: neither the provenance nor the packument names one; "
+                + "pass --source PATH|URL (and --ref REF)"))
         }
         let repository: any SourceRepository
         do {
             repository = try await sources.open(location, offline: request.offline)
         } catch {
-            return (allSkipped("cannot open the source repository \(location): \(error)"), nil)
+            return SourceStageResult(checks: allSkipped("cannot open the source repository \(location): \(error)"))
         }
 
         var checks = [Check]()
@@ -258,7 +272,14 @@ public struct VerificationPipeline: Sendable {
         var tag: String?
         var tagCommit: String?
         var lookupProblem: String?
-        for candidate in Self.tagCandidates(name: spec.name, version: spec.version) {
+        var candidates = Self.tagCandidates(name: spec.name, version: spec.version)
+        // The tag the provenance was built from comes first (monorepos use their own tag names).
+        if commitFrom == "provenance", let ref = identity?.ref, ref.hasPrefix("refs/tags/") {
+            let provenanceTag = String(ref.dropFirst("refs/tags/".count))
+            candidates.removeAll { $0 == provenanceTag }
+            candidates.insert(provenanceTag, at: 0)
+        }
+        for candidate in candidates {
             do {
                 if let c = try await repository.commit(forTag: candidate) {
                     tag = candidate
@@ -270,7 +291,6 @@ public struct VerificationPipeline: Sendable {
                 break
             }
         }
-        let candidates = Self.tagCandidates(name: spec.name, version: spec.version)
         if let tag, let tagCommit {
             checks.append(.pass(.sourceTag, "Version tag exists",
                                 evidence: ["tag": tag, "tagCommit": tagCommit, "repository": repository.location]))
@@ -298,10 +318,15 @@ public struct VerificationPipeline: Sendable {
 
         // The commit exists.
         var commitExists = false
+        var branches: [String]?
         if let commit, !checks.contains(where: { $0.id == .sourceCommitExists }) {
             do {
                 commitExists = try await repository.commitExists(commit)
-                let evidence = ["commit": commit, "commitFrom": commitFrom, "repository": repository.location]
+                var evidence = ["commit": commit, "commitFrom": commitFrom, "repository": repository.location]
+                if commitExists {
+                    branches = try? await repository.branches(containing: commit)
+                    evidence["branches"] = branches.map { $0.isEmpty ? "(none)" : $0.joined(separator: ", ") } ?? "(unknown)"
+                }
                 checks.append(commitExists
                     ? .pass(.sourceCommitExists, "Source commit exists", evidence: evidence)
                     : .fail(.sourceCommitExists, "Source commit exists", evidence: evidence,
@@ -325,8 +350,11 @@ public struct VerificationPipeline: Sendable {
                     : .fail(.sourceTagMatchesProvenance, matchTitle, evidence: evidence,
                             reasons: ["tag \(tag) points at \(tagCommit), but the \(commitFrom) names \(commit) "
                                 + "(the tag was moved after the release, or the release was not built from it)"]))
+            } else if let lookupProblem {
+                checks.append(.skipped(.sourceTagMatchesProvenance, matchTitle, reason: lookupProblem))
             } else {
-                checks.append(.notApplicable(.sourceTagMatchesProvenance, matchTitle, reason: "no tag for the version"))
+                checks.append(.notApplicable(.sourceTagMatchesProvenance, matchTitle,
+                                             reason: "no tag for the version (source.tag fails)"))
             }
         } else {
             checks.append(.notApplicable(.sourceTagMatchesProvenance, matchTitle,
@@ -337,7 +365,7 @@ public struct VerificationPipeline: Sendable {
         let rebuildTitle = "Rebuild matches the registry tarball"
         guard let commit, commitExists else {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "no source commit to rebuild"))
-            return (checks, nil)
+            return SourceStageResult(checks: checks)
         }
         let comparison: RebuildComparison
         do {
@@ -346,10 +374,11 @@ public struct VerificationPipeline: Sendable {
                 npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball)
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
-            return (checks, nil)
+            return SourceStageResult(checks: checks, commit: commit, branches: branches)
         }
         var evidence = ["commit": commit, "outcome": comparison.outcome.rawValue,
-                        "npmGeneration": facts.npmVersion ?? "(unknown: current rules)"]
+                        "publisherNPM": facts.npmVersion ?? "unknown (packument has no _npmVersion)"]
+        if let generation = comparison.generation { evidence["npmGeneration"] = generation }
         if let directory = facts.repositoryDirectory { evidence["directory"] = directory }
         if let rebuilt = comparison.rebuiltSHA512Hex { evidence["rebuiltSHA512"] = rebuilt }
         var reasons = [String]()
@@ -371,11 +400,19 @@ public struct VerificationPipeline: Sendable {
         } else {
             checks.append(.skipped(
                 .rebuildNotInSource, notInSourceTitle,
-                reason: "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source "
-                    + "(build output?): the rebuild cannot verify them",
+                reason: "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source at "
+                    + "the commit (build output?): the rebuild cannot verify them",
                 evidence: ["files": comparison.onlyInRegistry.joined(separator: ", ")],
                 reasons: comparison.onlyInRegistry.map { "not in source: \($0)" }))
         }
-        return (checks, comparison.outcome)
+        return SourceStageResult(checks: checks, rebuildOutcome: comparison.outcome, commit: commit, branches: branches)
+    }
+
+    struct SourceStageResult {
+        var checks: [Check]
+        var rebuildOutcome: RebuildOutcome?
+        var commit: String?
+        var branches: [String]?
+        var notRequested = false
     }
 }

@@ -1,8 +1,9 @@
 // loopback-registry: serves an npm fixture folder as a registry on 127.0.0.1 (for pointing `npm` at fixtures).
 //
-//   loopback-registry --fixtures DIR [--port N] [--print-port]
+//   loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port]
 //
-// DIR is the repository's Fixtures/ folder (or its npm/ subfolder). Prints the base URL (or only the port with
+// DIR is the repository's Fixtures/ folder (or its npm/ subfolder). --demo-signatures adds a folder's extra
+// registry key and signatures (Fixtures/demo: a key made here, not npm's; see its README). Prints the base URL (or only the port with
 // --print-port) on stdout once listening, then serves until SIGINT/SIGTERM.
 #if canImport(Glibc)
 import Glibc
@@ -12,11 +13,12 @@ import Foundation
 import LoopbackRegistry
 
 func usage(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("loopback-registry: \(message)\nusage: loopback-registry --fixtures DIR [--port N] [--print-port]\n".utf8))
+    FileHandle.standardError.write(Data("loopback-registry: \(message)\nusage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port]\n".utf8))
     exit(2)
 }
 
 var fixtures: String? = nil
+var demoSignatures: String? = nil
 var port: UInt16 = 0
 var printPortOnly = false
 var arguments = CommandLine.arguments.dropFirst()
@@ -25,13 +27,16 @@ while let argument = arguments.popFirst() {
     case "--fixtures":
         guard let value = arguments.popFirst() else { usage("--fixtures needs a folder") }
         fixtures = value
+    case "--demo-signatures":
+        guard let value = arguments.popFirst() else { usage("--demo-signatures needs a folder") }
+        demoSignatures = value
     case "--port":
         guard let value = arguments.popFirst(), let number = UInt16(value) else { usage("--port needs a number 0-65535") }
         port = number
     case "--print-port":
         printPortOnly = true
     case "-h", "--help":
-        print("usage: loopback-registry --fixtures DIR [--port N] [--print-port]")
+        print("usage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port]")
         exit(0)
     default:
         usage("unknown argument \(argument)")
@@ -41,7 +46,8 @@ guard let fixtures else { usage("--fixtures DIR is required") }
 
 let registry: LoopbackRegistry
 do {
-    let content = try RegistryContent.fixtures(at: URL(fileURLWithPath: fixtures))
+    var content = try RegistryContent.fixtures(at: URL(fileURLWithPath: fixtures))
+    if let demoSignatures { try content.addSignatures(from: URL(fileURLWithPath: demoSignatures)) }
     registry = try LoopbackRegistry(content: content, port: port)
 } catch {
     FileHandle.standardError.write(Data("\(error)\n".utf8))

@@ -5,63 +5,9 @@ import TestSupport
 
 /// Runs the built `provcheck` binary's `attestations` subcommand against the loopback registry.
 @Suite struct AttestationsCommandTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var json: [String: Any]? {
-            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
-        }
-    }
+    typealias Run = ProvcheckBinary.Run
 
-    struct BinaryNotFound: Error, CustomStringConvertible {
-        let searched: [String]
-        var description: String { "provcheck binary not found (build it first: swift build); looked at \(searched)" }
-    }
-
-    /// The `provcheck` executable next to the test bundle (or `$PROVCHECK_BINARY`).
-    static func binary() throws -> URL {
-        var candidates: [URL] = []
-        if let explicit = ProcessInfo.processInfo.environment["PROVCHECK_BINARY"] {
-            candidates.append(URL(fileURLWithPath: explicit))
-        }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("provcheck"))
-            directory.deleteLastPathComponent()
-        }
-        candidates.append(Fixtures.repositoryRoot.appendingPathComponent(".build/debug/provcheck"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw BinaryNotFound(searched: candidates.map(\.path))
-        }
-        return found
-    }
-
-    static func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("npmtrust-cli-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: cache) }
-        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
-        let emptyNpmrc = cache.appendingPathComponent("npmrc")
-        try Data().write(to: emptyNpmrc)
-        var environment = ProcessInfo.processInfo.environment
-        environment["XDG_CACHE_HOME"] = cache.path
-        environment["npm_config_userconfig"] = emptyNpmrc.path
-        environment["npm_config_globalconfig"] = emptyNpmrc.path
-        environment["npm_config_registry"] = nil
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    static func run(_ arguments: [String]) throws -> Run { try ProvcheckBinary.run(arguments) }
 
     static func registry(_ edit: (inout RegistryContent) -> Void = { _ in }) throws -> LoopbackRegistry {
         var content = try RegistryContent.fixtures(at: Fixtures.root)

@@ -4,49 +4,9 @@ import TestSupport
 
 /// Runs the built `provcheck` binary's `compare` and `hash` subcommands on fixture tarballs.
 @Suite struct CompareCommandTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] }
-    }
+    typealias Run = ProvcheckBinary.Run
 
-    struct BinaryNotFound: Error, CustomStringConvertible {
-        let searched: [String]
-        var description: String { "provcheck binary not found (build it first: swift build); looked at \(searched)" }
-    }
-
-    static func binary() throws -> URL {
-        var candidates: [URL] = []
-        if let explicit = ProcessInfo.processInfo.environment["PROVCHECK_BINARY"] {
-            candidates.append(URL(fileURLWithPath: explicit))
-        }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("provcheck"))
-            directory.deleteLastPathComponent()
-        }
-        candidates.append(Fixtures.repositoryRoot.appendingPathComponent(".build/debug/provcheck"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw BinaryNotFound(searched: candidates.map(\.path))
-        }
-        return found
-    }
-
-    static func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    static func run(_ arguments: [String]) throws -> Run { try ProvcheckBinary.run(arguments) }
 
     static func tarball(_ name: String) throws -> String { try Fixtures.url("npm/tarballs/\(name).tgz").path }
 

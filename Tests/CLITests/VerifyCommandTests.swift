@@ -11,18 +11,9 @@ import TestSupport
         var stderr: String
     }
 
-    /// The `provcheck` executable next to the test bundle.
+    /// The `provcheck` executable (see ``ProvcheckBinary/url()``).
     static var binary: URL {
-        var url = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath()
-        while url.pathComponents.count > 1 {
-            url.deleteLastPathComponent()
-            let candidate = url.appendingPathComponent("provcheck")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                return candidate
-            }
-        }
-        return Fixtures.repositoryRoot.appendingPathComponent(".build/debug/provcheck")
+        (try? ProvcheckBinary.url()) ?? Fixtures.repositoryRoot.appendingPathComponent(".build/debug/provcheck")
     }
 
     static func tool(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> Output {

@@ -92,7 +92,28 @@ struct WorktreeProbeTests {
         }
     }
 
-    @Test(arguments: [1, 2, 3])
+    /// t4: a workspace root (npm reads nested package.json files as ignore files there), `directories.bin`,
+    /// CRLF ignore files, a files entry with a trailing `/*`, and a dotfile bin (no +x).
+    static func probe4(_ t: TreeBuilder) throws {
+        try t.packageJSON(["name": "ws-root", "version": "1.0.0", "workspaces": ["packages/*"],
+                           "directories": ["bin": "./tools"]])
+        try t.file("index.js", "root\n")
+        try t.file("tools/run.js", "run\n")
+        try t.file("tools/sub/deep.js", "deep\n")
+        try t.file("tools/.dot.js", "dot\n")
+        // The line "1" of this package.json becomes an ignore rule for packages/a (npm quirk), not for lib/.
+        try t.file("packages/a/package.json", "{\"name\": \"a\", \"version\": \"1.0.0\", \"n\": [\n1\n]}\n")
+        try t.file("packages/a/index.js", "a\n")
+        try t.file("packages/a/1", "excluded\n")
+        try t.file("lib/1", "kept\n")
+        try t.file("lib/x.js", "x\n")
+        try t.file("lib/.npmignore", "y.js\r\n\r\n# c\r\n")
+        try t.file("lib/y.js", "y\n")
+        try t.file(".npmignore", "*.log\r\n")
+        try t.file("debug.log", "log\n")
+    }
+
+    @Test(arguments: [1, 2, 3, 4])
     func probeMatchesNpmPack(_ probe: Int) throws {
         let base = try TestIO.temporaryDirectory("probe\(probe)")
         defer { try? FileManager.default.removeItem(at: base) }
@@ -101,12 +122,17 @@ struct WorktreeProbeTests {
         switch probe {
         case 1: try WorktreeProbeTests.probe1(builder)
         case 2: try WorktreeProbeTests.probe2(builder)
-        default: try WorktreeProbeTests.probe3(builder)
+        case 3: try WorktreeProbeTests.probe3(builder)
+        default: try WorktreeProbeTests.probe4(builder)
         }
         let npmTar = try TestIO.gunzip(NPMOracle.npmPack(folder))
         let (ours, result) = try rebuildWorktreeTar(folder)
         #expect(TestIO.tarEntryNames(ours) == TestIO.tarEntryNames(npmTar))
         #expect(ours == npmTar, "probe \(probe): tar bytes differ")
+        if probe == 4 {
+            #expect(!result.files.contains("packages/a/1"))
+            #expect(result.files.contains("lib/1"))
+        }
         if probe == 2 {
             // link-to-main.js is not in `files`, so only lib/lib-link (inside the listed lib/) is reported.
             #expect(result.skipped.contains { $0.path == "lib/lib-link" && $0.reason == .symlink })

@@ -122,6 +122,20 @@ import TestSupport
         #expect(error.description.contains(".npmrc: line 4: environment variable CORP_TOKEN is not set"))
     }
 
+    @Test func basicCredentialsFromUsernameAndPassword() throws {
+        let folder = try TemporaryFolder()
+        try """
+            //basic.example/:username=alice
+            //basic.example/:_password=\(Data("pa:ss".utf8).base64EncodedString())
+            //legacy.example/:_auth=Ym9iOnB3
+            """.write(to: folder.file(".npmrc"), atomically: true, encoding: .utf8)
+        let config = try RegistryConfiguration.resolve(
+            projectDirectory: folder.url, environment: ["HOME": "/nonexistent", "npm_config_globalconfig": "/nonexistent"])
+        #expect(config.credential(for: URL(string: "https://basic.example/pkg")!)
+            == .basic(Data("alice:pa:ss".utf8).base64EncodedString()))
+        #expect(config.credential(for: URL(string: "https://legacy.example/pkg")!)?.headerValue == "Basic Ym9iOnB3")
+    }
+
     @Test func nerfDartsAndEscapedNames() throws {
         #expect(RegistryConfiguration.nerfDart(URL(string: "https://registry.npmjs.org/")!) == "//registry.npmjs.org/")
         #expect(RegistryConfiguration.nerfDart(URL(string: "http://127.0.0.1:4873/npm/abbrev")!) == "//127.0.0.1:4873/npm/")

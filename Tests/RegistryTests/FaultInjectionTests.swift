@@ -21,13 +21,13 @@ import TestSupport
 
     @Test func timeoutFailsNamingTheURL() async throws {
         defer { registry.stop() }
-        registry.inject(.delay(seconds: 4), on: "/abbrev")
+        registry.inject(.delay(seconds: 6), on: "/abbrev")
         let client = makeClient(for: registry, attempts: 1, timeout: 1)
         let started = Date()
         let error = try #require(await registryError { try await client.packument(name: "abbrev") })
         #expect(error.code == .timeout)
         #expect(error.description.hasPrefix(packumentURL))
-        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(Date().timeIntervalSince(started) < 5)  // the 1 s idle timeout, not the 6 s delay
     }
 
     @Test func burstOf500ThenSuccessIsRetried() async throws {
@@ -134,8 +134,8 @@ import TestSupport
 
     @Test func slowButSteadyBodyLongerThanTheIdleTimeoutSucceeds() async throws {
         defer { registry.stop() }
-        // ~1.8 s in total, but never 1 s without data: the timeout is an idle timeout.
-        registry.inject(.slowBody(chunkSize: 400, interval: 0.3), on: "*.tgz")
+        // ~1.5 s in total, but never 1 s without data: the timeout is an idle timeout.
+        registry.inject(.slowBody(chunkSize: 400, interval: 0.25), on: "*.tgz")
         let client = makeClient(for: registry, attempts: 1, timeout: 1)
         var bytes = Data()
         try await client.tarball(from: tarballURL) { bytes.append($0) }
@@ -193,5 +193,71 @@ import TestSupport
         var bytes = Data()
         try await client.tarball(from: URL(string: registry.baseURL.absoluteString + "ms/-/ms-2.1.2.tgz")!) { bytes.append($0) }
         #expect(bytes == (try Fixtures.data("npm/tarballs/ms@2.1.2.tgz")))
+    }
+}
+
+@Suite struct FileBackedTarballTests {
+    @Test func largeFileBackedTarballStreamsAndFaultsApply() async throws {
+        let folder = try TemporaryFolder()
+        let source = folder.file("big.tgz")
+        // 8 MiB of pseudo-random bytes (not compressible, not all zero).
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 8 << 20)
+        for index in stride(from: 0, to: bytes.count, by: 8) {
+            withUnsafeBytes(of: generator.next() as UInt64) { word in
+                for offset in 0..<8 { bytes[index + offset] = word[offset] }
+            }
+        }
+        try Data(bytes).write(to: source)
+        let expected = try Hashing.digests(ofFile: source)
+
+        let registry = try LoopbackRegistry()
+        defer { registry.stop() }
+        try registry.updateReturning { content in
+            try content.addVersion(name: "big", version: "1.0.0", tarballFile: source)
+        }
+        let client = makeClient(for: registry, attempts: 1)
+        let packument = try await client.packument(name: "big")
+        let version = try #require(packument.versions["1.0.0"])
+        #expect(version.dist.integrity == expected.sriSHA512)
+        #expect(version.dist.shasum == expected.sha1Hex)
+        let url = try #require(URL(string: version.dist.tarball))
+        let destination = folder.file("downloaded.tgz")
+        let download = try await client.tarball(from: url, to: destination)
+        #expect(download.byteCount == 8 << 20)
+        #expect(try Hashing.digests(ofFile: destination).sriSHA512 == expected.sriSHA512)
+
+        registry.inject(.truncatedBody(keepingBytes: 5 << 20), on: "*.tgz", times: 1)
+        #expect(await registryError { try await client.tarball(from: url, to: destination) }?.code == .truncatedBody)
+        registry.inject(.wrongBytes, on: "*.tgz", times: 1)
+        try await client.tarball(from: url, to: destination)
+        #expect(try Hashing.digests(ofFile: destination).sriSHA512 != expected.sriSHA512)
+        registry.inject(.chunked(chunkSize: 100_000), on: "*.tgz", times: 1)
+        try await client.tarball(from: url, to: destination)
+        #expect(try Hashing.digests(ofFile: destination).sriSHA512 == expected.sriSHA512)
+    }
+}
+
+@Suite struct CancellationTests {
+    @Test func cancellingAFetchStopsItPromptly() async throws {
+        let registry = try LoopbackRegistry(content: fixtureContent)
+        defer { registry.stop() }
+        registry.inject(.delay(seconds: 5), on: "/abbrev")
+        let client = makeClient(for: registry, attempts: 3, timeout: 30)
+        let task = Task { try await client.packument(name: "abbrev") }
+        // Cancel once the server holds the request (polling, so a loaded machine does not make this flaky).
+        for _ in 0..<500 where registry.requestCount(matching: "/abbrev") == 0 {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        let cancelled = Date()
+        task.cancel()
+        let result = await task.result
+        #expect(Date().timeIntervalSince(cancelled) < 2)
+        guard case .failure(let error) = result else {
+            Issue.record("a cancelled fetch succeeded")
+            return
+        }
+        #expect((error as? RegistryError)?.code == .cancelled, "\(error)")
+        #expect(registry.requestCount(matching: "/abbrev") == 1)
     }
 }

@@ -62,6 +62,16 @@ struct NPMInteropTests {
         #expect(packStatus == 0, "\(packErr)")
         #expect(try Data(contentsOf: folder.file("ms-2.1.2.tgz")) == (try Fixtures.data("npm/tarballs/ms@2.1.2.tgz")))
 
+        // npm install resolves, downloads and integrity-checks several packages (scoped too).
+        try Data(#"{"name":"probe","version":"1.0.0"}"#.utf8).write(to: folder.file("package.json"))
+        let (installStatus, _, installErr) = try await npm(
+            ["install", "abbrev@1.1.1", "@trishankatdatadog/supreme-goggles@1.0.5", "--registry", url, "--no-audit",
+             "--no-fund"], in: folder)
+        #expect(installStatus == 0, "\(installErr)")
+        #expect(FileManager.default.fileExists(atPath: folder.file("node_modules/abbrev/abbrev.js").path))
+        #expect(FileManager.default.fileExists(
+            atPath: folder.file("node_modules/@trishankatdatadog/supreme-goggles/package.json").path))
+
         // A tampered tarball makes npm fail its integrity check (EINTEGRITY).
         registry.update { $0.replaceTarball(name: "ini", version: "5.0.0", with: Data("tampered".utf8)) }
         let (badStatus, _, badErr) = try await npm(["pack", "ini@5.0.0", "--registry", url], in: folder)

@@ -92,6 +92,10 @@ import TestSupport
                         "newField": [1, 2, 3],
                     ],
                     "0.0.1": ["name": "odd", "version": "0.0.1"],
+                    "0.0.2": [
+                        "name": "odd", "version": "0.0.3",
+                        "dist": ["tarball": "https://registry.npmjs.org/odd/-/odd-0.0.3.tgz"],
+                    ],
                 ],
             ]
         }
@@ -104,6 +108,14 @@ import TestSupport
         #expect(v1.raw["newField"] != nil)
         #expect(odd.time == ["1.0.0": "2020-01-01T00:00:00.000Z"])
         #expect(odd.invalidVersions["0.0.1"]?.contains("dist") == true)
+        #expect(odd.invalidVersions["0.0.2"] == "manifest under versions[\"0.0.2\"] is for odd@0.0.3")
+        #expect(odd.versions["0.0.2"] == nil)
+
+        // A packument for another name than requested is rejected.
+        registry.update { $0.packuments["impostor"] = $0.packuments["odd"] }
+        let impostor = try #require(await registryError { try await client.packument(name: "impostor") })
+        #expect(impostor.code == .malformedResponse)
+        #expect(impostor.problem.contains("is for \"odd\", not \"impostor\""))
     }
 
     @Test func keysAndAttestations() async throws {
@@ -188,6 +200,19 @@ import TestSupport
         #expect(received == tarball)
         #expect(registry.authorizationHeaders.allSatisfy { $0 == "Bearer stage-token" })
         #expect(registry.authorizationHeaders.count == 3)
+
+        // More than one page (the client asks for 100 per page).
+        registry.update { content in
+            for index in 0..<230 {
+                content.addStagedVersion(
+                    id: String(format: "10000000-0000-0000-0000-%012d", index), packageName: "many",
+                    version: "1.0.\(index)", tarball: Data("t\(index)".utf8))
+            }
+        }
+        let many = try await client.stagedPackages(name: "many")
+        #expect(many.count == 230)
+        #expect(Set(many.map(\.id)).count == 230)
+        #expect(registry.requestCount(matching: "/-/stage") == 2 + 3)  // 401, first list, 3 pages
 
         let badID = try #require(await registryError { try await client.stage(id: "../../abbrev") })
         #expect(badID.code == .invalidStageID)

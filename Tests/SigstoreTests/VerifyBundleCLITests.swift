@@ -5,39 +5,10 @@ import TestSupport
 /// A few sigstore-conformance cases through the built `provcheck` binary (`provcheck sigstore verify-bundle`),
 /// with the suite's exact argv; the full 45×2 run is in-process in ``ConformanceSuiteTests``.
 @Suite struct VerifyBundleCLITests {
-    struct MissingBinary: Error, CustomStringConvertible {
-        var description: String { "the provcheck executable was not found; build it with `swift build --build-tests`" }
-    }
-
-    /// The built `provcheck` executable next to the test bundle (or under `.build/debug`).
-    static func provcheckBinary() throws -> URL {
-        var candidates: [URL] = []
-        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = runner.deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("provcheck"))
-            directory.deleteLastPathComponent()
-        }
-        candidates.append(Fixtures.repositoryRoot.appendingPathComponent(".build/debug/provcheck"))
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw MissingBinary()
-        }
-        return found
-    }
-
     /// Runs `provcheck sigstore <arguments>` in the conformance folder; returns the exit status and stdout.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try provcheckBinary()
-        process.arguments = ["sigstore"] + arguments
-        process.currentDirectoryURL = try Fixtures.url("sigstore/conformance")
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try ProvcheckBinary.run(["sigstore"] + arguments, in: try Fixtures.url("sigstore/conformance"))
+        return (result.status, result.stdout)
     }
 
     @Test(arguments: ["happy-path-v0.1", "managed-key-happy-path", "rekor2-dsse-happy-path", "intoto-expired-certificate_fail",
@@ -63,6 +34,8 @@ import TestSupport
         var missing = testCase.pathForm
         missing[2] = "bundle-verify/does-not-exist.json"
         #expect(try Self.run(missing).status == 2)
+        // Neither an identity nor a key is a usage error (2).
+        #expect(try Self.run(["verify-bundle", "--bundle", testCase.pathForm[2], "bundle-verify/a.txt"]).status == 2)
         // A wrong identity fails the check (1).
         var wrongIdentity = testCase.pathForm
         wrongIdentity[4] = "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main"

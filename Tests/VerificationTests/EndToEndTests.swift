@@ -99,13 +99,14 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         #expect(verdict.check(.registryIntegrity)?.evidence["integrity"]
             == "sha512-jZ15cvZ2UWx1AUqgdOEa5gTZjwtk7Gclph4oOP89qxYhGPpxQz+zHhVQ0wvQ3snQhs4DK5RFe1g5AMUHrPOcQA==")
         #expect(verdict.check(.trustSignatures)?.evidence["keyids"] == demoKey.keyid)
+        #expect(verdict.check(.policyBranch)?.evidence["branches"] == "refs/heads/main")
         let outcome = verdict.check(.rebuildCompare)?.evidence["outcome"]
-        #expect(outcome == "identical")  // byte for byte, with the Node-zlib deflate emulation
+        #expect(outcome == "identical")  // byte for byte (Packing tries the Node-zlib deflate emulation)
 
         // The outputs of a verified run.
         let sarif = SARIFLog.make(verdicts: [verdict], toolVersion: "0.1.0")
         #expect(sarif.runs[0].results.isEmpty)
-        #expect(try SchemaValidation.errors(try ProvcheckJSON.encode(sarif), schema: "sarif-2.1.0-subset.schema.json") == [])
+        #expect(try SchemaValidation.sarifErrors(try ProvcheckJSON.encode(sarif)) == [])
         let vsa = try VerificationSummary.statement(for: verdict, policy: policy, inputAttestations: result.inputAttestations,
                                                     verifierVersion: "0.1.0")
         #expect(vsa.predicate.verificationResult == "PASSED")
@@ -197,6 +198,17 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         #expect(verdict.overall == .failed)
     }
 
+    @Test func aCommitOnNoAllowedBranchFailsThePolicy() async throws {
+        defer { registry.stop(); directory.cleanup() }
+        try demoKey.sign(registry, name: "gundam-visor", version: "1.0.1")
+        let policy = try PolicyDocument.parse(Data(#"{"branches": ["refs/heads/release/*"]}"#.utf8), source: "b.json")
+        let verdict = try await verifyOnLoopback(registry, "gundam-visor@1.0.1", source: try gundamSource(), policy: policy).verdict
+        let check = try #require(verdict.check(.policyBranch))
+        #expect(check.status == .fail)
+        #expect(check.evidence["branches"] == "refs/heads/main")
+        #expect(verdict.overall == .failed)
+    }
+
     @Test func aVersionWithoutProvenanceUnderARequiringPolicyFails() async throws {
         defer { registry.stop(); directory.cleanup() }
         try demoKey.sign(registry, name: "gundam-visor", version: "1.0.1")
@@ -212,11 +224,26 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         #expect(verdict.overall == .failed)
     }
 
+    @Test func aFileTheRebuildDoesNotPackButTheSourceHasIsCheckedAgainstTheSource() async throws {
+        defer { registry.stop(); directory.cleanup() }
+        // isexe@2.0.0 was packed by npm 4.4.2, which wrote the package's .gitignore as .npmignore; the rebuild's
+        // rules leave it out, and the file is in git at the commit (as .gitignore) with the same content.
+        let source = try Fixtures.url("npm/sources/isaacs+isexe.bundle").path
+        let verdict = try await verifyOnLoopback(registry, "isexe@2.0.0", source: source).verdict
+        #expect(verdict.check(.rebuildCompare)?.status == .pass)
+        #expect(verdict.check(.rebuildCompare)?.reasons.contains {
+            $0 == "in the source with the same content, but not packed by the rebuild's rules: .npmignore (npm's rename of .gitignore)"
+        } == true)
+        #expect(verdict.check(.rebuildNotInSource)?.status.keyword == "not-applicable")
+    }
+
     @Test func sigstoreReportsItsBuiltFilesAsNotInSource() async throws {
         defer { registry.stop(); directory.cleanup() }
         try demoKey.sign(registry, name: "sigstore", version: "2.3.1")
         let source = try Fixtures.url("npm/sources/sigstore+sigstore-js.bundle").path
-        let verdict = try await verifyOnLoopback(registry, "sigstore@2.3.1", source: source).verdict
+        let policy = try PolicyDocument.load(contentsOf: Fixtures.repositoryRoot
+            .appendingPathComponent("docs/examples/monorepo-main-branch.policy.json"))
+        let verdict = try await verifyOnLoopback(registry, "sigstore@2.3.1", source: source, policy: policy).verdict
         let notPassing = verdict.checks.filter { $0.status != .pass }
         #expect(notPassing.map(\.id) == [.rebuildNotInSource], "\(notPassing)")
         let check = try #require(verdict.check(.rebuildNotInSource))
@@ -232,6 +259,6 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         // SARIF: the built files are one warning.
         let sarif = SARIFLog.make(verdicts: [verdict], toolVersion: "0.1.0")
         #expect(sarif.runs[0].results.map(\.ruleId) == ["rebuild.not-in-source"])
-        #expect(try SchemaValidation.errors(try ProvcheckJSON.encode(sarif), schema: "sarif-2.1.0-subset.schema.json") == [])
+        #expect(try SchemaValidation.sarifErrors(try ProvcheckJSON.encode(sarif)) == [])
     }
 }

@@ -44,7 +44,7 @@ struct FakeRebuilder: Rebuilding {
 }
 
 struct CleanInspector: ArchiveInspecting {
-    func findings(in tarball: Data) async throws -> [String] { [] }
+    func findings(in tarball: Data) async throws -> ArchiveFindings { ArchiveFindings() }
 }
 
 // MARK: - Helpers
@@ -87,7 +87,7 @@ func gundamRegistry(packument: Data? = nil, tarball: Data? = nil) throws -> Fake
 
 func pipeline(_ registry: FakeRegistry, trust: FakeTrust = FakeTrust(identity: gundamFacts),
               rebuilder: FakeRebuilder = FakeRebuilder()) -> VerificationPipeline {
-    VerificationPipeline(registry: registry, trust: trust, sources: GitCommandSource(), rebuilder: rebuilder,
+    VerificationPipeline(registry: registry, trust: trust, sources: PackingSource(), rebuilder: rebuilder,
                          inspector: CleanInspector(), hasher: DigestTarballHashing())
 }
 
@@ -227,5 +227,72 @@ func gundamRequest(source: SourceLocator? = nil, policy: PolicyDocument = .defau
     @Test func missingVersionIsAnError() async throws {
         let request = VerificationRequest(spec: PackageSpec(name: "gundam-visor", version: "9.9.9"))
         await #expect(throws: VerificationError.self) { try await pipeline(try gundamRegistry()).verify(request) }
+    }
+}
+
+@Suite struct RefOverrideTests {
+    @Test func refNamesTheCommitWhenNothingElseDoes() async throws {
+        // No provenance, no gitHead: --ref names the commit.
+        var object = try JSONSerialization.jsonObject(with: try gundamPackument(attestations: false)) as! [String: Any]
+        var versions = object["versions"] as! [String: Any]
+        var manifest = versions["1.0.1"] as! [String: Any]
+        manifest["gitHead"] = nil
+        versions["1.0.1"] = manifest
+        object["versions"] = versions
+        let registry = try gundamRegistry(packument: try JSONSerialization.data(withJSONObject: object))
+        var request = try gundamRequest()
+        request.ref = "v1.0.1"
+        let verdict = try await pipeline(registry, trust: FakeTrust(identity: nil)).verify(request).verdict
+        #expect(verdict.check(.sourceCommitExists)?.evidence["commitFrom"] == "--ref")
+        #expect(verdict.check(.sourceCommitExists)?.evidence["commit"] == "599500821344b070902a7a5666064bfdaba715df")
+        #expect(verdict.check(.sourceTagMatchesProvenance)?.status.keyword == "not-applicable")
+        #expect(verdict.check(.rebuildCompare)?.status == .pass)
+
+        request.ref = "no-such-ref"
+        let missing = try await pipeline(registry, trust: FakeTrust(identity: nil)).verify(request).verdict
+        #expect(missing.check(.sourceCommitExists)?.status == .fail)
+        #expect(missing.check(.rebuildCompare)?.status.isSkipped == true)
+    }
+}
+
+@Suite struct ArchiveStageTests {
+    @Test func pathTraversalFailsTheArchiveCheck() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let tgz = dir.url.appendingPathComponent("evil.tgz")
+        try run(["python3", "-c", """
+        import io, sys, tarfile
+        with tarfile.open(sys.argv[1], "w:gz", format=tarfile.USTAR_FORMAT) as t:
+            for name, body in [("package/package.json", b'{"name":"x","version":"1.0.0"}'), ("package/../../evil.sh", b"echo hi")]:
+                info = tarfile.TarInfo(name); info.size = len(body); t.addfile(info, io.BytesIO(body))
+        """, tgz.path])
+        let findings = try await ArchiveStage().findings(in: try Data(contentsOf: tgz))
+        #expect(!findings.errors.isEmpty)
+        #expect(findings.errors.contains { $0.contains("evil.sh") || $0.contains("..") }, "\(findings)")
+        let clean = try await ArchiveStage().findings(in: try Fixtures.data("npm/tarballs/gundam-visor@1.0.1.tgz"))
+        #expect(clean.errors.isEmpty)
+    }
+}
+
+@Suite struct RequestScopeTests {
+    @Test func registryAndTrustScopeLeavesSourceOut() async throws {
+        var request = try gundamRequest(policy: try PolicyDocument.parse(Data(#"{"branches": "refs/heads/main"}"#.utf8)))
+        request.scope = .registryAndTrust
+        request.source = nil
+        let verdict = try await pipeline(try gundamRegistry()).verify(request).verdict
+        for id: CheckID in [.sourceTag, .sourceCommitExists, .sourceTagMatchesProvenance, .rebuildCompare, .policyRebuild, .policyBranch] {
+            #expect(verdict.check(id)?.status.keyword == "not-applicable", "\(id)")
+        }
+        #expect(verdict.overall == .verified)
+    }
+
+    @Test func aTarballOverrideIsCheckedAgainstThePackument() async throws {
+        var request = try gundamRequest()
+        var tarball = try Fixtures.data("npm/tarballs/gundam-visor@1.0.1.tgz")
+        request.tarballOverride = tarball
+        #expect(try await pipeline(try gundamRegistry()).verify(request).verdict.check(.registryIntegrity)?.status == .pass)
+        tarball.append(0)
+        request.tarballOverride = tarball
+        #expect(try await pipeline(try gundamRegistry()).verify(request).verdict.check(.registryIntegrity)?.status == .fail)
     }
 }

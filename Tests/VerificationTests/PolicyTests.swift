@@ -14,7 +14,8 @@ func gundamInput(_ facts: ProvenanceIdentity? = gundamFacts, earlier: [String] =
                  rebuild: RebuildOutcome? = .identical) -> PolicyInput {
     PolicyInput(name: "gundam-visor", version: "1.0.1", provenance: facts, publishAttestationPresent: facts != nil,
                 packumentRepository: "git+https://github.com/ramonpetgrave64/gundam-visor.git",
-                earlierVersionsWithProvenance: earlier, rebuildOutcome: rebuild)
+                earlierVersionsWithProvenance: earlier, rebuildOutcome: rebuild,
+                sourceCommit: facts?.commit ?? gundamFacts.commit, branchesContainingCommit: ["refs/heads/main"])
 }
 
 func statuses(_ checks: [Check]) -> [String: String] {
@@ -60,7 +61,7 @@ func statuses(_ checks: [Check]) -> [String: String] {
         let policy = try PolicyDocument.load(
             contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/examples/gundam-visor.policy.json"))
         let checks = policy.policy.evaluate(gundamInput())
-        #expect(checks.count == 8)
+        #expect(checks.count == 9)
         #expect(checks.allSatisfy { $0.status == .pass }, "\(checks.filter { $0.status != .pass })")
     }
 
@@ -162,6 +163,7 @@ func statuses(_ checks: [Check]) -> [String: String] {
             (#"{"publishAttestation": true}"#, "publishAttestation", "required"),
             (#"{"rebuild": ["identical", "close-enough"]}"#, "rebuild[1]", "not a rebuild outcome"),
             (#"{"runner": "my-laptop"}"#, "runner", "github-hosted"),
+            (#"{"branches": ["refs/heads/main", "main"]}"#, "branches[1]", "refs/heads/"),
             (#"{"repository": "nonsense"}"#, "repository", "not a repository URL"),
             (#"{"version": 2}"#, "version", "must be the number 1"),
             (#"[1]"#, nil, "top level"),
@@ -218,9 +220,25 @@ func statuses(_ checks: [Check]) -> [String: String] {
         let policy = try PolicyDocument.load(
             contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/examples/gundam-visor.policy.json"))
         let checks = policy.policy.evaluate(input)
-        for check in checks where check.id != .policyRebuild {
+        for check in checks where check.id != .policyRebuild && check.id != .policyBranch {
             #expect(check.status.isSkipped, "\(check.id)")
         }
         #expect(OverallResult.derive(from: checks, strictness: .standard) == .incomplete)
+    }
+}
+
+@Suite struct BranchPolicyTests {
+    @Test func commitMustBeOnAnAllowedBranch() {
+        var input = gundamInput()
+        #expect(BranchPolicy(allowed: ["refs/heads/main"]).evaluate(input)[0].status == .pass)
+        #expect(BranchPolicy(allowed: ["refs/heads/release/*"]).evaluate(input)[0].status == .fail)
+        input.branchesContainingCommit = []
+        let orphan = BranchPolicy(allowed: ["refs/heads/main"]).evaluate(input)[0]
+        #expect(orphan.status == .fail)
+        #expect(orphan.reasons[0].contains("no branch"))
+        input.branchesContainingCommit = nil
+        #expect(BranchPolicy(allowed: ["refs/heads/main"]).evaluate(input)[0].status.isSkipped)
+        input.sourceCommit = nil
+        #expect(BranchPolicy(allowed: ["refs/heads/main"]).evaluate(input)[0].status.isSkipped)
     }
 }

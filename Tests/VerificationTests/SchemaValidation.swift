@@ -13,8 +13,23 @@ enum SchemaValidation {
         Fixtures.repositoryRoot.appendingPathComponent("docs/schemas").appendingPathComponent(name)
     }
 
+    /// The official OASIS SARIF 2.1.0 schema, shipped as test data.
+    static var officialSARIFSchema: URL { Fixtures.root.appendingPathComponent("sarif/sarif-schema-2.1.0.json") }
+
+    /// Validation errors of a SARIF log against both the official OASIS SARIF 2.1.0 schema and
+    /// `docs/schemas/sarif-2.1.0-subset.schema.json` (GitHub code scanning's upload rules); empty when valid.
+    static func sarifErrors(_ document: Data) throws -> [String] {
+        try errors(document, schemaAt: officialSARIFSchema).map { "official schema: \($0)" }
+            + errors(document, schema: "sarif-2.1.0-subset.schema.json")
+    }
+
     /// Returns the validation errors (`path: message`), empty when the document is valid.
     static func errors(_ document: Data, schema name: String) throws -> [String] {
+        try errors(document, schemaAt: schema(name))
+    }
+
+    /// Returns the validation errors against the schema file at `schemaURL` (its `$schema` draft is honoured).
+    static func errors(_ document: Data, schemaAt schemaURL: URL) throws -> [String] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-schema-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -28,14 +43,15 @@ enum SchemaValidation {
             sys.exit(3)
         schema = json.load(open(sys.argv[1]))
         document = json.load(open(sys.argv[2]))
-        jsonschema.Draft7Validator.check_schema(schema)
-        validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+        cls.check_schema(schema)
+        validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
         for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path).__repr__()):
             print(error.json_path + ": " + error.message)
         """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, schema(name).path, documentURL.path]
+        process.arguments = ["python3", "-c", script, schemaURL.path, documentURL.path]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

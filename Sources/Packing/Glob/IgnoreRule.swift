@@ -22,11 +22,11 @@ public struct IgnoreRule: Sendable, CustomStringConvertible {
     public init(_ pattern: String) {
         source = pattern
         if pattern.hasPrefix("#") {
-            isComment = true; isEmpty = false; negate = false; globParts = []; set = []
+            isComment = true; isEmpty = false; negate = false; globParts = []; set = []; isRelativeRule = false
             return
         }
         if pattern.isEmpty {
-            isComment = false; isEmpty = true; negate = false; globParts = []; set = []
+            isComment = false; isEmpty = true; negate = false; globParts = []; set = []; isRelativeRule = false
             return
         }
         isComment = false
@@ -45,11 +45,14 @@ public struct IgnoreRule: Sendable, CustomStringConvertible {
         }
         let parts = expanded.map { IgnoreRule.levelOneOptimize(IgnoreRule.slashSplit($0)) }
         globParts = parts
+        isRelativeRule = parts.contains { part in part.count <= ((part.last ?? "").isEmpty ? 2 : 1) }
         set = parts.map { $0.map(Segment.compile) }
     }
 
     /// The rules of one ignore file: lines split on `\n`/`\r\n`, trimmed; empty lines and `#` comments skipped.
-    public static func parseFile(_ text: String) -> [IgnoreRule] {
+    /// - Parameter trimRules: ignore-walk ≥ 5.0.1 trims each rule; older versions (npm ≤ 8.6) only used the trimmed
+    ///   line to skip blanks and comments, keeping surrounding spaces in the pattern.
+    public static func parseFile(_ text: String, trimRules: Bool = true) -> [IgnoreRule] {
         var rules: [IgnoreRule] = []
         // JS `split(/\r?\n/)`; note "\r\n" is one Swift Character, so split on scalars.
         var lines: [String] = []
@@ -67,36 +70,33 @@ public struct IgnoreRule: Sendable, CustomStringConvertible {
         for line in lines {
             let trimmed = JSTrim.trim(line)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            rules.append(IgnoreRule(trimmed))
+            rules.append(IgnoreRule(trimRules ? trimmed : line))
         }
         return rules
     }
 
     /// `minimatch.match(path, partial)` with `flipNegate`: `true` when the pattern (without its `!`) matches.
     public func matches(_ path: String, partial: Bool = false) -> Bool {
+        matches(MatchInput(path.lowercased()), partial: partial)
+    }
+
+    /// Matching against a pre-split, lowercased path (see ``MatchInput``).
+    func matches(_ input: MatchInput, partial: Bool) -> Bool {
         if isComment { return false }
-        if isEmpty { return path.isEmpty }
-        if path == "/" && partial { return true }
-        let file = IgnoreRule.slashSplit(path).map { $0.lowercased() }
-        var filename = file[file.count - 1]
-        if filename.isEmpty {
-            var index = file.count - 2
-            while filename.isEmpty && index >= 0 {
-                filename = file[index]
-                index -= 1
-            }
-        }
+        if isEmpty { return input.isEmptyPath }
+        if input.isRoot && partial { return true }
         for pattern in set {
-            let target = pattern.count == 1 ? [filename] : file
-            if IgnoreRule.matchOne(target[...], pattern[...], partial: partial) { return true }
+            if pattern.count == 1 {
+                if IgnoreRule.matchOne(input.filename[...], pattern[...], partial: partial) { return true }
+            } else if IgnoreRule.matchOne(input.parts[...], pattern[...], partial: partial) {
+                return true
+            }
         }
         return false
     }
 
     /// ignore-walk's "relative rule" test: a single part, or two parts of which the last is empty (`foo/`).
-    var isRelativeRule: Bool {
-        globParts.contains { part in part.count <= ((part.last ?? "").isEmpty ? 2 : 1) }
-    }
+    let isRelativeRule: Bool
 
     // MARK: - minimatch internals
 
@@ -168,6 +168,47 @@ public struct IgnoreRule: Sendable, CustomStringConvertible {
         if fi == file.endIndex { return partial }
         if pi == pattern.endIndex { return fi == file.endIndex - 1 && file[fi].isEmpty }
         return false
+    }
+}
+
+/// A path prepared for matching: lowercased, split like JS `split(/\/+/)`, with minimatch's `matchBase` filename.
+struct MatchInput {
+    let parts: [String]
+    let filename: [String]
+    let isEmptyPath: Bool
+    let isRoot: Bool
+
+    /// `lowercasedPath` must already be lowercased.
+    init(_ lowercasedPath: String) {
+        isEmptyPath = lowercasedPath.isEmpty
+        isRoot = lowercasedPath == "/"
+        var parts: [String] = []
+        var start = lowercasedPath.utf8.startIndex
+        var index = start
+        let utf8 = lowercasedPath.utf8
+        var lastWasSlash = false
+        while index != utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "/") {
+                if !lastWasSlash { parts.append(String(lowercasedPath[start..<index])) }
+                lastWasSlash = true
+                start = utf8.index(after: index)
+            } else {
+                if lastWasSlash { start = index }
+                lastWasSlash = false
+            }
+            index = utf8.index(after: index)
+        }
+        parts.append(lastWasSlash ? "" : String(lowercasedPath[start..<utf8.endIndex]))
+        self.parts = parts
+        var name = parts[parts.count - 1]
+        if name.isEmpty {
+            var i = parts.count - 2
+            while name.isEmpty && i >= 0 {
+                name = parts[i]
+                i -= 1
+            }
+        }
+        filename = [name]
     }
 }
 

@@ -1,8 +1,9 @@
 import CZlib
+import Deflate
 import Foundation
 
 /// The 10-byte gzip header npm writes: FLG 0, MTIME 0, no name/comment/extra; only XFL and OS vary.
-public struct GzipHeader: Codable, Sendable, Hashable, CustomStringConvertible {
+public struct GzipHeaderFields: Codable, Sendable, Hashable, CustomStringConvertible {
     /// XFL: 2 for level 9, 4 for level 1, 0 otherwise (zlib's rule).
     public var xfl: UInt8
     /// OS: 255 for node-tar `portable` (npm ≥ 7); zlib's OS_CODE for npm 5/6 (3 Unix, 19 macOS, 10 Windows).
@@ -27,7 +28,7 @@ public struct GzipHeader: Codable, Sendable, Hashable, CustomStringConvertible {
 /// A raw-deflate engine (RFC 1951, no zlib/gzip wrapper) that can produce a candidate gzip body.
 ///
 /// The system zlib is ``SystemZlibEngine``; another module (e.g. a zlib-identical engine with Node's
-/// Chromium-zlib hashing) can conform and be passed in ``GzipCandidate`` lists.
+/// Chromium-zlib hashing) can conform and be passed in ``GzipAttempt`` lists.
 public protocol DeflateEngine: Sendable {
     /// A short description (`"system zlib 1.2.13 level 9 memLevel 8"`), reported when it reproduces a tarball.
     var name: String { get }
@@ -126,13 +127,13 @@ final class ZlibRawDeflateStream: RawDeflateStream {
 }
 
 /// One deflate engine plus the gzip headers to try with it (the deflate body is computed once per engine).
-public struct GzipCandidate: Sendable {
+public struct GzipAttempt: Sendable {
     /// The engine.
     public let engine: any DeflateEngine
     /// Header variants, first = the one written when nothing is to be matched.
-    public let headers: [GzipHeader]
+    public let headers: [GzipHeaderFields]
 
-    public init(engine: any DeflateEngine, headers: [GzipHeader]) {
+    public init(engine: any DeflateEngine, headers: [GzipHeaderFields]) {
         self.engine = engine
         self.headers = headers
     }
@@ -141,22 +142,22 @@ public struct GzipCandidate: Sendable {
 /// The gzip conventions of an npm generation, as candidate lists for the system zlib.
 public enum GzipDialect {
     /// npm ≥ 7.7: level 9, XFL 2, OS 255 (minizlib `portable`).
-    public static let npm7Plus = [GzipCandidate(engine: SystemZlibEngine(level: 9, memLevel: 8),
-                                                headers: [GzipHeader(xfl: 2, os: 255)])]
+    public static let npm7Plus = [GzipAttempt(engine: SystemZlibEngine(level: 9, memLevel: 8),
+                                                headers: [GzipHeaderFields(xfl: 2, os: 255)])]
 
     /// The system-zlib candidates for a generation, most likely first. npm 5/6 used the default level (6) and
     /// the publisher's zlib OS byte (3 Unix, 19 macOS since zlib 1.2.11, 7 older macOS, 10/11 Windows).
-    public static func candidates(for generation: NPMGeneration) -> [GzipCandidate] {
+    public static func candidates(for generation: NPMGeneration) -> [GzipAttempt] {
         switch generation {
         case .npm10, .npm11:
             return npm7Plus + [
                 // npm 7.0–7.6 (pacote < 11.3.1) used the default level with the portable header.
-                GzipCandidate(engine: SystemZlibEngine(level: 6, memLevel: 8), headers: [GzipHeader(xfl: 0, os: 255)]),
+                GzipAttempt(engine: SystemZlibEngine(level: 6, memLevel: 8), headers: [GzipHeaderFields(xfl: 0, os: 255)]),
             ]
         case .npm6, .npm4:
             let osBytes: [UInt8] = [3, 19, 7, 10, 11, 0]
-            return [GzipCandidate(engine: SystemZlibEngine(level: 6, memLevel: 8),
-                                  headers: osBytes.map { GzipHeader(xfl: 0, os: $0) })]
+            return [GzipAttempt(engine: SystemZlibEngine(level: 6, memLevel: 8),
+                                  headers: osBytes.map { GzipHeaderFields(xfl: 0, os: $0) })]
         }
     }
 }
@@ -168,5 +169,70 @@ struct CRC32 {
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         value = crc32(value, base.assumingMemoryBound(to: UInt8.self), UInt32(bytes.count))
+    }
+}
+
+/// The project's zlib-identical deflate engine (module `Deflate`) in one of its hash modes: `stock` (zlib),
+/// `crc32c` (Node 12.17–20.9's Chromium zlib) or `anzac` (Node ≥ 20.10). Plugged in as extra gzip attempts so
+/// tarballs compressed by Node's bundled zlib can be reproduced exactly.
+public struct NodeZlibEngine: DeflateEngine {
+    /// Level, memLevel and hash mode.
+    public let parameters: DeflateParameters
+
+    public init(parameters: DeflateParameters) {
+        self.parameters = parameters
+    }
+
+    public var level: Int32 { Int32(parameters.level) }
+
+    public var name: String {
+        "provcheck deflate (\(parameters.mode.rawValue) hashing) level \(parameters.level) memLevel \(parameters.memLevel)"
+    }
+
+    public func makeStream() throws -> any RawDeflateStream {
+        NodeZlibStream(try DeflateStream(parameters: parameters))
+    }
+}
+
+final class NodeZlibStream: RawDeflateStream {
+    private let stream: DeflateStream
+
+    init(_ stream: DeflateStream) {
+        self.stream = stream
+    }
+
+    func write(_ input: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard input.count > 0 else { return }
+        try stream.write(Data(input)) { chunk in try chunk.withUnsafeBytes(emit) }
+    }
+
+    func finish(emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try stream.finish(Data()) { chunk in try chunk.withUnsafeBytes(emit) }
+    }
+}
+
+extension GzipDialect {
+    /// Attempts with the Node-zlib emulation (modes most likely first for `nodeVersion`), after the system-zlib
+    /// ones: level 9 + portable header for npm ≥ 7 (then level 6 for npm 7.0–7.6), level 6 + zlib OS bytes for npm 5/6.
+    public static func nodeZlibAttempts(for generation: NPMGeneration, nodeVersion: String?) -> [GzipAttempt] {
+        let modes = NodeZlibClass.candidateModes(forNodeVersion: nodeVersion).filter { $0 != .stock }
+        switch generation {
+        case .npm10, .npm11:
+            return modes.map { GzipAttempt(engine: NodeZlibEngine(parameters: .npm7($0)), headers: [GzipHeaderFields(xfl: 2, os: 255)]) }
+                + modes.map { GzipAttempt(engine: NodeZlibEngine(parameters: DeflateParameters(level: 6, memLevel: 8, mode: $0)),
+                                          headers: [GzipHeaderFields(xfl: 0, os: 255)]) }
+        case .npm6, .npm4:
+            let osBytes: [UInt8] = [3, 19, 7, 10, 11, 0]
+            return modes.map { GzipAttempt(engine: NodeZlibEngine(parameters: DeflateParameters(level: 6, memLevel: 8, mode: $0)),
+                                           headers: osBytes.map { GzipHeaderFields(xfl: 0, os: $0) }) }
+        }
+    }
+
+    /// The attempt that reproduces what `npm pack` writes on a given Node version (npm ≥ 7: level 9, portable
+    /// header), or nil when that Node used stock zlib (then the system zlib is that engine).
+    public static func npmPackAttempt(nodeVersion: String, generation: NPMGeneration) -> GzipAttempt? {
+        guard generation == .npm10 || generation == .npm11,
+              let mode = NodeZlibClass.candidateModes(forNodeVersion: nodeVersion).first, mode != .stock else { return nil }
+        return GzipAttempt(engine: NodeZlibEngine(parameters: .npm7(mode)), headers: [GzipHeaderFields(xfl: 2, os: 255)])
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// npm-packlist 1.x + ignore-walk 3 (npm 5 and 6).
+/// npm-packlist 1.x–5.x + ignore-walk 3/4/5 (npm 5 to 8).
 ///
 /// Differences from npm 7+: `readme|copying|license|licence|notice|changes|changelog|history` files are kept in
 /// every directory, a `files` array is globbed to become the root directory listing, `.npmignore` still applies with
@@ -20,8 +20,6 @@ final class LegacyWalker {
         "**/.npmrc", ".*.swp", ".DS_Store", "**/.DS_Store/**", "._*", "**/._*/**", "*.orig", "/package-lock.json",
         "/yarn.lock", "/archived-packages/**",
     ]
-    static let mustHaveNames = ["readme", "copying", "license", "licence", "notice", "changes", "changelog", "history"]
-    static let packageMustHaves = "@(readme|copying|license|licence|notice|changes|changelog|history){,.*[^~$]}"
 
     let context: WalkContext
     let node: SourceNode
@@ -38,12 +36,18 @@ final class LegacyWalker {
         self.basename = PosixPath.basename(relativePath.isEmpty ? node.name : relativePath)
         self.parent = parent
         if parent == nil {
-            rules[.rootBuiltin] = LegacyWalker.defaultRules.map(IgnoreRule.init)
+            var defaults = LegacyWalker.defaultRules
+            // npm 8's npm-packlist (3.x/5.x) also ignores pnpm's lockfile (UNCONFIRMED for npm 7).
+            if context.flavor == .packlist2to5 { defaults.insert("/pnpm-lock.yaml", at: defaults.count - 1) }
+            rules[.rootBuiltin] = defaults.map(IgnoreRule.init)
         }
     }
 
+    var mustHaveNames: [String] { context.flavor.mustHaveNames }
+    var packageMustHaves: String { "@(\(mustHaveNames.joined(separator: "|"))){,.*[^~$]}" }
+
     /// `/^(readme|…)(\..*[^~$])?$/i`
-    static func isMustHave(_ name: String) -> Bool {
+    func isMustHave(_ name: String) -> Bool {
         let lower = name.lowercased()
         for base in mustHaveNames where lower.hasPrefix(base) {
             let rest = lower.dropFirst(base.count)
@@ -72,7 +76,7 @@ final class LegacyWalker {
                 }
             } else if let entry = node.child(name) {
                 let text = try context.readText(entry, in: node, path: childPath(name))
-                rules[.file(name)] = IgnoreRule.parseFile(text)
+                rules[.file(name)] = IgnoreRule.parseFile(text, trimRules: context.trimsRules)
             }
         }
         if rules[.file(".npmignore")] != nil { rules[.file(".gitignore")] = nil }
@@ -109,7 +113,7 @@ final class LegacyWalker {
         if let browser = manifest.browser { files.append("/" + browser) }
         if let main = manifest.main { files.append("/" + main) }
         for (_, path) in manifest.bin { files.append("/" + path) }
-        files += ["/package.json", "/npm-shrinkwrap.json", "!/package-lock.json", LegacyWalker.packageMustHaves]
+        files += ["/package.json", "/npm-shrinkwrap.json", "!/package-lock.json", packageMustHaves]
         return files
     }
 
@@ -159,7 +163,7 @@ final class LegacyWalker {
         }
         if isRoot && (entry.hasPrefix("node_modules/") || entry == "node_modules") { return false }
         if isRoot && entry == "package.json" { return true }
-        if LegacyWalker.isMustHave(entry) { return true }
+        if isMustHave(entry) { return true }
         if isRoot && entry == "npm-shrinkwrap.json" { return true }
         if isRoot && entry == "package-lock.json" { return false }
         return ignoreWalkFilter(entry, partial: partial)

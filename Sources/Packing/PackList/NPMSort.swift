@@ -6,7 +6,7 @@ import Foundation
 /// Foundation on Linux compares with ICU when given a locale, which matches V8's `Intl.Collator('en')` defaults
 /// (tertiary strength, punctuation not ignored, no numeric ordering). Byte order would be wrong.
 public enum NPMSort {
-    nonisolated(unsafe) static let english = Locale(identifier: "en")
+    static let english = Locale(identifier: "en")
 
     /// `a.localeCompare(b, 'en')`.
     public static func localeCompare(_ a: String, _ b: String) -> ComparisonResult {
@@ -34,5 +34,24 @@ public enum NPMSort {
             return order == .orderedAscending
         }
         return sorted.map(\.path)
+    }
+
+    /// npm-packlist < 1.4.2 (npm 5 and npm 6 before 6.10, and fstream-era npm ≤ 4 as far as it matters):
+    /// `package.json` first, `node_modules` last, root files before nested ones, then `a.localeCompare(b)`.
+    public static func legacySort(_ paths: [String]) -> [String] {
+        func isNodeModules(_ path: String) -> Bool { path.hasPrefix("node_modules") }
+        func isRoot(_ path: String) -> Bool { PosixPath.dirname(path) == "." }
+        let indexed = Array(paths.enumerated())
+        return indexed.sorted { lhs, rhs in
+            let (a, b) = (lhs.element, rhs.element)
+            if a == "package.json" || b == "package.json" {
+                return a == "package.json" && b != "package.json" ? true : (a == b && lhs.offset < rhs.offset)
+            }
+            if isNodeModules(a) != isNodeModules(b) { return isNodeModules(b) }
+            if isRoot(a) != isRoot(b) { return isRoot(a) }
+            let order = localeCompare(a, b)
+            if order == .orderedSame { return lhs.offset < rhs.offset }
+            return order == .orderedAscending
+        }.map(\.element)
     }
 }

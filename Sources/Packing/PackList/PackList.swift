@@ -41,9 +41,14 @@ public struct PackList: Sendable {
     public let skipped: [SkippedItem]
     /// The root manifest.
     public let manifest: PackageManifest
+    /// The npm-packlist / ignore-walk behaviour emulated.
+    public let flavor: PacklistFlavor
 
     /// Computes the file list of the package at `source.root` for an npm generation.
-    public static func compute(source: any PackageSource, generation: NPMGeneration) throws -> PackList {
+    /// - Parameter npmVersion: the exact publisher npm version when known: npm 5.x and 6.0–6.9 (npm-packlist
+    ///   before 1.4.2) used an older order (package.json first, root files first, then alphabetical).
+    public static func compute(source: any PackageSource, generation: NPMGeneration,
+                               npmVersion: String? = nil) throws -> PackList {
         let root = source.root
         guard let packageJSON = root.child("package.json"), case .file(_, _, let location) = packageJSON.kind else {
             throw SourceError("\(source.label): no package.json file at the package root")
@@ -54,12 +59,19 @@ public struct PackList: Sendable {
             manifestWithBins.bin = PackList.walkBinDirectory(root: root, directory: dir)
             manifestWithBins.executableBinPaths = manifestWithBins.bin.map(\.path).filter { !$0.hasPrefix(".") }
         }
-        let context = WalkContext(source: source, manifest: manifestWithBins, generation: generation)
-        switch generation {
-        case .npm6, .npm4:
+        let flavor = PacklistFlavor(generation: generation, npmVersion: npmVersion)
+        let context = WalkContext(source: source, manifest: manifestWithBins, generation: generation, flavor: flavor)
+        if flavor.usesLegacyWalker, let npmVersion {
+            let numbers = npmVersion.trimmingPrefix("v").split(separator: ".").map { Int($0.prefix { $0.isNumber }) ?? 0 }
+            let (major, minor) = (numbers.first ?? 0, numbers.count > 1 ? numbers[1] : 0)
+            context.trimsRules = major > 8 || (major == 8 && minor >= 7)
+        } else if flavor.usesLegacyWalker {
+            context.trimsRules = flavor == .packlist2to5
+        }
+        if flavor.usesLegacyWalker {
             let walker = LegacyWalker(context: context, node: root, relativePath: "", parent: nil)
             try walker.start()
-        case .npm10, .npm11:
+        } else {
             let walker = ModernWalker(context: context, node: root, relativePath: "", parent: nil,
                                       ignoreFiles: ModernWalker.rootIgnoreFiles, requiredFiles: [],
                                       isPackage: true, exact: nil)
@@ -75,12 +87,12 @@ public struct PackList: Sendable {
             }
         }
         let paths = context.resultOrder.map { $0.hasPrefix("@") ? "./" + $0 : $0 }
-        let sorted = NPMSort.sort(paths)
+        let sorted = flavor.usesUnsortedOrder ? NPMSort.legacySort(paths) : NPMSort.sort(paths)
         let entries = sorted.map { path -> PackListEntry in
             let clean = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
             return PackListEntry(path: clean, node: context.results[clean]!)
         }
-        return PackList(entries: entries, skipped: context.skipped, manifest: manifestWithBins)
+        return PackList(entries: entries, skipped: context.skipped, manifest: manifestWithBins, flavor: flavor)
     }
 
     /// read-package-json-fast `readBinDir`: every non-dot file under `directories.bin`, recursively.
@@ -104,14 +116,18 @@ final class WalkContext {
     let source: any PackageSource
     let manifest: PackageManifest
     let generation: NPMGeneration
+    let flavor: PacklistFlavor
+    /// ignore-walk ≥ 5.0.1 (npm ≥ 8.7, UNCONFIRMED boundary) trims rules; older ones keep the spaces.
+    var trimsRules = true
     var results: [String: SourceNode] = [:]
     var resultOrder: [String] = []
     var skipped: [SkippedItem] = []
 
-    init(source: any PackageSource, manifest: PackageManifest, generation: NPMGeneration) {
+    init(source: any PackageSource, manifest: PackageManifest, generation: NPMGeneration, flavor: PacklistFlavor) {
         self.source = source
         self.manifest = manifest
         self.generation = generation
+        self.flavor = flavor
     }
 
     func add(_ path: String, _ node: SourceNode) {
@@ -166,7 +182,7 @@ final class ModernWalker {
         "**/.npmrc", ".*.swp", ".DS_Store", "**/.DS_Store/**", "._*", "**/._*/**", "*.orig", "/archived-packages/**",
     ]
     // Compiled once; rule compilation is pure.
-    nonisolated(unsafe) static let compiledDefaults = defaultRules.map(IgnoreRule.init)
+    static let compiledDefaults = defaultRules.map(IgnoreRule.init)
 
     let context: WalkContext
     let node: SourceNode
@@ -227,7 +243,8 @@ final class ModernWalker {
                 if passFile { context.add(path, entry) }
             case .directory:
                 guard passDirectory else { continue }
-                let childExact = passFile || filterEntry(entry.name + "/", partial: false, entryBasename: nil)
+                let childExact = context.flavor.hasNestedRuleFixes
+                    ? passFile || filterEntry(entry.name + "/", partial: false, entryBasename: nil) : nil
                 let childRequired = requiredFiles.compactMap { ModernWalker.requiredFile($0, inside: entry.name) }
                 let child = ModernWalker(
                     context: context, node: entry, relativePath: path, parent: self,
@@ -255,22 +272,37 @@ final class ModernWalker {
 
     func filterEntry(_ entry: String, partial: Bool, entryBasename: String?) -> Bool {
         var included = true
+        let fixes = context.flavor.hasNestedRuleFixes
         if let parent {
             included = parent.filterEntry(basename + "/" + entry, partial: partial,
-                                          entryBasename: entryBasename ?? entry)
-            if !included && !(exact ?? false) { return false }
+                                          entryBasename: fixes ? (entryBasename ?? entry) : nil)
+            if fixes && !included && !(exact ?? false) { return false }
         }
+        let lower = entry.lowercased()
+        let slashEntry = MatchInput("/" + lower)
+        let plainEntry = MatchInput(lower)
+        var partialInputs: [MatchInput]?
+        var baseInputs: [MatchInput]?
         for set in ignoreFiles {
             guard let list = rules[set] else { continue }
             for rule in list where rule.negate != included {
-                let isRelative = entryBasename != nil && rule.isRelativeRule
-                var match = rule.matches("/" + entry) || rule.matches(entry)
+                var match = rule.matches(slashEntry, partial: false) || rule.matches(plainEntry, partial: false)
                 if !match && partial {
-                    match = rule.matches("/" + entry + "/") || rule.matches(entry + "/")
-                        || (rule.negate && (rule.matches("/" + entry, partial: true) || rule.matches(entry, partial: true)))
-                    if !match && isRelative, let base = entryBasename {
-                        match = rule.matches("/" + base + "/") || rule.matches(base + "/")
-                            || (rule.negate && (rule.matches("/" + base, partial: true) || rule.matches(base, partial: true)))
+                    if partialInputs == nil {
+                        partialInputs = [MatchInput("/" + lower + "/"), MatchInput(lower + "/")]
+                    }
+                    let inputs = partialInputs!
+                    match = rule.matches(inputs[0], partial: false) || rule.matches(inputs[1], partial: false)
+                        || (rule.negate && (rule.matches(slashEntry, partial: true) || rule.matches(plainEntry, partial: true)))
+                    if !match, fixes, let base = entryBasename, rule.isRelativeRule {
+                        if baseInputs == nil {
+                            let lowerBase = base.lowercased()
+                            baseInputs = [MatchInput("/" + lowerBase + "/"), MatchInput(lowerBase + "/"),
+                                          MatchInput("/" + lowerBase), MatchInput(lowerBase)]
+                        }
+                        let b = baseInputs!
+                        match = rule.matches(b[0], partial: false) || rule.matches(b[1], partial: false)
+                            || (rule.negate && (rule.matches(b[2], partial: true) || rule.matches(b[3], partial: true)))
                     }
                 }
                 if match { included = rule.negate }
@@ -287,7 +319,7 @@ final class ModernWalker {
             "!/licence{,.*[^~$]}", "/.git", "/node_modules", ".npmrc", "/package-lock.json", "/yarn.lock",
             "/pnpm-lock.yaml",
         ]
-        if context.generation == .npm11 { strict.append("/bun.lockb") }
+        if context.flavor == .packlist10 { strict.append("/bun.lockb") }
         if let files = manifest.files {
             for original in files {
                 var file = original

@@ -13,6 +13,14 @@ public struct GitRepository: Sendable {
     public let gitDirectory: URL
     /// What the user gave (path, bundle or URL), for messages.
     public let origin: String
+    /// `true` when ``gitDirectory`` is a temporary clone of a bundle (the caller may delete it when done).
+    public var isTemporaryClone: Bool = false
+
+    public init(gitDirectory: URL, origin: String, isTemporaryClone: Bool = false) {
+        self.gitDirectory = gitDirectory
+        self.origin = origin
+        self.isTemporaryClone = isTemporaryClone
+    }
 
     /// Opens `location`:
     /// - a directory inside a git work tree or a bare repository: used in place;
@@ -33,7 +41,7 @@ public struct GitRepository: Sendable {
                 .appendingPathComponent("bundle-\(UUID().uuidString).git")
             try fm.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
             _ = try Git.run(["clone", "--bare", "--quiet", url.path, destination.path], context: location)
-            return GitRepository(gitDirectory: destination, origin: location)
+            return GitRepository(gitDirectory: destination, origin: location, isTemporaryClone: true)
         }
         if location.contains("://") || location.hasPrefix("git@") {
             let cache = cacheDirectory ?? fm.temporaryDirectory.appendingPathComponent("provcheck-git")

@@ -124,7 +124,7 @@ enum BuildRunner {
         }
         try current?.close()
         for (path, mode, _) in files {
-            if !fm.fileExists(atPath: path) { fm.createFile(atPath: path, contents: Data()) }
+            if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: Data()) }
             chmod(path, mode_t(mode))
         }
     }
@@ -132,11 +132,18 @@ enum BuildRunner {
     /// Runs the command with `/bin/sh -c`, killing it after the timeout. Returns a short log line.
     static func run(_ build: BuildCommand, in folder: URL) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", build.command]
+        // coreutils `timeout` runs the command in its own process group and kills all of it on expiry.
+        let timeoutTool = ["/usr/bin/timeout", "/bin/timeout"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        if let timeoutTool {
+            process.executableURL = URL(fileURLWithPath: timeoutTool)
+            process.arguments = ["--kill-after=2", String(format: "%.3f", build.timeout), "/bin/sh", "-c", build.command]
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", build.command]
+        }
         process.currentDirectoryURL = folder
         let log = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
@@ -147,7 +154,7 @@ enum BuildRunner {
         } catch {
             throw RebuildError(code: .build, message: "cannot start build command `\(build.command)`: \(error.localizedDescription)")
         }
-        let deadline = Date().addingTimeInterval(build.timeout)
+        let deadline = Date().addingTimeInterval(build.timeout + 5)
         while process.isRunning {
             if Date() > deadline {
                 process.terminate()
@@ -161,6 +168,9 @@ enum BuildRunner {
         try? handle.close()
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         let tail = String(output.suffix(2000))
+        if timeoutTool != nil && (process.terminationStatus == 124 || process.terminationStatus == 137) {
+            throw RebuildError(code: .build, message: "build command `\(build.command)` timed out after \(build.timeout) s")
+        }
         guard process.terminationStatus == 0 else {
             throw RebuildError(code: .build, message: "build command `\(build.command)` failed with exit \(process.terminationStatus): \(tail)")
         }

@@ -29,8 +29,12 @@ public struct NodeTarWriter {
     /// Normalized bin targets (the values of the manifest's `bin` map).
     public let binPaths: Set<String>
 
-    public init(binPaths: Set<String>) {
+    /// node-tar 7 (npm 11) writes a PAX `size=0` record for empty files; node-tar 4–6 omit it.
+    public let paxRecordsZeroSize: Bool
+
+    public init(binPaths: Set<String>, paxRecordsZeroSize: Bool = false) {
         self.binPaths = binPaths
+        self.paxRecordsZeroSize = paxRecordsZeroSize
     }
 
     /// pacote `isPackageBin`: strip the first path component, compare with the bin values.
@@ -80,7 +84,7 @@ public struct NodeTarWriter {
                 var body = paxRecord("path", path)
                 if let linkTarget { body += paxRecord("linkpath", linkTarget) }
                 body += paxRecord("mtime", String(NodeTarWriter.npmMtime))
-                if size > 0 { body += paxRecord("size", String(size)) }
+                if size > 0 || paxRecordsZeroSize { body += paxRecord("size", String(size)) }
                 let bodyBytes = Array(body.utf8)
                 let paxName = String(decoding: Array(("PaxHeader/" + PosixPath.basename(path)).utf16.prefix(99)), as: UTF16.self)
                 fields = HeaderFields(path: paxName, mode: 0o644, size: UInt64(bodyBytes.count),

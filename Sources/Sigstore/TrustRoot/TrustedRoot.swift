@@ -118,7 +118,18 @@ public struct TrustedRoot: Sendable, Equatable {
     /// Certificate transparency logs.
     public let ctlogs: [TransparencyLogInstance]
     /// RFC 3161 timestamp authorities.
-    public let timestampAuthorities: [CertificateAuthority]
+    public let timestampAuthorities: [TimestampAuthority]
+
+    /// Creates trust material from its parts (e.g. a root narrowed for a test or a policy).
+    public init(mediaType: String = "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+                tlogs: [TransparencyLogInstance], certificateAuthorities: [CertificateAuthority],
+                ctlogs: [TransparencyLogInstance], timestampAuthorities: [TimestampAuthority]) {
+        self.mediaType = mediaType
+        self.tlogs = tlogs
+        self.certificateAuthorities = certificateAuthorities
+        self.ctlogs = ctlogs
+        self.timestampAuthorities = timestampAuthorities
+    }
 
     /// Parses `trusted_root.json`. `source` names the input (a file path) in errors.
     public static func parse(_ data: Data, source: String = "trusted root") throws(SigstoreFormatError) -> TrustedRoot {
@@ -133,8 +144,12 @@ public struct TrustedRoot: Sendable, Equatable {
         for ca in try json.objects("certificateAuthorities", required: false) { cas.append(try .parse(ca)) }
         var ctlogs: [TransparencyLogInstance] = []
         for log in try json.objects("ctlogs", required: false) { ctlogs.append(try .parse(log)) }
-        var tsas: [CertificateAuthority] = []
-        for tsa in try json.objects("timestampAuthorities", required: false) { tsas.append(try .parse(tsa)) }
+        var tsas: [TimestampAuthority] = []
+        for tsa in try json.objects("timestampAuthorities", required: false) {
+            let authority = try CertificateAuthority.parse(tsa)
+            tsas.append(TimestampAuthority(certificateChain: authority.certificateChain, validFrom: authority.validFrom,
+                                           validUntil: authority.validUntil, uri: authority.uri))
+        }
         return TrustedRoot(mediaType: mediaType, tlogs: tlogs, certificateAuthorities: cas, ctlogs: ctlogs,
                            timestampAuthorities: tsas)
     }

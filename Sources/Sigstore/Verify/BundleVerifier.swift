@@ -107,12 +107,17 @@ public struct BundleVerifier: Sendable {
 
         // 2. RFC 3161 timestamps over the signature bytes.
         for (index, response) in bundle.verificationMaterial.rfc3161Timestamps.enumerated() {
-            guard let verified = InterimRFC3161Verifier.verifiedTime(response: response, data: signature,
-                                                                 authorities: trustedRoot.timestampAuthorities) else {
+            let time: Date
+            do {
+                time = try RFC3161Verifier.verify(token: [UInt8](response), signedData: [UInt8](signature),
+                                                  authorities: trustedRoot.timestampAuthorities)
+            } catch {
                 throw BundleVerificationError(.timestampInvalid,
-                    "timestampVerificationData.rfc3161Timestamps[\(index)] does not verify against a trusted timestamp authority")
+                    "timestampVerificationData.rfc3161Timestamps[\(index)] does not verify: \(error)")
             }
-            timestamps.append(.init(source: .timestampAuthority, time: verified.time, authority: verified.authority.displayName))
+            let authority = trustedRoot.timestampAuthorities.first { $0.isValid(at: time) }
+            timestamps.append(.init(source: .timestampAuthority, time: time,
+                                    authority: authority?.certificateChain.first.map { "\($0.subject)" } ?? "timestamp authority"))
         }
         guard !timestamps.isEmpty, timestamps.count >= options.timestampThreshold else {
             throw BundleVerificationError(.noTrustedTimestamp,

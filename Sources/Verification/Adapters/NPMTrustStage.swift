@@ -42,7 +42,8 @@ public struct NPMTrustStage: TrustVerifying {
             let decoded = try Packument.decode(packumentData, from: source)
             evidence = try PackageVersionEvidence(packument: decoded, version: packument.version, source: spec)
         } catch {
-            return Self.allFailed("the packument cannot be read for trust checks: \(error)")
+            return Self.allFailed("the packument cannot be read for trust checks: \(error)",
+                                  attestationsAnnounced: packument.attestationsURL != nil)
         }
         // Keys.
         let availability: RegistryKeysAvailability
@@ -61,7 +62,8 @@ public struct NPMTrustStage: TrustVerifying {
                 }
             }
         } catch {
-            return Self.allFailed("the registry keys cannot be used: \(error)")
+            return Self.allFailed("the registry keys cannot be used: \(error)",
+                                  attestationsAnnounced: packument.attestationsURL != nil)
         }
         // Attestations.
         let fetched: AttestationsFetchResult
@@ -102,12 +104,19 @@ public struct NPMTrustStage: TrustVerifying {
         return outcome
     }
 
-    static func allFailed(_ reason: String) -> TrustOutcome {
-        TrustOutcome(
+    /// Every trust check failed for one reason; attestation checks fail only when attestations were announced
+    /// (otherwise there is nothing to verify and they do not apply).
+    static func allFailed(_ reason: String, attestationsAnnounced: Bool) -> TrustOutcome {
+        let none = "the packument announces no attestations"
+        return TrustOutcome(
             signatures: .fail(.trustSignatures, "Registry signatures", reasons: [reason]),
-            publishAttestation: .fail(.trustPublishAttestation, "Publish attestation", reasons: [reason]),
-            provenance: .fail(.trustProvenance, "Provenance attestation", reasons: [reason]),
-            identity: nil, publishAttestationVerified: false, provenanceInvalid: true)
+            publishAttestation: attestationsAnnounced
+                ? .fail(.trustPublishAttestation, "Publish attestation", reasons: [reason])
+                : .notApplicable(.trustPublishAttestation, "Publish attestation", reason: none),
+            provenance: attestationsAnnounced
+                ? .fail(.trustProvenance, "Provenance attestation", reasons: [reason])
+                : .notApplicable(.trustProvenance, "Provenance attestation", reason: "the packument announces no provenance"),
+            identity: nil, publishAttestationVerified: false, provenanceInvalid: attestationsAnnounced)
     }
 
     /// Maps NPMTrust's report onto the three trust checks and the provenance identity.

@@ -25,8 +25,10 @@ public struct PackingSource: SourceOpening {
             }
         }
         let cache = cacheDirectory
-        let repository = try await Task.detached { try GitRepository.open(location.description, cacheDirectory: cache) }.value
-        return PackingSourceRepository(repository: repository)
+        return try await Task.detached {
+            let repository = try GitRepository.open(location.description, cacheDirectory: cache)
+            return PackingSourceRepository(repository: repository, tags: try repository.tags())
+        }.value
     }
 }
 
@@ -34,19 +36,23 @@ public struct PackingSource: SourceOpening {
 public struct PackingSourceRepository: SourceRepository {
     /// The underlying repository.
     public let repository: GitRepository
+    /// Every tag with its (peeled) commit, read once when opened.
+    public let tags: [String: String]
 
     public var location: String { repository.origin }
 
-    public func commit(forTag tag: String) async throws -> String? {
-        guard Git.isSafeRefName(tag) else { return nil }
-        return try repository.tags()[tag]
-    }
+    public func commit(forTag tag: String) async throws -> String? { tags[tag] }
 
     public func resolve(ref: String) async throws -> String? { repository.resolveCommit(ref) }
 
     public func commitExists(_ commit: String) async throws -> Bool {
         guard commit.count >= 7, commit.count <= 64, commit.allSatisfy(\.isHexDigit) else { return false }
         return repository.commitExists(commit)
+    }
+
+    public func branches(containing commit: String) async throws -> [String] {
+        let directory = repository.gitDirectory
+        return try await Task.detached { try GitQueries.containing(commit, gitDirectory: directory) }.value
     }
 }
 
@@ -61,8 +67,6 @@ public struct PackingRebuilder: Rebuilding {
         let source: RebuildSource
         if let packing = repository as? PackingSourceRepository {
             source = .repository(packing.repository, ref: commit)
-        } else if let git = repository as? GitCommandRepository {
-            source = .git(location: git.gitDirectory.path, ref: commit)
         } else {
             source = .git(location: repository.location, ref: commit)
         }
@@ -72,12 +76,60 @@ public struct PackingRebuilder: Rebuilding {
         let registryHex = DigestTarballHashing().sha512AndSHA1Hex(registryTarball).sha512
         let expected = "sha512-" + Data(Self.bytes(fromHex: registryHex)).base64EncodedString()
         let options = RebuildOptions(
-            directory: directory, npmVersion: npmVersion, expectedIntegrity: expected,
-            extraCandidates: NodeZlibEngine.candidates(nodeVersion: nodeVersion, npmVersion: npmVersion),
+            directory: directory, npmVersion: npmVersion, nodeVersion: nodeVersion, expectedIntegrity: expected,
             output: folder.appendingPathComponent("rebuilt.tgz"))
         let result = try await Task.detached { try PackRebuilder().rebuild(source, options: options) }.value
         let rebuilt = try Data(contentsOf: URL(fileURLWithPath: result.tgzPath))
-        return try Self.compare(registry: registryTarball, rebuilt: rebuilt, result: result)
+        var comparison = try Self.compare(registry: registryTarball, rebuilt: rebuilt, result: result)
+        if !comparison.onlyInRegistry.isEmpty, let packing = repository as? PackingSourceRepository {
+            try await Self.lookUpInSource(&comparison, registryTarball: registryTarball, commit: commit,
+                                          directory: directory, gitDirectory: packing.repository.gitDirectory)
+        }
+        return comparison
+    }
+
+    /// Files only in the registry tarball that the source does have at `commit`: the same content means the
+    /// rebuild's packing rules left them out (listed in a note, no longer "not in source"); other content is a
+    /// content difference.
+    static func lookUpInSource(_ comparison: inout RebuildComparison, registryTarball: Data, commit: String,
+                               directory: String?, gitDirectory: URL) async throws {
+        let report = try ArchiveInspector(crossCheckWithLibarchive: false).inspect(data: registryTarball, name: "registry tarball")
+        var registryDigests = [String: String]()
+        for entry in report.entries where entry.type.isRegularFile { registryDigests[entry.pathInPackage] = entry.sha512 }
+        var samePacked = [String]()
+        var stillMissing = [String]()
+        for path in comparison.onlyInRegistry {
+            let sourcePath = directory.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + path } ?? path
+            var blob = try await Task.detached { try GitQueries.blob(commit: commit, path: sourcePath, gitDirectory: gitDirectory) }.value
+            var label = path
+            // Old npm versions renamed .gitignore to .npmignore in the tarball when the package had no .npmignore.
+            if blob == nil, sourcePath == ".npmignore" || sourcePath.hasSuffix("/.npmignore") {
+                let gitignore = String(sourcePath.dropLast(".npmignore".count)) + ".gitignore"
+                blob = try await Task.detached { try GitQueries.blob(commit: commit, path: gitignore, gitDirectory: gitDirectory) }.value
+                label = "\(path) (npm's rename of .gitignore)"
+            }
+            guard let blob else {
+                stillMissing.append(path)
+                continue
+            }
+            if DigestTarballHashing().sha512AndSHA1Hex(blob).sha512 == registryDigests[path] {
+                samePacked.append(label)
+            } else {
+                comparison.contentDiffers.append(path)
+            }
+        }
+        comparison.onlyInRegistry = stillMissing
+        if stillMissing.isEmpty {
+            comparison.notes.removeAll { $0.hasSuffix("are only in the registry tarball (see rebuild.not-in-source)") }
+        }
+        if !samePacked.isEmpty {
+            comparison.notes.append("in the source with the same content, but not packed by the rebuild's rules: "
+                + samePacked.joined(separator: ", "))
+        }
+        if !comparison.contentDiffers.isEmpty {
+            comparison.contentDiffers.sort()
+            comparison.outcome = .different
+        }
     }
 
     static func bytes(fromHex hex: String) -> [UInt8] {
@@ -133,18 +185,20 @@ public struct PackingRebuilder: Rebuilding {
             }
         }
         return RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,
-                                 contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA)
+                                 contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA,
+                                 generation: result.npmGeneration.rawValue)
     }
 }
 
 /// Archive findings with the `Archive` module's inspector (severity `error` findings fail the check; warnings are
-/// listed as reasons of a passing check).
+/// listed as reasons of a passing check; `info` findings are left out).
 public struct ArchiveStage: ArchiveInspecting {
     /// Makes the stage.
     public init() {}
 
-    public func findings(in tarball: Data) async throws -> [String] {
+    public func findings(in tarball: Data) async throws -> ArchiveFindings {
         let report = try ArchiveInspector().inspect(data: tarball, name: "registry tarball")
-        return report.findings.filter { $0.severity == .error }.map(\.description)
+        return ArchiveFindings(errors: report.findings.filter { $0.severity == .error }.map(\.description),
+                               warnings: report.findings.filter { $0.severity == .warning }.map(\.description))
     }
 }

@@ -89,11 +89,14 @@ public struct PackageAudit: Hashable, Sendable, Codable {
     public var reasons: [String]
     /// Every check, in the shared verdict model (for SARIF and `--json`).
     public var checks: [Check]
+    /// The build identity of the verified provenance, when the package has one.
+    public var provenance: ProvenanceIdentity?
 
     /// Creates a value.
     public init(
         name: String, version: String, location: String, status: PackageAuditStatus, skipReason: AuditSkipReason?,
-        signatures: SignatureOutcome, attestations: AttestationOutcome, reasons: [String], checks: [Check]
+        signatures: SignatureOutcome, attestations: AttestationOutcome, reasons: [String], checks: [Check],
+        provenance: ProvenanceIdentity? = nil
     ) {
         self.name = name
         self.version = version
@@ -104,6 +107,7 @@ public struct PackageAudit: Hashable, Sendable, Codable {
         self.attestations = attestations
         self.reasons = reasons
         self.checks = checks
+        self.provenance = provenance
     }
 
     /// Whether the registry had keys and the signatures were checked (npm's "audited").
@@ -111,6 +115,7 @@ public struct PackageAudit: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case name, version, location, status, skipReason = "skip_reason", signatures, attestations, reasons, checks
+        case provenance
     }
 }
 

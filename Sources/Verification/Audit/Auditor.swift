@@ -15,12 +15,15 @@ public struct AuditOptions: Sendable {
     public var policy: PolicyDocument?
     /// The project folder whose `node_modules` is compared with the lockfile; `nil` skips that check.
     public var projectDirectory: URL?
+    /// Rebuild packages whose verified provenance names a repository (`--rebuild`); `nil` for no rebuilds.
+    public var rebuild: AuditRebuildOptions?
 
     /// Creates options.
     public init(
         omit: Set<DependencyKind> = [], concurrency: Int = 32, keys: RegistryKeysSource = .automatic,
-        policy: PolicyDocument? = nil, projectDirectory: URL? = nil
+        policy: PolicyDocument? = nil, projectDirectory: URL? = nil, rebuild: AuditRebuildOptions? = nil
     ) {
+        self.rebuild = rebuild
         self.omit = omit
         self.concurrency = concurrency
         self.keys = keys
@@ -54,7 +57,8 @@ public struct PackageAuditor: Sendable {
         self.trust = trust
     }
 
-    /// Audits `lockfile`. `progress` is called (from any task) with (done, total) after each package.
+    /// Audits `lockfile` (narrow it first with ``Lockfile/selectingWorkspaces(_:)`` for `--workspace`).
+    /// `progress` is called (from any task) with (done, total) after each package.
     public func audit(
         _ lockfile: Lockfile, options: AuditOptions = AuditOptions(),
         progress: (@Sendable (Int, Int) -> Void)? = nil
@@ -98,6 +102,9 @@ public struct PackageAuditor: Sendable {
                 results.append(contentsOf: finished)
                 _ = addNext()
             }
+        }
+        if let rebuild = options.rebuild {
+            results = await self.rebuild(results, options: rebuild, policy: options.policy)
         }
         return AuditReport(lockfile: lockfile.file.path, format: lockfile.format, packages: results,
                            elapsed: Date().timeIntervalSince(start))
@@ -167,13 +174,49 @@ public struct PackageAuditor: Sendable {
         } catch {
             return .unusable("\(error)")
         }
+        guard let pointer = evidence.attestations else {
+            return .report(trust.verify(evidence, keys: keys, attestations: .notAnnounced), evidence)
+        }
+        // Like pacote, only the path of dist.attestations.url is used, resolved against the package's own
+        // registry (its scope's registry when it has one), so mirrors and scoped registries serve them.
+        let registry = client.configuration.registry(forPackage: evidence.name)
+        guard let url = Self.attestationsURL(pointer.url, registry: registry) else {
+            let malformed = AttestationCheck(
+                predicateType: pointer.provenancePredicateType ?? "attestations", status: .malformed,
+                reason: "dist.attestations.url \"\(pointer.url)\" is not a URL")
+            return .report(TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
+                                       attestations: [malformed]), evidence)
+        }
         do {
-            return .report(try await trust.verify(evidence, client: client, keys: keys), evidence)
+            let data = try await client.document(url, accept: "application/json")
+            do {
+                let envelopes = try AttestationsResponse.decode(data, from: url).attestations.map {
+                    AttestationEnvelope(predicateType: $0.predicateType, bundle: $0.bundleJSON)
+                }
+                return .report(trust.verify(evidence, keys: keys, attestations: .fetched(envelopes)), evidence)
+            } catch {
+                let malformed = AttestationCheck(
+                    predicateType: pointer.provenancePredicateType ?? "attestations", status: .malformed,
+                    reason: "the attestations response is malformed: \(error)")
+                return .report(TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
+                                           attestations: [malformed]), evidence)
+            }
+        } catch where error.code == .notFound {
+            return .report(trust.verify(evidence, keys: keys, attestations: .notFound(url: url.absoluteString)), evidence)
         } catch {
             return .attestationsUnreachable(
                 signatures: RegistrySignatureVerifier.verify(evidence, keys: keys), evidence: evidence,
                 reason: "cannot fetch the attestations: \(error)")
         }
+    }
+
+    /// The path of `pointer` resolved against `registry` (which ends in `/`).
+    static func attestationsURL(_ pointer: String, registry: URL) -> URL? {
+        guard let components = URLComponents(string: pointer), !components.percentEncodedPath.isEmpty else { return nil }
+        var base = registry.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        let path = components.percentEncodedPath.hasPrefix("/") ? components.percentEncodedPath : "/" + components.percentEncodedPath
+        return URL(string: base + path)
     }
 
     // MARK: Assembling a package's result
@@ -268,7 +311,9 @@ public struct PackageAuditor: Sendable {
         }
 
         let skip: AuditSkipReason? = keysMissing ? .noRegistryKeys : (attestationFetchProblem != nil ? .networkError : nil)
-        return finish(package, checks: checks, signatures: signatures, attestations: attestations, skip: skip)
+        var result = finish(package, checks: checks, signatures: signatures, attestations: attestations, skip: skip)
+        result.provenance = report.provenance.map(ProvenanceIdentity.init(facts:))
+        return result
     }
 
     /// Derives the status: any failed check → invalid; else missing signature/attestation → missing; else a skip
@@ -294,7 +339,7 @@ public struct PackageAuditor: Sendable {
             switch check.status {
             case .fail: reasons += check.reasons.isEmpty ? ["\(check.title) failed"] : check.reasons
             case .skipped(let reason):
-                reasons.append("\(check.title) not checked: \(reason)")
+                reasons.append(check.id == .auditSource ? reason : "\(check.title) not checked: \(reason)")
             case .pass, .notApplicable: break
             }
         }

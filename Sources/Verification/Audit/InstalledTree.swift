@@ -25,7 +25,7 @@ struct InstalledTree: Sendable {
             return .notApplicable(.auditInstalled, title, reason: "no node_modules folder next to the lockfile")
         }
         guard let installPath = package.installPath else {
-            return .notApplicable(.auditInstalled, title, reason: "the lockfile format does not fix install folders")
+            return .notApplicable(.auditInstalled, title, reason: "the lockfile does not say where this package is installed")
         }
         if case .link = package.source {
             return .notApplicable(.auditInstalled, title, reason: "a link, not an installed copy")

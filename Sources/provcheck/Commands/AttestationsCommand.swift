@@ -114,8 +114,7 @@ struct AttestationsRun {
 
     func report() async throws -> TrustReport {
         let (name, requested) = try Self.parse(spec: spec)
-        let configuration = try RegistryConfiguration.resolve(
-            registry: registry.registry, cacheDirectory: registry.cacheDir, offline: registry.offline)
+        let configuration = try registry.configuration()
         let client = RegistryClient(configuration: configuration)
 
         let root: TrustedRoot

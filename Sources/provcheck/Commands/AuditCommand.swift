@@ -36,8 +36,11 @@ struct AuditCommand: AsyncParsableCommand {
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Leave out a dependency type, as npm does (repeatable).", valueName: "dev|optional|peer"))
+    @Option(name: .long, help: ArgumentHelp("Leave out a dependency type, as npm does (repeatable; default: dev when NODE_ENV=production).", valueName: "dev|optional|peer"))
     var omit: [String] = []
+
+    @Option(name: [.customShort("w"), .long], help: ArgumentHelp("Audit only what this workspace (name or folder) needs (repeatable; package-lock.json v2/v3).", valueName: "workspace"))
+    var workspace: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Packuments fetched at once (and connections kept open).", valueName: "n"))
     var concurrency: Int = 32
@@ -57,40 +60,78 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write SARIF 2.1.0 to this file.", valueName: "file"))
     var sarif: String?
 
-    @Option(name: .customLong("fetch-retries"), help: ArgumentHelp("Attempts per request after the first, for transient errors.", valueName: "n"))
-    var fetchRetries: Int = 3
+    @Flag(name: .long, help: "Also rebuild every package whose verified provenance names a repository, and compare with the registry tarball.")
+    var rebuild: Bool = false
 
-    @Option(name: .customLong("fetch-timeout"), help: ArgumentHelp("Seconds without data before a request fails.", valueName: "seconds"))
-    var fetchTimeout: Double = 30
+    @Option(name: .customLong("rebuild-concurrency"), help: ArgumentHelp("Rebuilds run at once (with --rebuild).", valueName: "n"))
+    var rebuildConcurrency: Int = 2
+
+    @Option(name: .long, help: ArgumentHelp("With --rebuild: read REPOSITORY from a local git repository or bundle instead of cloning it (repeatable).", valueName: "repository=path"))
+    var source: [String] = []
 
     func validate() throws {
         for kind in omit where DependencyKind(rawValue: kind) == nil {
             throw ValidationError("--omit \(kind): expected dev, optional or peer")
         }
         guard concurrency >= 1 && concurrency <= 256 else { throw ValidationError("--concurrency must be 1...256") }
-        guard fetchRetries >= 0 && fetchRetries <= 10 else { throw ValidationError("--fetch-retries must be 0...10") }
-        guard fetchTimeout > 0 else { throw ValidationError("--fetch-timeout must be positive") }
+        guard rebuildConcurrency >= 1 && rebuildConcurrency <= 16 else { throw ValidationError("--rebuild-concurrency must be 1...16") }
+        for entry in source where !entry.contains("=") {
+            throw ValidationError("--source \(entry): expected REPOSITORY=PATH, e.g. https://github.com/o/r=./r.bundle")
+        }
+        if !source.isEmpty && !rebuild { throw ValidationError("--source needs --rebuild") }
+    }
+
+    /// `--omit`, else npm's default: `dev` when `NODE_ENV=production`.
+    var effectiveOmit: Set<DependencyKind> {
+        if !omit.isEmpty { return Set(omit.compactMap(DependencyKind.init(rawValue:))) }
+        return ProcessInfo.processInfo.environment["NODE_ENV"] == "production" ? [.dev] : []
     }
 
     func run() async throws {
         let report: AuditReport
         do {
             let target = URL(fileURLWithPath: path)
-            let lockfile = try LockfileLoader.load(from: target)
+            var lockfile = try LockfileLoader.load(from: target)
+            if !workspace.isEmpty { lockfile = try lockfile.selectingWorkspaces(workspace) }
             let projectDirectory = lockfile.file.deletingLastPathComponent()
             var configuration = try RegistryConfiguration.resolve(
                 registry: registryOptions.registry, projectDirectory: projectDirectory,
                 cacheDirectory: registryOptions.cacheDir, offline: registryOptions.offline)
             if registryOptions.cacheDir == nil && !registryOptions.offline { configuration.cacheDirectory = nil }
+            // As in verify: --offline never blocks a loopback registry (tests, local mirrors); it forbids clones.
+            let host = configuration.registry.host ?? ""
+            if ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) { configuration.offline = false }
             configuration.maxConcurrentRequests = concurrency
-            configuration.retry.maxAttempts = fetchRetries + 1
-            configuration.timeout = fetchTimeout
+            if let timeout = registryOptions.timeout { configuration.timeout = max(1, timeout) }
+            if let attempts = registryOptions.attempts { configuration.retry.maxAttempts = max(1, attempts) }
+            if let keys {
+                // Fail early on a bad keys file (not per package later).
+                let url = URL(fileURLWithPath: keys)
+                let data: Data
+                do { data = try Data(contentsOf: url) } catch {
+                    throw ValidationError("--keys \(keys): cannot read the file: \(error.localizedDescription)")
+                }
+                _ = try TrustedRegistryKeys(json: data, source: keys)
+            }
             let root = try trustedRoot.map { try TrustedRoot.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .production
             let policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) }
+            var rebuildOptions: AuditRebuildOptions? = nil
+            if rebuild {
+                let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
+                    registry: configuration, offline: registryOptions.offline,
+                    trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))
+                var sources: [String: SourceLocator] = [:]
+                for entry in source {
+                    let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                    sources[parts[0]] = .path(parts[1])
+                }
+                rebuildOptions = AuditRebuildOptions(pipeline: pipeline, concurrency: rebuildConcurrency, sources: sources,
+                                                     offline: registryOptions.offline)
+            }
             let options = AuditOptions(
-                omit: Set(omit.compactMap(DependencyKind.init(rawValue:))), concurrency: concurrency,
+                omit: effectiveOmit, concurrency: concurrency,
                 keys: keys.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic, policy: policyDocument,
-                projectDirectory: projectDirectory)
+                projectDirectory: projectDirectory, rebuild: rebuildOptions)
             let auditor = PackageAuditor(client: RegistryClient(configuration: configuration),
                                          trust: RegistryTrustVerifier(trustedRoot: root))
             let progressLine: ProgressLine? = isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil

@@ -32,6 +32,9 @@ struct RebuildCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Publisher's npm version (_npmVersion), e.g. 6.14.4 or 10.8.2.", valueName: "version"))
     var npmVersion: String?
 
+    @Option(name: .long, help: ArgumentHelp("Publisher's Node version (_nodeVersion): picks the deflate engine npm pack used there.", valueName: "version"))
+    var nodeVersion: String?
+
     @Option(name: .long, help: ArgumentHelp("Package name (for the tag lookup).", valueName: "name"))
     var name: String?
 
@@ -68,6 +71,7 @@ struct RebuildCommand: ParsableCommand {
             : .git(location: source, ref: ref)
         let options = RebuildOptions(
             directory: directory, npmVersion: npmVersion, name: name, version: version, gitHead: gitHead,
+            nodeVersion: nodeVersion,
             expectedIntegrity: expectIntegrity, output: URL(fileURLWithPath: output),
             buildCommand: buildCommand.map { BuildCommand(command: $0, timeout: buildTimeout) })
         let result: RebuildResult

@@ -56,7 +56,15 @@ extension SigstoreCommand {
         @Argument(help: ArgumentHelp("The artifact file, or sha256:<hex>.", valueName: "artifact"))
         var artifact: String
 
+        /// Usage problems exit with provcheck's status 2 (not ArgumentParser's 64).
         func validate() throws {
+            do { try checkOptions() } catch let error as ValidationError {
+                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+                throw ExitStatus.error
+            }
+        }
+
+        private func checkOptions() throws {
             let identity = certificateIdentity != nil || certificateIdentityRegexp != nil
             if key != nil {
                 guard !identity, certificateOidcIssuer == nil, certificateExtension.isEmpty else {

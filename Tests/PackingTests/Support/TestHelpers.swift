@@ -14,6 +14,7 @@ struct NPMCase: Sendable, CustomStringConvertible {
     let registryTarball: String?
     let sourceBundle: String
     let npmVersion: String?
+    let nodeVersion: String?
     let tarIdentical: Bool?
     let npmPackExact: Bool
     let npmPackFiles: [String]
@@ -32,6 +33,7 @@ struct NPMCase: Sendable, CustomStringConvertible {
                 commit: json["commit"] as! String, directory: json["directory"] as? String,
                 integrity: json["integrity"] as! String, registryTarball: json["registry_tarball"] as? String,
                 sourceBundle: json["source_bundle"] as! String, npmVersion: publisher["npmVersion"] as? String,
+                nodeVersion: publisher["nodeVersion"] as? String,
                 tarIdentical: observed["tar_identical_to_npm_pack_10_8_2"] as? Bool,
                 npmPackExact: observed["npm_pack_10_8_2_sha512_equals_integrity"] as? Bool ?? false,
                 npmPackFiles: observed["npm_pack_10_8_2_files"] as? [String] ?? [],
@@ -114,11 +116,18 @@ final class BundleCache: @unchecked Sendable {
     private let lock = NSLock()
     private var repositories: [String: GitRepository] = [:]
 
+    /// Clones live here and are deleted when the test process exits.
+    static let cloneRoot: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("packing-tests-clones-\(UUID().uuidString)")
+        atexit { try? FileManager.default.removeItem(at: BundleCache.cloneRoot) }
+        return url
+    }()
+
     func repository(_ bundle: String) throws -> GitRepository {
         lock.lock()
         defer { lock.unlock() }
         if let repository = repositories[bundle] { return repository }
-        let repository = try GitRepository.open(try Fixtures.url(bundle).path)
+        let repository = try GitRepository.open(try Fixtures.url(bundle).path, cacheDirectory: BundleCache.cloneRoot)
         repositories[bundle] = repository
         return repository
     }

@@ -79,7 +79,9 @@ import TestSupport
         let listed = try #require(json["packages"] as? [[String: Any]])
         #expect(listed.count == 12)
         #expect(listed.allSatisfy { $0["name"] is String && $0["version"] is String && $0["status"] is String && $0["reasons"] is [Any] })
+        #expect(try SchemaValidation.errors(try report.jsonData(), schema: "audit-report.schema.json") == [])
         let sarif = report.sarif(toolVersion: "test")
+        #expect(try SchemaValidation.errors(try ProvcheckJSON.encode(sarif), schema: "sarif-2.1.0-subset.schema.json") == [])
         #expect(sarif.runs[0].results.filter { $0.level == "error" }.count == 3)
         #expect(sarif.runs[0].results.filter { $0.level == "warning" }.count == 2)
     }
@@ -273,5 +275,211 @@ import TestSupport
         #expect(pinnedByID["gundam-visor@1.0.1"]?.checks.contains { $0.id == .policyRepository && $0.status == .pass } == true)
         #expect(pinnedByID["sigstore@2.3.1"]?.status == .invalid)
         #expect(pinnedByID["sigstore@2.3.1"]?.checks.contains { $0.id == .policyRepository && $0.status == .fail } == true)
+    }
+
+    @Test func scopedPackageAttestationsComeFromItsOwnRegistry() async throws {
+        let scoped = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { scoped.stop() }
+        let other = try LoopbackRegistry(content: RegistryContent())
+        defer { other.stop() }
+        let caseObject = try JSONSerialization.jsonObject(
+            with: Fixtures.data("npm/cases/%40trishankatdatadog+supreme-goggles@1.0.5.json")) as! [String: Any]
+        let entries: [String: Any] = ["": ["name": "p"], "node_modules/@trishankatdatadog/supreme-goggles": [
+            "version": "1.0.5", "integrity": caseObject["integrity"] as! String,
+            "resolved": "https://registry.npmjs.org/@trishankatdatadog/supreme-goggles/-/supreme-goggles-1.0.5.tgz"]]
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 2, "packages": entries])
+            .write(to: folder.url.appendingPathComponent("package-lock.json"))
+        var configuration = RegistryConfiguration(registry: other.baseURL)
+        configuration.scopedRegistries["@trishankatdatadog"] = scoped.baseURL
+        configuration.retry = RetryPolicy(maxAttempts: 1)
+        let report = await PackageAuditor(client: RegistryClient(configuration: configuration))
+            .audit(try LockfileLoader.load(from: folder.url))
+        let package = try #require(report.packages.first)
+        #expect(package.attestations == .verified, "\(package.reasons)")
+        #expect(scoped.requestCount(matching: "/-/npm/v1/attestations/*") == 1)
+        #expect(other.requests.isEmpty)
+    }
+
+    @Test func rebuildFromALocalSourceBundle() async throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let caseObject = try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/gundam-visor@1.0.1.json")) as! [String: Any]
+        let entries: [String: Any] = ["": ["name": "p"], "node_modules/gundam-visor": [
+            "version": "1.0.1", "integrity": caseObject["integrity"] as! String,
+            "resolved": "https://registry.npmjs.org/gundam-visor/-/gundam-visor-1.0.1.tgz"]]
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 3, "packages": entries])
+            .write(to: folder.url.appendingPathComponent("package-lock.json"))
+        var configuration = RegistryConfiguration(registry: registry.baseURL)
+        configuration.retry = RetryPolicy(maxAttempts: 1)
+        let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(registry: configuration, offline: true))
+        let bundle = try Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle")
+        let rebuild = AuditRebuildOptions(
+            pipeline: pipeline, sources: ["git+https://github.com/ramonpetgrave64/gundam-visor.git": .path(bundle.path)],
+            offline: true)
+        let report = await PackageAuditor(client: RegistryClient(configuration: configuration))
+            .audit(try LockfileLoader.load(from: folder.url), options: AuditOptions(keys: .registry, rebuild: rebuild))
+        let package = try #require(report.packages.first)
+        #expect(package.provenance?.repository == "https://github.com/ramonpetgrave64/gundam-visor")
+        let compare = try #require(package.checks.first { $0.id == .rebuildCompare })
+        #expect(compare.status == .pass, "\(compare)")
+        #expect(compare.evidence["outcome"] == "identical")
+        #expect(package.checks.first { $0.id == .sourceTagMatchesProvenance }?.status == .pass)
+
+        // Offline without a local source: the rebuild is skipped with the reason, never passed.
+        let withoutSource = AuditRebuildOptions(pipeline: pipeline, offline: true)
+        let skipped = await PackageAuditor(client: RegistryClient(configuration: configuration))
+            .audit(try LockfileLoader.load(from: folder.url), options: AuditOptions(keys: .registry, rebuild: withoutSource))
+        let check = try #require(skipped.packages.first?.checks.first { $0.id == .rebuildCompare })
+        #expect(check.status.isSkipped)
+    }
+
+    @Test func unknownPackageOrVersionIsAFinding() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = [GeneratedPackage(name: "present")]
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        let base = registry.baseURL.absoluteString
+        try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL, extra: [
+            "node_modules/absent": ["version": "1.0.0", "resolved": base + "absent/-/absent-1.0.0.tgz", "integrity": "sha512-AAAA"],
+            "node_modules/present/node_modules/present": [
+                "version": "2.0.0", "resolved": base + "present/-/present-2.0.0.tgz", "integrity": "sha512-AAAA"],
+        ], installed: false)
+        let report = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: folder.url))
+        let byLocation = Dictionary(uniqueKeysWithValues: report.packages.map { ($0.location, $0) })
+        #expect(byLocation["node_modules/absent"]?.status == .invalid)
+        #expect(byLocation["node_modules/absent"]?.reasons.first?.contains("has no package absent") == true)
+        #expect(byLocation["node_modules/present/node_modules/present"]?.status == .invalid)
+        #expect(byLocation["node_modules/present/node_modules/present"]?.reasons.first?.contains("no version 2.0.0") == true)
+        #expect(byLocation["node_modules/present"]?.status == .verified)
+        #expect(registry.requestCount(matching: "/present") == 1)
+    }
+
+    @Test func yarnAndPnpmLockfilesAuditEndToEnd() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = [GeneratedPackage(name: "alpha"), GeneratedPackage(name: "@gen/beta"),
+                        GeneratedPackage(name: "gamma", signature: .none), GeneratedPackage(name: "delta", signature: .bad)]
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+
+        var yarn = "# yarn lockfile v1\n\n"
+        var pnpm = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n"
+        for package in packages {
+            pnpm += "      '\(package.name)':\n        specifier: \(package.version)\n        version: \(package.version)\n"
+        }
+        pnpm += "\npackages:\n\n"
+        var snapshots = "\nsnapshots:\n\n"
+        for package in packages {
+            let basename = package.name.split(separator: "/").last!
+            yarn += "\"\(package.name)@^\(package.version)\":\n  version \"\(package.version)\"\n"
+                + "  resolved \"https://registry.yarnpkg.com/\(package.name)/-/\(basename)-\(package.version).tgz#0000\"\n"
+                + "  integrity \(package.integrity)\n\n"
+            pnpm += "  '\(package.name)@\(package.version)':\n    resolution: {integrity: \(package.integrity)}\n\n"
+            snapshots += "  '\(package.name)@\(package.version)': {}\n\n"
+        }
+        yarn += "\"git-thing@github:o/git-thing\":\n  version \"1.0.0\"\n  resolved \"https://codeload.github.com/o/git-thing/tar.gz/abc\"\n"
+        let yarnFile = folder.url.appendingPathComponent("yarn.lock")
+        let pnpmFile = folder.url.appendingPathComponent("pnpm-lock.yaml")
+        try Data(yarn.utf8).write(to: yarnFile)
+        try Data((pnpm + snapshots).utf8).write(to: pnpmFile)
+
+        for file in [yarnFile, pnpmFile] {
+            let report = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: file))
+            let counts = report.counts
+            #expect(counts.audited == 4, "\(file.lastPathComponent)")
+            #expect(counts.verified == 2, "\(file.lastPathComponent)")
+            #expect(counts.missing == 1, "\(file.lastPathComponent)")
+            #expect(counts.invalid == 1, "\(file.lastPathComponent)")
+            #expect(report.packages.allSatisfy { $0.status == .skipped || $0.checks.contains { $0.id == .auditLockfileIntegrity && $0.status == .pass } })
+        }
+        let yarnReport = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: yarnFile))
+        #expect(yarnReport.counts.skippedByReason == ["not-from-registry": 1])
+
+        // Installed copies: yarn's hoisted node_modules/<name>, pnpm's virtual store; another version is a finding.
+        for path in ["node_modules/alpha", "node_modules/.pnpm/alpha@1.0.0/node_modules/alpha"] {
+            let dir = folder.url.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(#"{"name":"alpha","version":"9.9.9"}"#.utf8).write(to: dir.appendingPathComponent("package.json"))
+        }
+        for file in [yarnFile, pnpmFile] {
+            let report = await PackageAuditor(client: Self.client(registry))
+                .audit(try LockfileLoader.load(from: file), options: AuditOptions(projectDirectory: folder.url))
+            let alpha = report.packages.first { $0.name == "alpha" }
+            #expect(alpha?.status == .invalid, "\(file.lastPathComponent)")
+            #expect(alpha?.reasons.contains { $0.contains("9.9.9") } == true, "\(file.lastPathComponent)")
+            // The others are simply not installed here: noted, not a failure.
+            #expect(report.packages.first { $0.name == "@gen/beta" }?.status == .verified)
+        }
+    }
+
+    @Test func packumentsOnceOverKeptAliveConnections() async throws {
+        let key = try TestSigningKey.generate()
+        let packages = Self.names("many", 40).map { GeneratedPackage(name: $0) }
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        // Every package at two locations: still one packument request per name.
+        var extra: [String: [String: Any]] = [:]
+        for package in packages {
+            extra["node_modules/x/node_modules/\(package.name)"] = [
+                "version": package.version, "integrity": package.integrity,
+                "resolved": registry.baseURL.absoluteString + RegistryContent.tarballPath(name: package.name, version: package.version)]
+        }
+        try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL, extra: extra, installed: false)
+        var configuration = RegistryConfiguration(registry: registry.baseURL)
+        configuration.maxConcurrentRequests = 4
+        let report = await PackageAuditor(client: RegistryClient(configuration: configuration))
+            .audit(try LockfileLoader.load(from: folder.url), options: AuditOptions(concurrency: 4))
+        #expect(report.counts.total == 80)
+        #expect(report.counts.audited == 80)
+        #expect(report.counts.verified == 80)
+        #expect(registry.requests.count == 41)
+        #expect(registry.connectionCount <= 8, "\(registry.connectionCount) connections for \(registry.requests.count) requests")
+    }
+
+    @Test func attestationEndpointFailuresAreReportedPerPackage() async throws {
+        // npm/cli#7266: one HTTP 500 from the attestations endpoint aborted npm's whole audit.
+        let key = try TestSigningKey.generate()
+        let packages = [GeneratedPackage(name: "plain"), GeneratedPackage(name: "announced-missing"),
+                        GeneratedPackage(name: "announced-500")]
+        var content = RegistryContent()
+        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
+        for name in ["announced-missing", "announced-500"] {
+            content.updateVersion(name: name, version: "1.0.0") { manifest in
+                manifest["dist"]?["attestations"] = [
+                    "url": .string("https://registry.npmjs.org/-/npm/v1/attestations/\(name)@1.0.0"),
+                    "provenance": ["predicateType": "https://slsa.dev/provenance/v1"]]
+            }
+        }
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        registry.inject(.status(500), on: "/-/npm/v1/attestations/announced-500@1.0.0")
+        let folder = try TemporaryFolder()
+        defer { folder.cleanup() }
+        try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL, installed: false)
+        let report = await PackageAuditor(client: Self.client(registry)).audit(try LockfileLoader.load(from: folder.url))
+        let byName = Dictionary(uniqueKeysWithValues: report.packages.map { ($0.name, $0) })
+        #expect(byName["plain"]?.status == .verified)
+        #expect(byName["announced-missing"]?.status == .missing)
+        #expect(byName["announced-missing"]?.attestations == .missing)
+        #expect(byName["announced-missing"]?.reasons.contains { $0.contains("404") } == true)
+        #expect(byName["announced-500"]?.status == .skipped)
+        #expect(byName["announced-500"]?.skipReason == .networkError)
+        #expect(byName["announced-500"]?.signatures == .verified)
+        #expect(byName["announced-500"]?.reasons.contains { $0.contains("500") } == true)
     }
 }

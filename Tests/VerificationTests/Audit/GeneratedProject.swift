@@ -130,6 +130,15 @@ enum GeneratedProject {
                     .write(to: dir.appendingPathComponent("package.json"))
             }
         }
+        if installed {
+            // The hidden lockfile npm writes on install, written last so npm trusts it.
+            var hidden = entries
+            hidden[""] = nil
+            let document: [String: Any] = ["name": "generated-project", "version": "1.0.0", "lockfileVersion": 3,
+                                           "requires": true, "packages": hidden]
+            try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
+                .write(to: folder.appendingPathComponent("node_modules/.package-lock.json"))
+        }
         let lock: [String: Any]
         if lockfileVersion == 1 {
             lock = ["name": "generated-project", "version": "1.0.0", "lockfileVersion": 1, "requires": true, "dependencies": v1]

@@ -120,6 +120,8 @@ import Testing
         #expect(byName["@scope/x"]?.source == .registry)
         #expect(byName["@scope/x"]?.integrity == "sha512-XXXX")
         #expect(byName["ms"]?.flags.dev == false)
+        #expect(byName["ms"]?.installPath == "node_modules/ms")
+        #expect(byName["g"]?.installPath == nil)
         #expect(byName["devonly"]?.flags.dev == true)
         #expect(byName["real"]?.source == .registry)
         #expect(byName["g"]?.source == .git("https://codeload.github.com/o/g/tar.gz/abc"))
@@ -183,6 +185,8 @@ import Testing
         #expect(byName["ms"]?.integrity?.hasPrefix("sha512-6Flz") == true)
         #expect(byName["@scope/x"]?.version == "2.1.0")
         #expect(byName["@scope/x"]?.flags.dev == true)
+        #expect(byName["ms"]?.installPath == "node_modules/.pnpm/ms@2.1.3/node_modules/ms")
+        #expect(byName["@scope/x"]?.installPath == nil)  // peer suffix: pnpm encodes the folder differently
         #expect(byName["g"]?.source == .git("https://codeload.github.com/o/g/tar.gz/abc"))
         #expect(byName["t"]?.source == .remoteTarball("https://example.com/t.tgz"))
     }
@@ -282,5 +286,32 @@ import Testing
         let loaded = try LockfileLoader.load(from: folder.url)
         #expect(loaded.file.lastPathComponent == "npm-shrinkwrap.json")
         #expect(loaded.format == .npmV2)
+    }
+
+    @Test func workspaceSelectionFollowsNodeResolution() throws {
+        let json = """
+        {"lockfileVersion":3,"packages":{
+          "":{"name":"root","workspaces":["packages/*"],"devDependencies":{"rootdev":"1"}},
+          "packages/a":{"name":"a","version":"1.0.0","dependencies":{"shared":"1","b":"1"},"devDependencies":{"adev":"1"}},
+          "packages/b":{"name":"b","version":"1.0.0","dependencies":{"shared":"2"}},
+          "packages/c":{"name":"c","version":"1.0.0","dependencies":{"conly":"1"}},
+          "node_modules/a":{"resolved":"packages/a","link":true},
+          "node_modules/b":{"resolved":"packages/b","link":true},
+          "node_modules/c":{"resolved":"packages/c","link":true},
+          "node_modules/shared":{"version":"1.0.0","dependencies":{"leaf":"1"}},
+          "node_modules/leaf":{"version":"1.0.0"},
+          "packages/b/node_modules/shared":{"version":"2.0.0"},
+          "node_modules/adev":{"version":"1.0.0","dev":true},
+          "node_modules/rootdev":{"version":"1.0.0","dev":true},
+          "node_modules/conly":{"version":"1.0.0"}
+        }}
+        """
+        let lockfile = try NPMLockfileParser.parse(Data(json.utf8), file: file)
+        let a = try lockfile.selectingWorkspaces(["a"]).packages.map(\.location)
+        #expect(Set(a) == ["node_modules/shared", "node_modules/leaf", "node_modules/b", "packages/b/node_modules/shared",
+                           "node_modules/adev"])
+        let c = try lockfile.selectingWorkspaces(["packages/c"]).packages.map(\.location)
+        #expect(c == ["node_modules/conly"])
+        #expect(throws: LockfileError.self) { try lockfile.selectingWorkspaces(["nope"]) }
     }
 }

@@ -165,12 +165,43 @@ public struct Lockfile: Hashable, Sendable {
     public var format: LockfileFormat
     /// Every pinned package (the root project and workspace folders excluded).
     public var packages: [LockedPackage]
+    /// The dependency edges (npm v2/v3 lockfiles), for `--workspace`; `nil` for other formats.
+    public var graph: DependencyGraph?
 
     /// Creates a value.
-    public init(file: URL, format: LockfileFormat, packages: [LockedPackage]) {
+    public init(file: URL, format: LockfileFormat, packages: [LockedPackage], graph: DependencyGraph? = nil) {
         self.file = file
         self.format = format
         self.packages = packages
+        self.graph = graph
+    }
+
+    /// This lockfile narrowed to the packages the given workspaces (package names or folders) need,
+    /// transitively, as npm's `--workspace` selects them.
+    /// - Throws: ``LockfileError`` when the lockfile has no dependency graph or a workspace is unknown.
+    public func selectingWorkspaces(_ selectors: [String]) throws -> Lockfile {
+        var narrowed = self
+        narrowed.packages = try packages(forWorkspaces: selectors)
+        return narrowed
+    }
+
+    func packages(forWorkspaces selectors: [String]) throws -> [LockedPackage] {
+        guard let graph else {
+            throw LockfileError(file: file.path, message: "--workspace needs a package-lock.json v2 or v3 (this is \(format.rawValue))")
+        }
+        var folders: [String] = []
+        for selector in selectors {
+            guard let folder = graph.workspaceFolder(selector) else {
+                throw LockfileError(file: file.path, message: "no workspace \"\(selector)\" (workspaces: "
+                    + graph.workspaceFolders.map { graph.nodes[$0]?.name ?? $0 }.joined(separator: ", ") + ")")
+            }
+            folders.append(folder)
+        }
+        let reachable = graph.reachable(from: folders)
+        // A workspace's own link (node_modules/<name> → its folder) is the workspace itself, not a dependency.
+        let ownLinks = Set(graph.nodes.compactMap { location, node in
+            node.linkTarget.map { folders.contains($0) ? location : nil } ?? nil })
+        return packages.filter { reachable.contains($0.location) && !ownLinks.contains($0.location) }
     }
 
     /// The packages left after `--omit`.

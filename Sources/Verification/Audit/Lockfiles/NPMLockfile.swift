@@ -20,7 +20,7 @@ public enum NPMLockfileParser {
                 throw LockfileError(file: path, message: "lockfileVersion \(version!) needs a \"packages\" object")
             }
             return Lockfile(file: file, format: version == 2 ? .npmV2 : .npmV3,
-                            packages: try parsePackages(packages, file: path))
+                            packages: try parsePackages(packages, file: path), graph: graph(packages))
         case 1?:
             let dependencies = root["dependencies"] as? [String: Any] ?? [:]
             var result: [LockedPackage] = []
@@ -38,6 +38,21 @@ public enum NPMLockfileParser {
         guard let range = location.range(of: "node_modules/", options: .backwards) else { return nil }
         let name = String(location[range.upperBound...])
         return name.isEmpty ? nil : name
+    }
+
+    /// The dependency edges of a v2/v3 `packages` object.
+    static func graph(_ packages: [String: Any]) -> DependencyGraph {
+        var nodes: [String: DependencyGraph.Node] = [:]
+        for (location, value) in packages {
+            guard let entry = value as? [String: Any] else { continue }
+            let isFolder = !location.hasPrefix("node_modules/") && !location.contains("/node_modules/")
+            var fields = ["dependencies", "optionalDependencies", "peerDependencies"]
+            if isFolder { fields.append("devDependencies") }
+            let names = fields.flatMap { ((entry[$0] as? [String: Any]) ?? [:]).keys }.sorted()
+            let link = entry["link"] as? Bool == true ? (entry["resolved"] as? String) : nil
+            nodes[location] = DependencyGraph.Node(dependencies: names, linkTarget: link, name: entry["name"] as? String)
+        }
+        return DependencyGraph(nodes: nodes)
     }
 
     private static func parsePackages(_ packages: [String: Any], file: String) throws -> [LockedPackage] {

@@ -6,7 +6,8 @@ import Foundation
 /// The source comes from `resolution`: `{integrity}` is a registry package, `{tarball}` a tarball URL (a registry
 /// tarball when its path is the registry layout), `{type: git}` / `{repo, commit}` git, `{directory}` a local folder.
 /// Dependency types: v6 records `dev` / `optional` per package; for v9 they are computed from the importers'
-/// `dependencies` / `optionalDependencies` / `devDependencies` through `snapshots`.
+/// `dependencies` / `optionalDependencies` / `devDependencies` through `snapshots`. Registry packages without peer
+/// suffix are expected in the virtual store, `node_modules/.pnpm/<name>@<version>/node_modules/<name>`.
 public enum PnpmLockfileParser {
     /// Parses `pnpm-lock.yaml` bytes.
     /// - Throws: ``LockfileError`` for YAML outside the supported subset, an unsupported lockfileVersion or a
@@ -51,11 +52,21 @@ public enum PnpmLockfileParser {
                 flags = computedFlags[base] ?? DependencyFlags(optional: entry["optional"]?.string == "true")
             }
             packages.append(LockedPackage(
-                name: name, version: version, location: key, installPath: nil,
+                name: name, version: version, location: key, installPath: storePath(key: key, name: name, version: version, source: source),
                 resolved: resolution?["tarball"]?.string ?? resolution?["repo"]?.string ?? resolution?["directory"]?.string,
                 integrity: resolution?["integrity"]?.string, source: source, flags: flags))
         }
         return Lockfile(file: file, format: format, packages: packages.sorted { $0.location < $1.location })
+    }
+
+    /// The folder pnpm's virtual store gives a registry package without peer suffix:
+    /// `node_modules/.pnpm/<name with / as +>@<version>/node_modules/<name>`; `nil` where pnpm encodes the folder
+    /// name differently (peer suffixes, very long names) or for non-registry packages.
+    static func storePath(key: String, name: String, version: String, source: PackageSource) -> String? {
+        guard source.isRegistry, !key.contains("("), !key.contains("_") || name.contains("_") else { return nil }
+        let folder = name.replacingOccurrences(of: "/", with: "+") + "@" + version
+        guard folder.count <= 100 else { return nil }
+        return "node_modules/.pnpm/\(folder)/node_modules/\(name)"
     }
 
     /// `name@1.0.0(peer@2.0.0)(other@1)` → `name@1.0.0`; also drops v5-style `_peer@2` suffixes.

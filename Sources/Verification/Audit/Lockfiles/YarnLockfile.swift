@@ -5,7 +5,9 @@ import Foundation
 /// Each entry lists the specs it satisfies (`"a@^1.0.0", a@^1.1.0:`), then `version`, `resolved`, `integrity` and
 /// its `dependencies` / `optionalDependencies`. yarn.lock records no dependency types, so when the project's
 /// `package.json` is given, packages reachable only from `devDependencies` are flagged `dev` and those reachable
-/// only through optional edges `optional` (for `--omit`). yarn hoists freely, so no install folder is fixed.
+/// only through optional edges `optional` (for `--omit`). A name locked at one version is expected at
+/// `node_modules/<name>`; names with several versions are not compared with `node_modules` (yarn does not record
+/// which one it hoisted).
 public enum YarnLockfileParser {
     struct Entry {
         var specs: [String]
@@ -84,6 +86,13 @@ public enum YarnLockfileParser {
             packages.append(LockedPackage(
                 name: name, version: version, location: entry.header, installPath: nil, resolved: resolved,
                 integrity: entry.fields["integrity"], source: source, flags: flags?[index] ?? DependencyFlags()))
+        }
+        // yarn hoists: node_modules/<name> holds the only locked version of a name with one version (with several,
+        // which one is hoisted is not recorded, so those are not compared).
+        var versionsByName: [String: Int] = [:]
+        for package in packages { versionsByName[package.name, default: 0] += 1 }
+        for index in packages.indices where versionsByName[packages[index].name] == 1 && packages[index].source.isRegistry {
+            packages[index].installPath = "node_modules/" + packages[index].name
         }
         return Lockfile(file: file, format: .yarnV1, packages: packages.sorted { $0.location < $1.location })
     }

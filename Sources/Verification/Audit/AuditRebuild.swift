@@ -1,0 +1,97 @@
+import Foundation
+
+/// How `provcheck audit --rebuild` rebuilds packages.
+public struct AuditRebuildOptions: Sendable {
+    /// The verification pipeline that reads the source, rebuilds and compares (``VerificationPipeline/standard(_:)``).
+    public var pipeline: VerificationPipeline
+    /// How many rebuilds run at once (they are CPU- and disk-heavy).
+    public var concurrency: Int
+    /// Local sources (git repository, bare repository or bundle) by repository URL, used instead of cloning;
+    /// keys are compared after ``RepositoryURL/normalize(_:)``.
+    public var sources: [String: SourceLocator]
+    /// Only local sources and the configured registry: a repository without a local source is skipped.
+    public var offline: Bool
+
+    /// Creates options.
+    public init(pipeline: VerificationPipeline, concurrency: Int = 2, sources: [String: SourceLocator] = [:],
+                offline: Bool = false) {
+        self.pipeline = pipeline
+        self.concurrency = concurrency
+        self.sources = sources
+        self.offline = offline
+    }
+
+    /// The local source for `repository`, if one was given.
+    func source(for repository: String) -> SourceLocator? {
+        guard let normalized = RepositoryURL.normalize(repository) else { return nil }
+        return sources.first { RepositoryURL.normalize($0.key) == normalized }?.value
+    }
+}
+
+extension PackageAuditor {
+    /// The check ids a rebuild adds to a package's audit.
+    static let rebuildCheckIDs: Set<CheckID> = [
+        .sourceTag, .sourceCommitExists, .sourceTagMatchesProvenance, .rebuildCompare, .rebuildNotInSource, .policyRebuild,
+    ]
+
+    /// Rebuilds every package version whose verified provenance names a repository (each version once, bounded
+    /// concurrency) and adds the source and rebuild checks to each of its packages; statuses are re-derived.
+    func rebuild(_ packages: [PackageAudit], options: AuditRebuildOptions, policy: PolicyDocument?) async -> [PackageAudit] {
+        var candidates: [String: (name: String, version: String, repository: String)] = [:]
+        for package in packages {
+            guard let repository = package.provenance?.repository, package.status != .skipped else { continue }
+            candidates["\(package.name)@\(package.version)"] = (package.name, package.version, repository)
+        }
+        var checksByID: [String: [Check]] = [:]
+        await withTaskGroup(of: (String, [Check]).self) { group in
+            var pending = candidates.sorted { $0.key < $1.key }.makeIterator()
+            func addNext() -> Bool {
+                guard let (id, candidate) = pending.next() else { return false }
+                group.addTask {
+                    (id, await Self.rebuildChecks(candidate.name, candidate.version, repository: candidate.repository,
+                                                  options: options, policy: policy))
+                }
+                return true
+            }
+            for _ in 0..<max(1, options.concurrency) where addNext() {}
+            while let (id, checks) = await group.next() {
+                checksByID[id] = checks
+                _ = addNext()
+            }
+        }
+        return packages.map { package in
+            guard let added = checksByID["\(package.name)@\(package.version)"] else { return package }
+            var updated = package
+            updated.checks += added
+            let rederived = Self.finishing(updated)
+            return rederived
+        }
+    }
+
+    static func rebuildChecks(_ name: String, _ version: String, repository: String, options: AuditRebuildOptions,
+                              policy: PolicyDocument?) async -> [Check] {
+        let title = "Rebuild matches the registry tarball"
+        let source = options.source(for: repository)
+        if options.offline && source == nil {
+            return [.skipped(.rebuildCompare, title, reason: "offline and no local source given for \(repository)")]
+        }
+        do {
+            let result = try await options.pipeline.verify(VerificationRequest(
+                spec: PackageSpec(name: name, version: version), source: source, policy: policy ?? .default,
+                offline: options.offline))
+            let checks = result.verdict.checks.filter { rebuildCheckIDs.contains($0.id) }
+            return checks.isEmpty ? [.skipped(.rebuildCompare, title, reason: "the pipeline produced no rebuild check")] : checks
+        } catch {
+            return [.skipped(.rebuildCompare, title, reason: "the rebuild could not run: \(error)")]
+        }
+    }
+
+    /// Re-derives status and reasons after checks were added.
+    static func finishing(_ package: PackageAudit) -> PackageAudit {
+        let locked = LockedPackage(name: package.name, version: package.version, location: package.location, source: .registry)
+        var result = finish(locked, checks: package.checks, signatures: package.signatures,
+                            attestations: package.attestations, skip: package.skipReason)
+        result.provenance = package.provenance
+        return result
+    }
+}

@@ -1,0 +1,190 @@
+import Archive
+import Digest
+import Foundation
+import Registry
+
+/// The result of `provcheck integrity`: does the tarball the registry serves match the registry's own
+/// `dist.integrity` and `dist.shasum`, and what is inside it.
+public struct IntegrityReport: Codable, Sendable {
+    /// The package name.
+    public var name: String
+    /// The version.
+    public var version: String
+    /// The tarball URL that was fetched.
+    public var tarballURL: String
+    /// The `dist.integrity` check, or nil when the packument gives none (legacy packages have only a shasum).
+    public var integrity: HashComparison?
+    /// The legacy `dist.shasum` (hex sha1) check, or nil when the packument gives none.
+    public var shasum: HashComparison?
+    /// The archive inspection of the tarball (gzip layer, tar entries, findings).
+    public var archive: ArchiveReport
+    /// Problems that make the report fail besides the comparisons and the archive findings.
+    public var problems: [String]
+
+    /// True only when at least one registry hash was checked, every hash check passed, nothing else went wrong
+    /// and the archive has no finding of severity error.
+    public var ok: Bool {
+        (integrity != nil || shasum != nil)
+            && (integrity?.ok ?? true) && (shasum?.ok ?? true)
+            && problems.isEmpty && archive.ok
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, version, integrity, shasum, archive, problems, ok
+        case tarballURL = "tarball_url"
+    }
+
+    /// Makes a report.
+    public init(name: String, version: String, tarballURL: String, integrity: HashComparison?,
+                shasum: HashComparison?, archive: ArchiveReport, problems: [String]) {
+        self.name = name
+        self.version = version
+        self.tarballURL = tarballURL
+        self.integrity = integrity
+        self.shasum = shasum
+        self.archive = archive
+        self.problems = problems
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        version = try c.decode(String.self, forKey: .version)
+        tarballURL = try c.decode(String.self, forKey: .tarballURL)
+        integrity = try c.decodeIfPresent(HashComparison.self, forKey: .integrity)
+        shasum = try c.decodeIfPresent(HashComparison.self, forKey: .shasum)
+        archive = try c.decode(ArchiveReport.self, forKey: .archive)
+        problems = try c.decodeIfPresent([String].self, forKey: .problems) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(version, forKey: .version)
+        try c.encode(tarballURL, forKey: .tarballURL)
+        try c.encode(integrity, forKey: .integrity)
+        try c.encode(shasum, forKey: .shasum)
+        try c.encode(archive, forKey: .archive)
+        try c.encode(problems, forKey: .problems)
+        try c.encode(ok, forKey: .ok)
+    }
+}
+
+/// One registry hash compared with the tarball's bytes.
+public struct HashComparison: Codable, Sendable, Hashable {
+    /// The algorithm that was checked (the strongest one in an SRI string).
+    public var algorithm: String
+    /// What the packument says, as given.
+    public var expected: String
+    /// The tarball's digest in the same encoding (SRI for integrity, hex for shasum), or nil when the expected
+    /// value could not be parsed.
+    public var actual: String?
+    /// Whether they are equal.
+    public var ok: Bool
+    /// Why the check failed, when it did.
+    public var reason: String?
+
+    /// Makes a comparison.
+    public init(algorithm: String, expected: String, actual: String?, ok: Bool, reason: String? = nil) {
+        self.algorithm = algorithm
+        self.expected = expected
+        self.actual = actual
+        self.ok = ok
+        self.reason = reason
+    }
+}
+
+/// Fetches a version's tarball (streamed to a temporary file, never whole in memory), checks it against the
+/// packument's `dist.integrity` (W3C SRI, strongest algorithm) and `dist.shasum`, and inspects its gzip and tar
+/// layers.
+public struct IntegrityVerifier: Sendable {
+    /// The registry client.
+    public var client: RegistryClient
+    /// Limits for the archive inspection.
+    public var limits: ArchiveLimits
+
+    /// Makes a verifier.
+    public init(client: RegistryClient, limits: ArchiveLimits = .npmDefault) {
+        self.client = client
+        self.limits = limits
+    }
+
+    /// Verifies one version.
+    /// - Throws: ``VerificationError`` when nothing can be verified (registry error, no such version, no
+    ///   tarball URL, the tarball cannot be read).
+    public func verify(_ spec: PackageSpec) async throws -> IntegrityReport {
+        let packument: Packument
+        do {
+            packument = try await client.packument(name: spec.name)
+        } catch {
+            throw VerificationError.registry(url: (try? client.packumentURL(name: spec.name).absoluteString) ?? spec.name,
+                                             problem: error.problem)
+        }
+        guard let version = packument.versions[spec.version] else {
+            throw VerificationError.versionNotFound(source: spec.name, version: spec.version,
+                                                    known: packument.distTags["latest"] ?? "")
+        }
+        guard let tarballURL = URL(string: version.dist.tarball), tarballURL.scheme != nil else {
+            throw VerificationError.malformedPackument(
+                source: spec.name, problem: "version \(spec.version) has no usable dist.tarball (\"\(version.dist.tarball)\")")
+        }
+
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("provcheck-integrity-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("package.tgz")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try await client.tarball(from: tarballURL, to: file)
+        } catch let error as RegistryError {
+            throw VerificationError.registry(url: tarballURL.absoluteString, problem: error.problem)
+        } catch {
+            throw VerificationError.input(path: folder.path, problem: "cannot create a temporary folder: \(error)")
+        }
+
+        let archive: ArchiveReport
+        do {
+            archive = try ArchiveInspector(limits: limits).inspect(fileAt: file)
+        } catch {
+            throw VerificationError.input(path: tarballURL.absoluteString, problem: "\(error)")
+        }
+        var digests = archive.inputDigests ?? DigestSet([:])
+        var problems: [String] = []
+
+        let integrity: HashComparison? = version.dist.integrity.map { sri in
+            let parsed: Integrity
+            do {
+                parsed = try Integrity(sri)
+            } catch {
+                return HashComparison(algorithm: "?", expected: sri, actual: nil, ok: false,
+                                      reason: "dist.integrity is not a valid SRI string: \(error)")
+            }
+            if digests[parsed.strongestAlgorithm] == nil {
+                do {
+                    digests = try Hashing.digest(fileAt: file, algorithms: Set(parsed.algorithms).union([.sha512, .sha1]))
+                } catch {
+                    problems.append("cannot hash \(tarballURL.absoluteString): \(error)")
+                }
+            }
+            let check = parsed.verify(digests)
+            return HashComparison(algorithm: check.algorithm.rawValue, expected: check.expected, actual: check.actual,
+                                  ok: check.ok,
+                                  reason: check.ok ? nil : "the tarball's \(check.algorithm.rawValue) differs from dist.integrity")
+        }
+        let shasum: HashComparison? = version.dist.shasum.map { hex in
+            do {
+                let check = try Shasum(hex).verify(digests)
+                return HashComparison(algorithm: "sha1", expected: hex, actual: check.actual, ok: check.ok,
+                                      reason: check.ok ? nil : "the tarball's sha1 differs from dist.shasum")
+            } catch {
+                return HashComparison(algorithm: "sha1", expected: hex, actual: digests.hex(.sha1), ok: false,
+                                      reason: "dist.shasum is not a 40-digit hex sha1: \(error)")
+            }
+        }
+        if integrity == nil && shasum == nil {
+            problems.append("the packument gives neither dist.integrity nor dist.shasum: nothing to check the tarball against")
+        }
+        return IntegrityReport(name: spec.name, version: spec.version, tarballURL: tarballURL.absoluteString,
+                               integrity: integrity, shasum: shasum, archive: archive, problems: problems)
+    }
+}

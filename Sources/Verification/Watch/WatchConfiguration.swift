@@ -1,0 +1,175 @@
+import Foundation
+
+/// A `provcheck watch` configuration file (JSON): the packages to watch and how.
+///
+/// ```json
+/// {
+///   "version": 1,
+///   "packages": [
+///     { "name": "gundam-visor", "rebuild": true, "versions": { "latest": 3 }, "policy": "policies/gundam.json" },
+///     { "name": "@scope/lib", "versions": { "since": "2026-01-01" }, "source": "https://github.com/o/lib" },
+///     { "name": "ms", "versions": "all" }
+///   ]
+/// }
+/// ```
+/// Unknown keys are errors (fail closed: a typo must not silently disable a check).
+public struct WatchConfiguration: Hashable, Sendable {
+    /// The only format version this build reads.
+    public static let formatVersion = 1
+
+    /// The watched packages, in file order (names are unique).
+    public var packages: [WatchedPackage]
+    /// Where the file came from (for messages).
+    public var source: String
+
+    /// Makes a configuration.
+    public init(packages: [WatchedPackage], source: String = "<memory>") {
+        self.packages = packages
+        self.source = source
+    }
+
+    /// Reads a configuration file; relative `policy` paths are resolved against the file's folder.
+    /// - Throws: ``WatchConfigurationError`` naming the file and the field.
+    public static func load(contentsOf url: URL) throws -> WatchConfiguration {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw WatchConfigurationError(file: url.path, field: nil, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        return try parse(data, source: url.path, baseDirectory: url.deletingLastPathComponent())
+    }
+
+    /// Parses a configuration document.
+    public static func parse(_ data: Data, source: String = "<memory>", baseDirectory: URL? = nil) throws -> WatchConfiguration {
+        func fail(_ field: String?, _ message: String) -> WatchConfigurationError {
+            WatchConfigurationError(file: source, field: field, message: message)
+        }
+        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw fail(nil, "not a JSON object")
+        }
+        for key in root.keys where !["version", "packages", "$comment"].contains(key) {
+            throw fail(key, "unknown key (expected version, packages)")
+        }
+        guard let version = root["version"] as? Int else { throw fail("version", "missing or not an integer (expected 1)") }
+        guard version == formatVersion else { throw fail("version", "unsupported version \(version) (this build reads \(formatVersion))") }
+        guard let list = root["packages"] as? [Any] else { throw fail("packages", "missing or not an array") }
+        var packages = [WatchedPackage]()
+        var seen = Set<String>()
+        for (index, item) in list.enumerated() {
+            let field = "packages[\(index)]"
+            guard let object = item as? [String: Any] else { throw fail(field, "not an object") }
+            for key in object.keys where !WatchedPackage.keys.contains(key) {
+                throw fail("\(field).\(key)", "unknown key (expected \(WatchedPackage.keys.sorted().joined(separator: ", ")))")
+            }
+            guard let name = object["name"] as? String, !name.isEmpty else { throw fail("\(field).name", "missing or empty") }
+            guard seen.insert(name).inserted else { throw fail("\(field).name", "\(name) is listed twice") }
+            var package = WatchedPackage(name: name)
+            if let value = object["rebuild"] {
+                guard let flag = value as? Bool else {
+                    throw fail("\(field).rebuild", "not a boolean")
+                }
+                package.rebuild = flag
+            }
+            if let value = object["versions"] { package.versions = try VersionSelection(json: value, field: "\(field).versions", fail: fail) }
+            if let value = object["policy"] {
+                guard let path = value as? String, !path.isEmpty else { throw fail("\(field).policy", "not a path") }
+                package.policy = path.hasPrefix("/") || baseDirectory == nil
+                    ? path : baseDirectory!.appendingPathComponent(path).path
+            }
+            if let value = object["source"] {
+                guard let text = value as? String, !text.isEmpty else { throw fail("\(field).source", "not a path or URL") }
+                package.source = text
+            }
+            packages.append(package)
+        }
+        return WatchConfiguration(packages: packages, source: source)
+    }
+}
+
+/// One watched package.
+public struct WatchedPackage: Hashable, Sendable {
+    static let keys: Set<String> = ["name", "rebuild", "versions", "policy", "source", "$comment"]
+
+    /// The package name (`@scope/name` allowed).
+    public var name: String
+    /// Run the full verification pipeline (rebuild from the tag, compare, policy) for each selected version and
+    /// record its verdict. Default `false`: only registry, trust and tag facts are recorded.
+    public var rebuild: Bool
+    /// Which versions to look at.
+    public var versions: VersionSelection
+    /// A policy file (same format as `provcheck verify --policy`), applied when ``rebuild`` is on.
+    public var policy: String?
+    /// The source repository (path, bundle or URL) instead of the one the provenance or packument names.
+    public var source: String?
+
+    /// Makes an entry with the defaults (no rebuild, latest 5 versions).
+    public init(name: String, rebuild: Bool = false, versions: VersionSelection = .latest(5), policy: String? = nil,
+                source: String? = nil) {
+        self.name = name
+        self.rebuild = rebuild
+        self.versions = versions
+        self.policy = policy
+        self.source = source
+    }
+}
+
+/// Which versions of a package are watched. JSON: `"all"`, `{"latest": N}` or `{"since": "YYYY-MM-DD"}`.
+public enum VersionSelection: Hashable, Sendable {
+    /// Every version in the packument.
+    case all
+    /// The highest `N` versions by semver precedence.
+    case latest(Int)
+    /// Versions published (packument `time`) at or after the date; versions without a time are included.
+    case since(Date)
+
+    init(json: Any, field: String, fail: (String?, String) -> WatchConfigurationError) throws {
+        if let text = json as? String, text == "all" { self = .all; return }
+        guard let object = json as? [String: Any], object.count == 1 else {
+            throw fail(field, "expected \"all\", {\"latest\": N} or {\"since\": \"YYYY-MM-DD\"}")
+        }
+        if let count = object["latest"] as? Int {
+            guard count > 0 else { throw fail(field + ".latest", "must be at least 1") }
+            self = .latest(count)
+        } else if let text = object["since"] as? String {
+            guard let date = Timestamp.parse(text) ?? Self.day(text) else {
+                throw fail(field + ".since", "\"\(text)\" is not a date (YYYY-MM-DD or ISO 8601)")
+            }
+            self = .since(date)
+        } else {
+            throw fail(field, "expected \"all\", {\"latest\": N} or {\"since\": \"YYYY-MM-DD\"}")
+        }
+    }
+
+    static func day(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.date(from: text)
+    }
+
+    /// The selected versions of `versions` (publish times from `time`), in semver order.
+    public func select(_ versions: [String], time: [String: String]) -> [String] {
+        let sorted = versions.sorted(by: SemVer.precedes)
+        switch self {
+        case .all: return sorted
+        case .latest(let count): return Array(sorted.suffix(count))
+        case .since(let date):
+            return sorted.filter { version in
+                guard let published = time[version].flatMap(Timestamp.parse) else { return true }
+                return published >= date
+            }
+        }
+    }
+}
+
+/// A configuration file that cannot be used (exit code 2).
+public struct WatchConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The file.
+    public var file: String
+    /// The JSON field, when one is at fault.
+    public var field: String?
+    /// What is wrong.
+    public var message: String
+
+    public var description: String { "\(file)" + (field.map { ": \($0)" } ?? "") + ": \(message)" }
+}

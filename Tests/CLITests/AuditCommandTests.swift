@@ -1,0 +1,76 @@
+import Foundation
+import LoopbackRegistry
+import Testing
+import TestSupport
+
+/// `provcheck audit` as a process: exit codes, `--json`, `--sarif`, against the fixture registry on loopback.
+@Suite(.serialized) struct AuditCommandTests {
+    struct Run {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], in directory: URL) throws -> Run {
+        let result = try ProvcheckBinary.run(arguments, in: directory, environment: ["NODE_ENV": nil])
+        return Run(status: result.status, stdout: Data(result.stdout.utf8), stderr: result.stderr)
+    }
+
+    @Test
+    func jsonSarifAndExitCodes() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("audit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func integrity(_ caseName: String) throws -> String {
+            let object = try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/\(caseName).json")) as! [String: Any]
+            return object["integrity"] as! String
+        }
+        let lock: [String: Any] = ["lockfileVersion": 3, "packages": [
+            "": ["name": "cli-project", "version": "1.0.0"],
+            "node_modules/sigstore": ["version": "1.0.0", "integrity": try integrity("sigstore@1.0.0"),
+                                      "resolved": "https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz"],
+            "node_modules/gundam-visor": ["version": "1.0.1", "integrity": try integrity("gundam-visor@1.0.1"), "dev": true,
+                                          "resolved": "https://registry.npmjs.org/gundam-visor/-/gundam-visor-1.0.1.tgz"],
+            "node_modules/from-git": ["version": "1.0.0", "resolved": "git+https://github.com/o/from-git.git#abc"],
+        ]]
+        try JSONSerialization.data(withJSONObject: lock).write(to: folder.appendingPathComponent("package-lock.json"))
+        let sarif = folder.appendingPathComponent("audit.sarif")
+
+        let full = try Self.run(["audit", "--registry", registry.baseURL.absoluteString, "--json", "--sarif", sarif.path], in: folder)
+        #expect(full.status == 1, "\(full.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: full.stdout) as? [String: Any])
+        #expect(json["audited"] as? Int == 2)
+        #expect(json["verified_signatures"] as? Int == 1)
+        #expect(json["verified_attestations"] as? Int == 2)
+        #expect(json["missing"] as? Int == 1)
+        #expect(json["invalid"] as? Int == 0)
+        #expect(json["skipped"] as? Int == 1)
+        let packages = try #require(json["packages"] as? [[String: Any]])
+        #expect(packages.first { $0["name"] as? String == "from-git" }?["status"] as? String == "skipped")
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: sarif)) as? [String: Any])
+        #expect(log["version"] as? String == "2.1.0")
+
+        // Without the dev package nothing is missing; the skipped git package fails only with --strict.
+        let prod = try Self.run(["audit", "--registry", registry.baseURL.absoluteString, "--omit", "dev"], in: folder)
+        #expect(prod.status == 0, "\(prod.stderr)")
+        let text = String(decoding: prod.stdout, as: UTF8.self)
+        #expect(text.contains("1 package has a verified registry signature"))
+        #expect(text.contains("not from a registry: 1"))
+        let strict = try Self.run(["audit", "--registry", registry.baseURL.absoluteString, "--omit", "dev", "--strict"], in: folder)
+        #expect(strict.status == 1)
+
+        // No lockfile: exit 2 naming the folder.
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let missing = try Self.run(["audit", "--registry", registry.baseURL.absoluteString], in: empty)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no lockfile found"))
+
+        // Registry down: every registry package is a network error; exit 2 (nothing verified).
+        registry.inject(.status(503), on: "*")
+        let down = try Self.run(["audit", "--registry", registry.baseURL.absoluteString, "--attempts", "1"], in: folder)
+        #expect(down.status == 2, "\(down.stderr)")
+    }
+}

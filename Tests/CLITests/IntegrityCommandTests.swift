@@ -1,0 +1,80 @@
+import Foundation
+import LoopbackRegistry
+import Testing
+import TestSupport
+
+/// `provcheck integrity` end to end: the built binary against the loopback registry serving the real fixtures.
+@Suite(.serialized) struct IntegrityCommandTests {
+    /// The fixture cases with a real registry tarball, as `name@version` specs.
+    static func casesWithTarballs() throws -> [String] {
+        try Fixtures.npmCaseFiles().compactMap { file in
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any]
+            guard let json, json["registry_tarball"] is String,
+                  let name = json["name"] as? String, let version = json["version"] as? String else { return nil }
+            return "\(name)@\(version)"
+        }
+    }
+
+    @Test func everyRealRegistryTarballVerifies() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let specs = try Self.casesWithTarballs()
+        #expect(specs.count >= 19)
+        for spec in specs {
+            let run = try ProvcheckBinary.run(["integrity", spec, "--registry", registry.baseURL.absoluteString, "--json"])
+            #expect(run.status == 0, "\(spec): \(run.stderr)\(run.stdout.suffix(2000))")
+            let json = try #require(run.json, "\(spec): stdout is not JSON")
+            #expect(json["name"] as? String == String(spec[..<spec.lastIndex(of: "@")!]))
+            #expect(json["ok"] as? Bool == true)
+            // Packuments of the oldest versions (isexe@2.0.0, wrappy@1.0.2) carry only the legacy sha1 shasum.
+            let checked = (json["integrity"] as? [String: Any]) ?? (json["shasum"] as? [String: Any])
+            let check = try #require(checked, "\(spec): neither integrity nor shasum was checked")
+            #expect(check["ok"] as? Bool == true)
+            #expect(check["expected"] as? String == check["actual"] as? String)
+            if let shasum = json["shasum"] as? [String: Any] { #expect(shasum["ok"] as? Bool == true) }
+            let archive = try #require(json["archive"] as? [String: Any])
+            #expect(archive["gzip"] != nil && archive["entries"] != nil && archive["findings"] != nil)
+        }
+    }
+
+    @Test func oneChangedByteFailsWithExitOne() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        registry.inject(.wrongBytes, on: "/ms/-/*")
+        let run = try ProvcheckBinary.run(["integrity", "ms@2.1.3", "--registry", registry.baseURL.absoluteString])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("FAIL integrity"))
+        let json = try ProvcheckBinary.run(["integrity", "ms@2.1.3", "--registry", registry.baseURL.absoluteString,
+                                            "--json"]).json
+        #expect(json?["ok"] as? Bool == false)
+    }
+
+    @Test(arguments: [
+        ("persistent 503", Fault.status(503)),
+        ("connection reset", Fault.connectionReset),
+        ("truncated body", Fault.truncatedBody(keepingBytes: 100)),
+        ("too long Content-Length", Fault.wrongContentLength(delta: 50)),
+        ("closed without answer", Fault.closeWithoutResponse),
+    ])
+    func networkFaultsEndInExitTwoNamingTheURL(label: String, fault: Fault) throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        registry.inject(fault, on: "/ms/-/*")
+        let run = try ProvcheckBinary.run(["integrity", "ms@2.1.3", "--registry", registry.baseURL.absoluteString,
+                                           "--attempts", "2", "--timeout", "5"])
+        #expect(run.status == 2, "\(label): \(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains(registry.baseURL.absoluteString + "ms/-/"), "\(label): \(run.stderr)")
+        #expect(!run.stdout.contains("OK"))
+    }
+
+    @Test func unknownPackageAndBadSpecAreUsageOrNetworkErrors() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let missing = try ProvcheckBinary.run(["integrity", "no-such-package@1.0.0", "--registry", registry.baseURL.absoluteString])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no-such-package"))
+        let badSpec = try ProvcheckBinary.run(["integrity", "ms", "--registry", registry.baseURL.absoluteString])
+        #expect(badSpec.status == 2)
+        #expect(badSpec.stderr.contains("expected <name>@<version>"))
+    }
+}

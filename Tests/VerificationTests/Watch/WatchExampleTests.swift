@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Verification
+
+@Suite("Watch documentation examples")
+struct WatchExampleTests {
+    @Test("docs/examples/watch.json parses and its policy files load")
+    func exampleConfiguration() throws {
+        let url = Fixtures.repositoryRoot.appendingPathComponent("docs/examples/watch.json")
+        let configuration = try WatchConfiguration.load(contentsOf: url)
+        #expect(configuration.packages.map(\.name) == ["gundam-visor", "@my-org/lib", "ms"])
+        for path in configuration.packages.compactMap(\.policy) {
+            _ = try PolicyDocument.load(contentsOf: URL(fileURLWithPath: path))
+        }
+    }
+
+    @Test("the example workflow names every watch and merge flag it uses")
+    func exampleWorkflow() throws {
+        let text = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/examples/provcheck-watch.yml"), encoding: .utf8)
+        for needle in ["schedule:", "matrix:", "--shard", "watch merge", "--state-output", "--markdown", "--sarif", "GITHUB_STEP_SUMMARY"] {
+            #expect(text.contains(needle), "\(needle)")
+        }
+    }
+}

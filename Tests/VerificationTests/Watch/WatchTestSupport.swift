@@ -1,0 +1,106 @@
+import Foundation
+import LoopbackRegistry
+import NPMTrust
+import Registry
+import TestSupport
+@testable import Verification
+
+/// A lock-protected value shared between a test and the fakes it drives.
+final class Shared<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    var get: Value { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ body: (inout Value) -> Void) { lock.lock(); defer { lock.unlock() }; body(&value) }
+}
+
+/// Trust per version from a table the test edits (default: registry signature only).
+struct TableTrust: WatchTrustReading {
+    let table: Shared<[String: WatchTrust]>
+    func trust(packument: Packument, version: String) async throws -> WatchTrust {
+        table.get["\(packument.name)@\(version)"] ?? WatchTrust(level: .registrySignature)
+    }
+}
+
+/// Tags per location from a table (unknown locations: no tags).
+struct TableTags: WatchTagReading {
+    let table: Shared<[String: [String: String]]>
+    func tags(location: String) async throws -> [String: String] { table.get[location] ?? [:] }
+}
+
+/// Verdicts per version from a table (default: verified, rebuild identical).
+struct TableVerifier: WatchVerifying {
+    let table: Shared<[String: OverallResult]>
+    func verify(name: String, version: String, source: String?, policy: PolicyDocument) async throws -> Verdict {
+        let result = table.get["\(name)@\(version)"] ?? .verified
+        let rebuild: Check = result == .failed
+            ? .fail(.rebuildCompare, "Rebuild", evidence: ["outcome": "different"], reasons: ["content differs: index.js"])
+            : .pass(.rebuildCompare, "Rebuild", evidence: ["outcome": "identical"])
+        return Verdict(subject: VerdictSubject(name: name, version: version), checks: [rebuild])
+    }
+}
+
+enum WatchTestSupport {
+    static let token = "watch-test-token"
+    /// A fixed clock (whole seconds, so state round-trips exactly).
+    static let runTime = Date(timeIntervalSince1970: 1_795_000_000)
+
+    static func registry(_ content: RegistryContent) throws -> LoopbackRegistry {
+        var content = content
+        content.requiredToken = token
+        return try LoopbackRegistry(content: content)
+    }
+
+    static func client(_ registry: LoopbackRegistry) -> RegistryClient {
+        var configuration = RegistryConfiguration(registry: registry.baseURL)
+        configuration.credentials[RegistryConfiguration.nerfDart(registry.baseURL)] = .bearer(token)
+        configuration.retry = RetryPolicy(maxAttempts: 1)
+        configuration.timeout = 5
+        return RegistryClient(configuration: configuration)
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-watch-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @discardableResult
+    static func git(_ arguments: [String], in directory: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false",
+                             "-c", "tag.gpgsign=false"] + arguments
+        process.currentDirectoryURL = directory
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw NSError(domain: "git", code: Int(process.terminationStatus),
+                          userInfo: [NSLocalizedDescriptionKey: "git \(arguments.joined(separator: " ")) failed"])
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A working clone of the real gundam-visor source bundle (tags v1.0.0, v1.0.1).
+    static func gundamClone(in folder: URL) throws -> URL {
+        let clone = folder.appendingPathComponent("gundam-visor")
+        try git(["clone", "--quiet", try Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle").path, clone.path], in: folder)
+        return clone
+    }
+
+    /// Adds an empty commit tagged `tag` and returns its id.
+    static func commitAndTag(_ tag: String, in clone: URL) throws -> String {
+        try git(["commit", "--quiet", "--allow-empty", "-m", "release \(tag)"], in: clone)
+        let commit = try git(["rev-parse", "HEAD"], in: clone)
+        try git(["tag", tag], in: clone)
+        return commit
+    }
+
+    static func findingKeys(_ report: WatchReport) -> [String] {
+        report.findings.map { "\($0.code.rawValue) \($0.package)@\($0.version ?? "-")" }.sorted()
+    }
+}
