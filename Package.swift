@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Verification", dependencies: [
             "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "COpenSSL",
         ]),
-        .target(name: "LoopbackRegistry", dependencies: ["COpenSSL"]),
+        .target(name: "LoopbackRegistry", dependencies: ["Registry", "Digest"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
@@ -59,16 +59,16 @@ let package = Package(
         .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),
 
         // MARK: Tests (mirror the modules)
-        .target(name: "TestSupport", dependencies: ["LoopbackRegistry"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate", "CZlib", "TestSupport"]),
         .testTarget(name: "PackingTests", dependencies: ["Packing", "Archive", "Digest", "TestSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "TestSupport"]),
         .testTarget(name: "NPMTrustTests", dependencies: ["NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Digest", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["LoopbackRegistry", "TestSupport"]),
     ]
 )

@@ -221,6 +221,15 @@ public enum Hashing {
     /// SHA-1 of `data`.
     public static func sha1(_ data: Data) -> [UInt8] { digest(data, .sha1) }
 
+    /// The SRI string `sha512-<base64>` of `data` (the form of npm's `dist.integrity`).
+    public static func sriSHA512(_ data: Data) -> String { "sha512-" + DigestEncoding.base64(sha512(data)) }
+
+    /// Lowercase hex sha512 of `data`.
+    public static func sha512Hex(_ data: Data) -> String { DigestEncoding.hex(sha512(data)) }
+
+    /// Lowercase hex sha1 of `data` (npm's legacy `dist.shasum`).
+    public static func sha1Hex(_ data: Data) -> String { DigestEncoding.hex(sha1(data)) }
+
     /// The digest of `data` under `algorithm`.
     public static func digest(_ data: Data, _ algorithm: HashAlgorithm) -> [UInt8] {
         digests(of: data, algorithms: [algorithm])[algorithm]!

@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 
 /// A misbehaviour the ``LoopbackRegistry`` applies to a matching request instead of (or on top of) the normal answer.
 public enum Fault: Sendable, Hashable, CustomStringConvertible {

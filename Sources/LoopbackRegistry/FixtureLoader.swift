@@ -1,4 +1,6 @@
+import Digest
 import Foundation
+import Registry
 
 extension RegistryContent {
     /// The registry content of the repository's npm fixtures.
@@ -121,7 +123,7 @@ extension RegistryContent {
         } else if let sri = testCase["extra"]?["integrity_sha1"]?.stringValue,
             let bytes = Data(base64Encoded: String(sri.dropFirst("sha1-".count)))
         {
-            dist["shasum"] = .string(Hashing.hex(Array(bytes)))
+            dist["shasum"] = .string(DigestEncoding.hex(Array(bytes)))
         }
         dist["tarball"] = .string(Self.publicTarballURL(name: name, version: version))
         if let signatures = signatureRecord?["signatures"] { dist["signatures"] = signatures }

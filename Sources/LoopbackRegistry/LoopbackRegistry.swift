@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Registry
 
 /// A real HTTP/1.1 npm registry on `127.0.0.1`, for tests and for pointing `npm` at fixtures.
 ///

@@ -1,4 +1,6 @@
+import Digest
 import Foundation
+import Registry
 
 /// Everything a ``LoopbackRegistry`` serves, as one value that tests build and mutate.
 ///
@@ -125,11 +127,11 @@ public struct RegistryContent: Sendable {
         name: String, version: String, tarballFile: URL, manifest: JSONValue = [:],
         publishTime: String = "2024-01-01T00:00:00.000Z", makeLatest: Bool = true
     ) throws {
-        let digests = try Hashing.digests(ofFile: tarballFile)
+        let digests = try Hashing.digest(fileAt: tarballFile, algorithms: [.sha512, .sha1])
         var entry: JSONValue = manifest.objectValue == nil ? [:] : manifest
         var dist = entry["dist"] ?? [:]
-        if dist["integrity"] == nil { dist["integrity"] = .string(digests.sriSHA512) }
-        if dist["shasum"] == nil { dist["shasum"] = .string(digests.sha1Hex) }
+        if dist["integrity"] == nil { dist["integrity"] = .string(digests.sri(.sha512) ?? "") }
+        if dist["shasum"] == nil { dist["shasum"] = .string(digests.hex(.sha1) ?? "") }
         entry["dist"] = dist
         addVersion(name: name, version: version, tarball: nil, manifest: entry, publishTime: publishTime, makeLatest: makeLatest)
         let path = Self.tarballPath(name: name, version: version)

@@ -1,4 +1,6 @@
+import Digest
 import Foundation
+import Registry
 
 /// An HTTP response before faults are applied.
 struct HTTPResponse {

@@ -1,17 +1,10 @@
 import COpenSSL
+import Digest
 import Foundation
 
-/// SHA-256 as lowercase hex, via OpenSSL EVP.
+/// SHA-256 as lowercase hex (the `Digest` module's OpenSSL EVP hashing).
 enum SHA256Hex {
-    static func of(_ data: Data) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let ok = data.withUnsafeBytes { buffer in
-            EVP_Digest(buffer.baseAddress, buffer.count, &digest, &length, EVP_sha256(), nil)
-        }
-        precondition(ok == 1 && length == 32, "OpenSSL SHA-256 failed")
-        return digest.map { String(format: "%02x", $0) }.joined()
-    }
+    static func of(_ data: Data) -> String { DigestEncoding.hex(Hashing.sha256(data)) }
 }
 
 /// An error while signing or verifying a DSSE envelope, naming the key input.

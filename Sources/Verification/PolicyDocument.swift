@@ -22,7 +22,7 @@ public struct PolicyFileError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 }
 
-/// A policy file (JSON), as documented in docs/policy.md.
+/// A policy file (JSON or TOML), as documented in docs/policy.md.
 ///
 /// Every field is optional; an empty document is the default policy: provenance required when earlier versions
 /// had it, the provenance repository must be the packument's `repository`, rebuild outcomes `identical`,
@@ -72,7 +72,8 @@ public struct PolicyDocument: Hashable, Sendable {
     /// The default policy, named as such.
     public static let `default` = PolicyDocument()
 
-    /// Reads and parses a policy file; errors name the file and the field.
+    /// Reads and parses a policy file, JSON or TOML (by extension `.json`/`.toml`, otherwise by content: a document
+    /// starting with `{` is JSON); errors name the file and the field (and, for TOML syntax, the line and column).
     public static func load(contentsOf url: URL) throws -> PolicyDocument {
         let data: Data
         do {
@@ -80,7 +81,29 @@ public struct PolicyDocument: Hashable, Sendable {
         } catch {
             throw PolicyFileError(file: url.path, field: nil, message: "cannot read the file: \(error.localizedDescription)")
         }
-        return try parse(data, source: url.path)
+        return try parse(data, format: .detect(path: url.path, data: data), source: url.path)
+    }
+
+    /// Parses a policy document in the given format; `source` names the input in errors.
+    ///
+    /// TOML is read into the same JSON value the JSON parser reads, so field names, rules and error messages are
+    /// the same in both formats. ``sha256`` is the digest of `data` as given (the TOML bytes for a TOML file).
+    public static func parse(_ data: Data, format: ConfigurationFormat, source: String = "<memory>") throws -> PolicyDocument {
+        switch format {
+        case .json:
+            return try parse(data, source: source)
+        case .toml:
+            let json: Data
+            do {
+                json = try TOML.jsonData(from: data, file: source)
+            } catch let error as TOMLError {
+                throw PolicyFileError(file: source, field: nil,
+                                      message: "not valid TOML: line \(error.line), column \(error.column): \(error.message)")
+            }
+            var document = try parse(json, source: source)
+            document.sha256 = SHA256Hex.of(data)
+            return document
+        }
     }
 
     private static let knownKeys: Set<String> = [
@@ -89,6 +112,7 @@ public struct PolicyDocument: Hashable, Sendable {
     ]
 
     /// Parses policy JSON; `source` names the input in errors.
+    /// - Throws: ``PolicyFileError``.
     public static func parse(_ data: Data, source: String = "<memory>") throws -> PolicyDocument {
         func fail(_ field: String?, _ message: String) -> PolicyFileError {
             PolicyFileError(file: source, field: field, message: message)

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// An in-toto ResourceDescriptor (`name`/`uri` and a digest set), as used by Statement subjects and VSA inputs.
@@ -130,15 +131,9 @@ extension VerificationSummary {
             predicateType: predicateType, predicate: summary)
     }
 
-    /// The lowercase hex of an `sha512-<base64>` SRI value (the first sha512 entry), or `nil`.
+    /// The lowercase hex of the first sha512 hash of an SRI value, or `nil` when it has none or is malformed.
     static func sriSHA512Hex(_ sri: String) -> String? {
-        for token in sri.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }) where token.hasPrefix("sha512-") {
-            var b64 = String(token.dropFirst("sha512-".count))
-            if let q = b64.firstIndex(of: "?") { b64 = String(b64[..<q]) }
-            guard let bytes = Data(base64Encoded: b64), bytes.count == 64 else { return nil }
-            return bytes.map { String(format: "%02x", $0) }.joined()
-        }
-        return nil
+        (try? Integrity(sri))?.hashes.first { $0.algorithm == .sha512 }?.hexDigest
     }
 }
 

@@ -340,10 +340,12 @@ public struct Verdict: Codable, Hashable, Sendable {
 
 /// The JSON encoding every provcheck document uses: sorted keys, pretty-printed, unescaped slashes.
 public enum ProvcheckJSON {
-    /// Encodes a value with provcheck's output settings.
+    /// Encodes a value with provcheck's output settings: pretty-printed, sorted keys, unescaped slashes, dates
+    /// as RFC 3339 strings.
     public static func encode(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         return try encoder.encode(value)
     }
 }

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// Verifies one package version end to end and returns a ``Verdict``:
@@ -67,7 +68,7 @@ public struct VerificationPipeline: Sendable {
 
         let digests = hasher.sha512AndSHA1Hex(tarball)
         var checks = [Check]()
-        checks.append(integrityCheck(facts, sha512: digests.sha512))
+        checks.append(integrityCheck(facts, sha512: digests.sha512, sha1: digests.sha1, tarball: tarball))
         checks.append(shasumCheck(facts, sha1: digests.sha1))
 
         // 2. Archive findings and trust, concurrently.
@@ -161,28 +162,35 @@ public struct VerificationPipeline: Sendable {
 
     // MARK: Registry checks
 
-    private func integrityCheck(_ facts: PackumentFacts, sha512: String) -> Check {
+    /// Checks the tarball against `dist.integrity` with the `Digest` module's SRI rules: the strongest algorithm
+    /// present is the one checked (a second hash of the same algorithm may match), unknown algorithms are ignored,
+    /// a malformed string fails.
+    private func integrityCheck(_ facts: PackumentFacts, sha512: String, sha1: String, tarball: Data) -> Check {
         let title = "Registry integrity"
         var evidence = ["tarballSHA512": sha512]
         guard let integrity = facts.integrity else {
             return .skipped(.registryIntegrity, title, reason: "the packument gives no dist.integrity", evidence: evidence)
         }
         evidence["integrity"] = integrity
-        let tokens = integrity.split(whereSeparator: \.isWhitespace).map(String.init)
-        let sha512Tokens = tokens.filter { $0.hasPrefix("sha512-") }
-        guard !sha512Tokens.isEmpty else {
-            if tokens.contains(where: { $0.hasPrefix("sha1-") }) {
-                return .skipped(.registryIntegrity, title,
-                                reason: "dist.integrity has only sha1 (legacy); registry.shasum checks it",
-                                evidence: evidence)
-            }
+        let parsed: Integrity
+        do {
+            parsed = try Integrity(integrity)
+        } catch {
             return .fail(.registryIntegrity, title, evidence: evidence,
-                         reasons: ["dist.integrity \"\(integrity)\" has no sha512 hash provcheck can check"])
+                         reasons: ["dist.integrity is not a valid SRI string: \(error)"])
         }
-        let expected = sha512Tokens.compactMap { VerificationSummary.sriSHA512Hex($0) }
-        if expected.contains(sha512) { return .pass(.registryIntegrity, title, evidence: evidence) }
+        var known: [HashAlgorithm: [UInt8]] = [:]
+        known[.sha512] = DigestEncoding.bytes(fromHex: sha512)
+        known[.sha1] = DigestEncoding.bytes(fromHex: sha1)
+        var digests = DigestSet(known)
+        if digests[parsed.strongestAlgorithm] == nil {
+            digests = Hashing.digests(of: tarball, algorithms: [parsed.strongestAlgorithm])
+        }
+        let check = parsed.verify(digests)
+        evidence["algorithm"] = check.algorithm.rawValue
+        if check.ok { return .pass(.registryIntegrity, title, evidence: evidence) }
         return .fail(.registryIntegrity, title, evidence: evidence,
-                     reasons: ["the tarball's sha512 is \(sha512), dist.integrity says \(expected.first ?? "(unparseable)")"])
+                     reasons: ["the tarball's \(check.algorithm.rawValue) is \(check.actual ?? "?"), dist.integrity says \(check.expected)"])
     }
 
     private func shasumCheck(_ facts: PackumentFacts, sha1: String) -> Check {

@@ -134,6 +134,26 @@ import TestSupport
         #expect((envelope?["signatures"] as? [[String: Any]])?.count == 1)
     }
 
+    @Test func aTOMLPolicyWorksLikeItsJSONTwin() throws {
+        defer { cleanup() }
+        try signGundamVisor()
+        let examples = Fixtures.repositoryRoot.appendingPathComponent("docs/examples")
+        let run = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registry.baseURL.absoluteString,
+                                 "--offline", "--source", try bundle, "--json",
+                                 "--policy", examples.appendingPathComponent("gundam-visor.policy.toml").path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let verdict = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(verdict?["overall"] as? String == "verified")
+        #expect(run.stdout.contains("policy.workflow") && run.stdout.contains("policy.branch"))
+
+        let broken = directory.appendingPathComponent("broken.policy.toml")
+        try Data("version = 1\nrefs = [\"refs/tags/v*\",, ]\n".utf8).write(to: broken)
+        let bad = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registry.baseURL.absoluteString,
+                                 "--policy", broken.path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("broken.policy.toml: not valid TOML: line 2, column 24: expected a value"), "\(bad.stderr)")
+    }
+
     @Test func exitCodes() throws {
         defer { cleanup() }
         let registryURL = registry.baseURL.absoluteString

@@ -1,5 +1,6 @@
 import Archive
 import Compare
+import Digest
 import Foundation
 import Packing
 
@@ -132,15 +133,7 @@ public struct PackingRebuilder: Rebuilding {
         }
     }
 
-    static func bytes(fromHex hex: String) -> [UInt8] {
-        var out = [UInt8]()
-        var index = hex.startIndex
-        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-            out.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return out
-    }
+    static func bytes(fromHex hex: String) -> [UInt8] { DigestEncoding.bytes(fromHex: hex) ?? [] }
 
     /// Compares the registry tarball (A) with the rebuild (B) with the `Compare` module's comparator and maps its
     /// report onto the rebuild outcome over the files the source produces; files only in the registry tarball are

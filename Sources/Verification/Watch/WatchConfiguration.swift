@@ -1,6 +1,6 @@
 import Foundation
 
-/// A `provcheck watch` configuration file (JSON): the packages to watch and how.
+/// A `provcheck watch` configuration file (JSON or TOML, same keys): the packages to watch and how.
 ///
 /// ```json
 /// {
@@ -28,17 +28,39 @@ public struct WatchConfiguration: Hashable, Sendable {
         self.source = source
     }
 
-    /// Reads a configuration file; relative `policy` paths are resolved against the file's folder.
+    /// Reads a configuration file, JSON or TOML (by extension `.json`/`.toml`, otherwise by content: a document
+    /// starting with `{` is JSON); relative `policy` paths are resolved against the file's folder.
     /// - Throws: ``WatchConfigurationError`` naming the file and the field.
     public static func load(contentsOf url: URL) throws -> WatchConfiguration {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw WatchConfigurationError(file: url.path, field: nil, message: "cannot read the file: \(error.localizedDescription)")
         }
-        return try parse(data, source: url.path, baseDirectory: url.deletingLastPathComponent())
+        return try parse(data, format: .detect(path: url.path, data: data), source: url.path,
+                         baseDirectory: url.deletingLastPathComponent())
     }
 
-    /// Parses a configuration document.
+    /// Parses a configuration document in the given format. TOML is read into the same JSON value the JSON parser
+    /// reads, so keys, rules and error messages are the same in both formats.
+    /// - Throws: ``WatchConfigurationError`` naming the file and the field (for TOML syntax, the line and column).
+    public static func parse(_ data: Data, format: ConfigurationFormat, source: String = "<memory>",
+                             baseDirectory: URL? = nil) throws -> WatchConfiguration {
+        switch format {
+        case .json:
+            return try parse(data, source: source, baseDirectory: baseDirectory)
+        case .toml:
+            let json: Data
+            do {
+                json = try TOML.jsonData(from: data, file: source)
+            } catch let error as TOMLError {
+                throw WatchConfigurationError(file: source, field: nil,
+                                              message: "not valid TOML: line \(error.line), column \(error.column): \(error.message)")
+            }
+            return try parse(json, source: source, baseDirectory: baseDirectory)
+        }
+    }
+
+    /// Parses a JSON configuration document.
     public static func parse(_ data: Data, source: String = "<memory>", baseDirectory: URL? = nil) throws -> WatchConfiguration {
         func fail(_ field: String?, _ message: String) -> WatchConfigurationError {
             WatchConfigurationError(file: source, field: field, message: message)

@@ -49,9 +49,7 @@ struct AttestationsCommand: AsyncParsableCommand {
             throw ExitStatus.error
         }
         if output.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try JSONRendering.string(report))
         } else {
             print(TrustReportText.render(report), terminator: "")
         }

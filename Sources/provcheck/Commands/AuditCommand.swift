@@ -51,7 +51,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .customLong("trusted-root"), help: ArgumentHelp("Sigstore trusted root JSON (default: the embedded production root).", valueName: "file"))
     var trustedRoot: String?
 
-    @Option(name: .long, help: ArgumentHelp("Policy file (JSON, same format as verify; see docs/policy.md), applied to every registry package.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Policy file (JSON or TOML, same format as verify; see docs/policy.md), applied to every registry package.", valueName: "file"))
     var policy: String?
 
     @Flag(name: .long, help: "Exit 1 when any package was skipped (they are always counted and listed).")

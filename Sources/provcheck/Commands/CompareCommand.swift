@@ -44,9 +44,7 @@ struct CompareCommand: ParsableCommand {
             throw ExitStatus.error
         }
         if output.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try JSONRendering.string(report))
         } else {
             print(Self.render(report), terminator: "")
         }

@@ -52,9 +52,7 @@ struct HashCommand: ParsableCommand {
             }
         }
         if output.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            print(try JSONRendering.string(results))
         }
     }
 }

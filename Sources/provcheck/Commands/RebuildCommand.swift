@@ -82,9 +82,7 @@ struct RebuildCommand: ParsableCommand {
             throw ExitStatus.error
         }
         if outputOptions.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            print(try JSONRendering.string(result))
         } else {
             print("integrity   \(result.integrity)")
             print("tar sha512  \(result.tarSHA512)")

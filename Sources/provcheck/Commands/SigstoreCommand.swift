@@ -92,10 +92,7 @@ extension SigstoreCommand {
                 throw ExitStatus.error
             }
             if output.json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                print(try JSONRendering.string(report))
             } else {
                 print(report.text)
             }

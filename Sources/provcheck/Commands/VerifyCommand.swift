@@ -36,7 +36,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The ref naming the source commit when neither provenance nor gitHead does.", valueName: "ref"))
     var ref: String?
 
-    @Option(name: .long, help: ArgumentHelp("Policy file (JSON, see docs/policy.md). Default: provenance when earlier versions had it, repository = packument repository.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Policy file (JSON or TOML, see docs/policy.md). Default: provenance when earlier versions had it, repository = packument repository.", valueName: "file"))
     var policy: String?
 
     @Flag(name: .long, help: "Count every skipped check as a failure.")

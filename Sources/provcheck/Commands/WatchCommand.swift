@@ -74,7 +74,7 @@ struct WatchRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Check the watched packages once (the default subcommand).")
 
-    @Option(name: .long, help: ArgumentHelp("The watch configuration (JSON, docs/watch.md).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The watch configuration (TOML or JSON, docs/watch.md).", valueName: "file"))
     var config: String
 
     @Option(name: .long, help: ArgumentHelp("The state file: read if present, then replaced atomically.", valueName: "file"))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Registry
+import Verification
 
 /// Flags shared by every subcommand that talks to a registry.
 struct RegistryOptions: ParsableArguments {
@@ -44,11 +45,9 @@ extension RegistryOptions {
     }
 }
 
-/// JSON output shared by every subcommand: pretty-printed, sorted keys, unescaped slashes.
+/// JSON output shared by every subcommand (``ProvcheckJSON``'s settings).
 enum JSONRendering {
     static func string(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try ProvcheckJSON.encode(value), as: UTF8.self)
     }
 }

@@ -1,28 +1,39 @@
 import CZlib
 import Foundation
 
-/// Builds tar and gzip bytes for tests, including deliberately broken ones.
-struct TarBuilder {
-    struct Header {
-        var name: String
-        var mode: UInt32 = 0o644
-        var uid: String? = nil  // raw octal text; nil = all NUL (node-tar portable)
-        var gid: String? = nil
-        var size: Int? = nil  // defaults to content length
-        var mtime: UInt64 = 499_162_500
-        var typeflag: UInt8 = UInt8(ascii: "0")
-        var linkname: String = ""
-        var magic: [UInt8] = Array("ustar\0".utf8) + Array("00".utf8)
-        var uname: String = ""
-        var gname: String = ""
-        var prefix: String = ""
-        var checksumDelta: Int = 0
-        var modeField: String? = nil  // raw override
+/// Builds tar and gzip bytes for tests (Archive and Compare suites), including deliberately broken ones.
+package struct TarBuilder {
+    package struct Header {
+        package var name: String
+        package var mode: UInt32 = 0o644
+        package var uid: String? = nil  // raw octal text; nil = all NUL (node-tar portable)
+        package var gid: String? = nil
+        package var size: Int? = nil  // defaults to content length
+        package var mtime: UInt64 = 499_162_500
+        package var typeflag: UInt8 = UInt8(ascii: "0")
+        package var linkname: String = ""
+        package var magic: [UInt8] = Array("ustar\0".utf8) + Array("00".utf8)
+        package var uname: String = ""
+        package var gname: String = ""
+        package var prefix: String = ""
+        package var checksumDelta: Int = 0
+        package var modeField: String? = nil  // raw override
+
+        package init(name: String, mode: UInt32 = 0o644, uid: String? = nil, gid: String? = nil, size: Int? = nil,
+                     mtime: UInt64 = 499_162_500, typeflag: UInt8 = UInt8(ascii: "0"), linkname: String = "",
+                     magic: [UInt8] = Array("ustar\0".utf8) + Array("00".utf8), uname: String = "", gname: String = "",
+                     prefix: String = "", checksumDelta: Int = 0, modeField: String? = nil) {
+            self.name = name; self.mode = mode; self.uid = uid; self.gid = gid; self.size = size; self.mtime = mtime
+            self.typeflag = typeflag; self.linkname = linkname; self.magic = magic; self.uname = uname; self.gname = gname
+            self.prefix = prefix; self.checksumDelta = checksumDelta; self.modeField = modeField
+        }
     }
 
-    private(set) var bytes: [UInt8] = []
+    package private(set) var bytes: [UInt8] = []
 
-    static func header(_ h: Header, contentCount: Int) -> [UInt8] {
+    package init() {}
+
+    package static func header(_ h: Header, contentCount: Int) -> [UInt8] {
         var block = [UInt8](repeating: 0, count: 512)
         func put(_ s: [UInt8], _ offset: Int, _ length: Int) {
             for (i, b) in s.prefix(length).enumerated() { block[offset + i] = b }
@@ -52,20 +63,20 @@ struct TarBuilder {
         return block
     }
 
-    static func padded(_ content: [UInt8]) -> [UInt8] {
+    package static func padded(_ content: [UInt8]) -> [UInt8] {
         content + [UInt8](repeating: 0, count: (512 - content.count % 512) % 512)
     }
 
-    mutating func file(_ name: String, _ content: String = "", mode: UInt32 = 0o644) {
+    package mutating func file(_ name: String, _ content: String = "", mode: UInt32 = 0o644) {
         entry(Header(name: name, mode: mode), Array(content.utf8))
     }
 
-    mutating func entry(_ header: Header, _ content: [UInt8] = []) {
+    package mutating func entry(_ header: Header, _ content: [UInt8] = []) {
         bytes += Self.header(header, contentCount: content.count)
         bytes += Self.padded(content)
     }
 
-    static func paxBody(_ records: [(String, String)]) -> [UInt8] {
+    package static func paxBody(_ records: [(String, String)]) -> [UInt8] {
         var body: [UInt8] = []
         for (key, value) in records {
             let payload = " \(key)=\(value)\n"
@@ -76,28 +87,28 @@ struct TarBuilder {
         return body
     }
 
-    mutating func pax(_ records: [(String, String)], global: Bool = false) {
+    package mutating func pax(_ records: [(String, String)], global: Bool = false) {
         let body = Self.paxBody(records)
         entry(Header(name: "PaxHeader/x", typeflag: UInt8(ascii: global ? "g" : "x")), body)
     }
 
-    mutating func gnuLongName(_ name: String) {
+    package mutating func gnuLongName(_ name: String) {
         let body = Array(name.utf8) + [0]
         entry(Header(name: "././@LongLink", typeflag: UInt8(ascii: "L"), magic: Array("ustar  \0".utf8)), body)
     }
 
-    mutating func end(blocks: Int = 2) {
+    package mutating func end(blocks: Int = 2) {
         bytes += [UInt8](repeating: 0, count: 512 * blocks)
     }
 
-    mutating func raw(_ more: [UInt8]) { bytes += more }
+    package mutating func raw(_ more: [UInt8]) { bytes += more }
 
-    var data: Data { Data(bytes) }
+    package var data: Data { Data(bytes) }
 }
 
-enum GzipBuilder {
+package enum GzipBuilder {
     /// Raw deflate of `data` with stock zlib.
-    static func deflateRaw(_ data: [UInt8], level: Int32 = 9, memLevel: Int32 = 8) -> [UInt8] {
+    package static func deflateRaw(_ data: [UInt8], level: Int32 = 9, memLevel: Int32 = 8) -> [UInt8] {
         var stream = z_stream()
         precondition(deflateInit2_(&stream, level, Z_DEFLATED, -15, memLevel, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
                                    Int32(MemoryLayout<z_stream>.size)) == Z_OK)
@@ -117,14 +128,14 @@ enum GzipBuilder {
         return Array(output[0..<produced])
     }
 
-    static func crc(_ data: [UInt8]) -> UInt32 {
+    package static func crc(_ data: [UInt8]) -> UInt32 {
         UInt32(data.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) })
     }
 
-    static func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)] }
+    package static func le32(_ v: UInt32) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 24)] }
 
     /// One gzip member with a chosen header.
-    static func member(_ data: [UInt8], flg: UInt8 = 0, mtime: UInt32 = 0, xfl: UInt8 = 2, os: UInt8 = 255,
+    package static func member(_ data: [UInt8], flg: UInt8 = 0, mtime: UInt32 = 0, xfl: UInt8 = 2, os: UInt8 = 255,
                        name: String? = nil, comment: String? = nil, extra: [UInt8]? = nil, level: Int32 = 9,
                        memLevel: Int32 = 8, crcDelta: UInt32 = 0) -> [UInt8] {
         var flags = flg
@@ -140,12 +151,12 @@ enum GzipBuilder {
         return out
     }
 
-    static func gzip(_ data: Data, os: UInt8 = 255) -> Data { Data(member(Array(data), os: os)) }
+    package static func gzip(_ data: Data, os: UInt8 = 255) -> Data { Data(member(Array(data), os: os)) }
 }
 
 extension GzipBuilder {
     /// Decompresses a (single- or multi-member) gzip with zlib.
-    static func gunzip(_ data: Data) -> [UInt8] {
+    package static func gunzip(_ data: Data) -> [UInt8] {
         var stream = z_stream()
         precondition(inflateInit2_(&stream, 31, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK)
         defer { inflateEnd(&stream) }
