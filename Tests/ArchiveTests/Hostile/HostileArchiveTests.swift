@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Archive
 
 /// Hostile tarballs built by the tests (issue 8): every one must end in a clear finding or a typed error, within a
