@@ -95,7 +95,10 @@ public struct Integrity: Sendable, Hashable, Codable, CustomStringConvertible {
     /// - Throws: ``IntegrityError`` naming the string (and the bad token) when it is empty, malformed, or has no
     ///   supported algorithm.
     public init(_ string: String) throws(IntegrityError) {
-        let tokens = string.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0C}" })
+        // Swift compares Characters (grapheme clusters): "\r\n" is one Character, equal to neither "\r" nor "\n".
+        let tokens = string.split(whereSeparator: {
+            $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" || $0 == "\u{0C}"
+        })
             .map(String.init)
         guard !tokens.isEmpty else {
             throw .make(.empty, input: string, "integrity string is empty")

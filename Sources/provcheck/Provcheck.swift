@@ -36,6 +36,7 @@ struct Provcheck: AsyncParsableCommand {
             AttestationsCommand.self,
             VerifyCommand.self,
             AuditCommand.self,
+            ArchiveProbeCommand.self,
             SigstoreCommand.self,
             WatchCommand.self,
             StagedCommand.self,

@@ -29,12 +29,18 @@ import TestSupport
         process.standardError = err
         try process.run()
         let errHandle = err.fileHandleForReading
+        // The semaphore orders the reader thread's write before our read (polling `Thread.isFinished` did not:
+        // ThreadSanitizer reported a data race).
         nonisolated(unsafe) var errData = Data()
-        let reader = Thread { errData = errHandle.readDataToEndOfFile() }
+        let readerDone = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            errData = errHandle.readDataToEndOfFile()
+            readerDone.signal()
+        }
         reader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
+        readerDone.wait()
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }

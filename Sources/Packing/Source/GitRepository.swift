@@ -235,14 +235,14 @@ enum Git {
         }
         let errorBox = DataBox()
         let errorReader = Thread {
-            errorBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            errorBox.finish(err.fileHandleForReading.readDataToEndOfFile())
         }
         errorReader.start()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorBox.done { usleep(200) }
+        let errorData = errorBox.wait()
         guard process.terminationStatus == 0 else {
-            let message = String(decoding: errorBox.data ?? Data(), as: UTF8.self)
+            let message = String(decoding: errorData, as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             throw SourceError("git \(arguments.filter { !$0.hasPrefix("--git-dir") }.prefix(3).joined(separator: " ")) "
                 + "failed for \(context): \(message.isEmpty ? "exit \(process.terminationStatus)" : message)")
@@ -287,11 +287,23 @@ enum Git {
     }
 }
 
+/// Hands the stderr bytes read on another thread to the waiting thread (a semaphore orders the write before the
+/// read; the previous busy-wait on a plain `Bool` was a data race found by ThreadSanitizer).
 final class DataBox: @unchecked Sendable {
-    var data: Data? {
-        didSet { done = true }
+    private var data = Data()
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Stores the bytes and wakes the waiter. Call once.
+    func finish(_ bytes: Data) {
+        data = bytes
+        finished.signal()
     }
-    var done = false
+
+    /// Waits for ``finish(_:)`` and returns its bytes.
+    func wait() -> Data {
+        finished.wait()
+        return data
+    }
 }
 
 /// A buffered reader over a file descriptor.

@@ -37,6 +37,7 @@ struct MiniYAMLParser {
     let file: String
     var lines: [Line] = []
     var position = 0
+    var depth = 0
 
     init(_ text: String, file: String) throws {
         self.file = file
@@ -63,12 +64,26 @@ struct MiniYAMLParser {
         return value
     }
 
+    /// How deep block collections may nest (lockfiles need fewer than 10 levels); deeper input is an error,
+    /// not a stack overflow.
+    static let maxNesting = 100
+
+    mutating func enterNesting(_ line: Line) throws {
+        depth += 1
+        if depth > Self.maxNesting {
+            depth -= 1
+            throw error(line, "nesting deeper than \(Self.maxNesting) levels")
+        }
+    }
+
     func error(_ line: Line, _ message: String) -> LockfileError {
         LockfileError(file: file, entry: "line \(line.number)", message: message)
     }
 
     mutating func block(indent: Int) throws -> YAMLValue {
         let first = lines[position]
+        try enterNesting(first)
+        defer { depth -= 1 }
         if first.text == "-" || first.text.hasPrefix("- ") { return try sequence(indent: indent) }
         var members: [String: YAMLValue] = [:]
         var order: [String] = []
@@ -96,6 +111,8 @@ struct MiniYAMLParser {
     }
 
     mutating func sequence(indent: Int) throws -> YAMLValue {
+        try enterNesting(lines[position])
+        defer { depth -= 1 }
         var items: [YAMLValue] = []
         while position < lines.count, lines[position].indent == indent,
             lines[position].text == "-" || lines[position].text.hasPrefix("- ")
@@ -174,6 +191,7 @@ struct MiniYAMLParser {
     struct FlowScanner {
         var chars: [Character]
         var index = 0
+        var depth = 0
         let line: Line
         let parser: MiniYAMLParser
 
@@ -188,6 +206,16 @@ struct MiniYAMLParser {
         mutating func value(inFlow: Bool) throws -> YAMLValue {
             skipSpaces()
             guard index < chars.count else { return .null }
+            guard chars[index] == "{" || chars[index] == "[" else { return try unnestedValue(inFlow: inFlow) }
+            depth += 1
+            guard depth <= MiniYAMLParser.maxNesting else {
+                throw parser.error(line, "flow collections nested deeper than \(MiniYAMLParser.maxNesting) levels")
+            }
+            defer { depth -= 1 }
+            return try unnestedValue(inFlow: inFlow)
+        }
+
+        private mutating func unnestedValue(inFlow: Bool) throws -> YAMLValue {
             switch chars[index] {
             case "{":
                 index += 1
@@ -197,6 +225,7 @@ struct MiniYAMLParser {
                     skipSpaces()
                     guard index < chars.count else { throw parser.error(line, "unterminated {…}") }
                     if chars[index] == "}" { index += 1; break }
+                    let itemStart = index
                     let key = try scalarText(stopAt: [":", ",", "}"])
                     skipSpaces()
                     var item: YAMLValue = .null
@@ -207,6 +236,8 @@ struct MiniYAMLParser {
                     if members.updateValue(item, forKey: key) == nil { order.append(key) }
                     skipSpaces()
                     if index < chars.count, chars[index] == "," { index += 1 }
+                    // A character no rule consumes (e.g. `]` inside `{…}`) must not loop forever.
+                    if index == itemStart { throw parser.error(line, "unexpected '\(chars[index])' in {…}") }
                 }
                 return .mapping(members, order: order)
             case "[":
@@ -216,9 +247,11 @@ struct MiniYAMLParser {
                     skipSpaces()
                     guard index < chars.count else { throw parser.error(line, "unterminated […]") }
                     if chars[index] == "]" { index += 1; break }
+                    let itemStart = index
                     items.append(try value(inFlow: true))
                     skipSpaces()
                     if index < chars.count, chars[index] == "," { index += 1 }
+                    if index == itemStart { throw parser.error(line, "unexpected '\(chars[index])' in […]") }
                 }
                 return .sequence(items)
             default:

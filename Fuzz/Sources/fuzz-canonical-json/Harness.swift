@@ -1,0 +1,37 @@
+// libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
+import Foundation
+import Registry
+@testable import Sigstore
+
+/// The byte-level JSON parser and writer: parse → write → parse must be a fixed point, and the writer's output
+/// must be JSON that Foundation accepts. Rekor's canonical string quoting must round-trip through Foundation.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes = data else { return 0 }
+    let data = Data(bytes: bytes, count: count)
+    if let value = try? RawJSON(parsing: data) {
+        let written = value.encoded()
+        guard let again = try? RawJSON(parsing: written) else { check(false, "writer output does not parse"); abort() }
+        check(again == value, "parse(write(x)) != x")
+        check(again.encoded() == written, "writer is not deterministic")
+        // Differential: what Foundation accepts as input, it must accept after our writer too. (Numbers such as
+        // 1e999999 are kept verbatim by design and Foundation rejects them either way.)
+        if (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil {
+            check((try? JSONSerialization.jsonObject(with: written, options: [.fragmentsAllowed])) != nil,
+                  "Foundation accepts the input but rejects the writer's output")
+        }
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    let quoted = RekorCanonicalJSON.quote(text)
+    let decoded = try? JSONSerialization.jsonObject(with: Data(quoted.utf8), options: [.fragmentsAllowed]) as? String
+    check(decoded == text, "canonical quoting does not round-trip")
+    return 0
+}
+
+/// Reports a broken invariant with its message (release builds drop `precondition` messages) and aborts.
+func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
+    if !condition() {
+        FileHandle.standardError.write(Data("fuzz invariant failed: \(message())\n".utf8))
+        abort()
+    }
+}

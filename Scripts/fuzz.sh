@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs provcheck's libFuzzer harnesses (Fuzz/ package) one after the other.
+#   Scripts/fuzz.sh [SECONDS] [HARNESS...]     default: 60 seconds each, every harness
+# Harness names: gzip-tar sri packument keys bundle trusted-root certificate checkpoint canonical-json lockfile policy
+# (with or without the fuzz- prefix). Environment: FUZZ_SKIP_BUILD=1 reuses the last build; FUZZ_ARGS adds libFuzzer
+# flags. Crashing inputs land in Fuzz/artifacts/<harness>/; logs in Fuzz/artifacts/<harness>.log; a summary line per
+# harness (executions, exec/s, new corpus size, crashes) is printed at the end. Exit 1 if any harness found a crash.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH=${1:-60}
+shift || true
+ALL=(gzip-tar sri packument keys bundle trusted-root certificate checkpoint canonical-json lockfile policy)
+if [ $# -gt 0 ]; then HARNESSES=("$@"); else HARNESSES=("${ALL[@]}"); fi
+
+BUILD_FLAGS=(-c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+             -Xswiftc -enable-testing)
+if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
+    [ -f Package.resolved ] && [ ! -f Fuzz/Package.resolved ] && cp Package.resolved Fuzz/Package.resolved
+    swift build "${BUILD_FLAGS[@]}" 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol" || exit 2
+fi
+BIN=$(swift build "${BUILD_FLAGS[@]}" --show-bin-path)
+[ -d Fuzz/corpus ] || Scripts/fuzz-seed.sh
+
+status=0
+summary=()
+for h in "${HARNESSES[@]}"; do
+    h=${h#fuzz-}
+    exe="$BIN/fuzz-$h"
+    [ -x "$exe" ] || { echo "no harness fuzz-$h" >&2; status=2; continue; }
+    mkdir -p "Fuzz/corpus/fuzz-$h" "Fuzz/artifacts/fuzz-$h"
+    before=$(ls "Fuzz/corpus/fuzz-$h" | wc -l)
+    log="Fuzz/artifacts/fuzz-$h.log"
+    echo "== fuzz-$h for ${SECONDS_EACH}s (corpus $before)"
+    # Leak detection is off: the Swift runtime keeps metadata caches alive on purpose. rss_limit bounds memory use.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$exe" "Fuzz/corpus/fuzz-$h" \
+        -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="Fuzz/artifacts/fuzz-$h/" ${FUZZ_ARGS:-} > "$log" 2>&1
+    rc=$?
+    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+    speed=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+    after=$(ls "Fuzz/corpus/fuzz-$h" | wc -l)
+    crashes=$(ls "Fuzz/artifacts/fuzz-$h" | grep -cE '^(crash|timeout|oom|leak|slow-unit)-' || true)
+    line="fuzz-$h: ${SECONDS_EACH}s, ${runs:-?} executions (${speed:-?}/s), corpus $before -> $after, artifacts $crashes, exit $rc"
+    echo "$line"
+    summary+=("$line")
+    [ "$rc" = 0 ] || status=1
+done
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+exit $status
