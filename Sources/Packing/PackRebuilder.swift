@@ -203,14 +203,18 @@ public struct PackRebuilder: Sendable {
         }()
         // The generation's own dialect with the system zlib first, then the other dialect (publishers' npm versions
         // are often unknown), then the Node-zlib emulation (module Deflate), then plugged-in engines. Without an
-        // expected integrity only the first attempt is written (Node's engine when --node-version says so).
+        // expected integrity only the first attempt is written: Node's engine for --node-version, else for today's
+        // Node (npm ≥ 7).
         let otherGenerations: [NPMGeneration] = generation == .npm6 || generation == .npm4 ? [.npm10] : [.npm6]
         var candidates = GzipDialect.candidates(for: generation)
             + otherGenerations.flatMap(GzipDialect.candidates(for:))
             + GzipDialect.nodeZlibAttempts(for: generation, nodeVersion: options.nodeVersion)
             + otherGenerations.flatMap { GzipDialect.nodeZlibAttempts(for: $0, nodeVersion: options.nodeVersion) }
             + options.extraCandidates
-        if let nodeVersion = options.nodeVersion,
+        // Without a publisher Node version, npm ≥ 7 output is that of today's npm pack: Node ≥ 20.10 (ANZAC class).
+        let nodeVersion = options.nodeVersion
+            ?? (options.expectedIntegrity == nil ? GzipDialect.currentNodeVersion : nil)
+        if let nodeVersion,
            let nodeAttempt = GzipDialect.npmPackAttempt(nodeVersion: nodeVersion, generation: generation) {
             candidates.insert(nodeAttempt, at: 0)
         }

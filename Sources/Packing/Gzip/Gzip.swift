@@ -228,6 +228,11 @@ extension GzipDialect {
         }
     }
 
+    /// The Node version whose deflate a rebuild with neither an expected integrity nor a publisher Node version
+    /// emulates: the current LTS lines (Node ≥ 20.10 all share the ANZAC class), so the output equals today's
+    /// `npm pack`.
+    public static let currentNodeVersion = "20.20.2"
+
     /// The attempt that reproduces what `npm pack` writes on a given Node version (npm ≥ 7: level 9, portable
     /// header), or nil when that Node used stock zlib (then the system zlib is that engine).
     public static func npmPackAttempt(nodeVersion: String, generation: NPMGeneration) -> GzipAttempt? {

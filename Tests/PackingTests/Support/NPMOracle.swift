@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 @testable import Packing
 import TestSupport
@@ -132,4 +133,9 @@ func rebuildWorktreeTar(_ folder: URL, generation: NPMGeneration = .npm10) throw
     defer { try? FileManager.default.removeItem(at: output) }
     let result = try PackRebuilder().rebuild(.worktree(folder), options: RebuildOptions(generation: generation, output: output))
     return (try TestIO.gunzip(Data(contentsOf: output)), result)
+}
+
+extension Data {
+    /// Base64 of this data's SHA-512 (the digest part of an `sha512-` SRI string).
+    var sha512Base64ForTest: String { Data(Digest.Hashing.sha512(self)).base64EncodedString() }
 }
