@@ -269,7 +269,9 @@ private final class DoubleBufferedReader: @unchecked Sendable {
     private let fd: Int32
     private let chunkSize: Int
     private let buffers: [UnsafeMutableRawBufferPointer]
-    private var lengths = [0, 0]
+    /// Byte counts of the two buffers, one memory location each: the reader writes one while the consumer reads
+    /// the other (a Swift array would make both accesses touch one variable).
+    private let lengths: UnsafeMutablePointer<Int>
     private var readError: Int32 = 0
     private let filled = DispatchSemaphore(value: 0)
     private let emptied = DispatchSemaphore(value: 2)
@@ -282,6 +284,8 @@ private final class DoubleBufferedReader: @unchecked Sendable {
         self.fd = fd
         self.chunkSize = chunkSize
         buffers = (0..<2).map { _ in UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64) }
+        lengths = .allocate(capacity: 2)
+        lengths.initialize(repeating: 0, count: 2)
         let thread = Thread { [self] in self.produce() }
         thread.start()
     }
@@ -326,5 +330,6 @@ private final class DoubleBufferedReader: @unchecked Sendable {
         emptied.signal()
         finished.wait()
         for buffer in buffers { buffer.deallocate() }
+        lengths.deallocate()
     }
 }
