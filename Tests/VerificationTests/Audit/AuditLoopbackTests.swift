@@ -237,20 +237,13 @@ import TestSupport
     @Test func realSignaturesAndAttestationsFromFixtures() async throws {
         let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
         defer { registry.stop() }
-        func integrity(_ caseName: String) throws -> String {
-            let object = try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/\(caseName).json")) as! [String: Any]
-            return object["integrity"] as! String
-        }
-        var entries: [String: Any] = ["": ["name": "uses-fixtures", "version": "1.0.0"]]
-        for (name, version) in [("gundam-visor", "1.0.1"), ("sigstore", "2.3.1"), ("sigstore", "1.0.0")] {
-            let location = name == "sigstore" && version == "1.0.0" ? "node_modules/x/node_modules/sigstore" : "node_modules/\(name)"
-            entries[location] = ["version": version, "integrity": try integrity("\(name)@\(version)"),
-                                 "resolved": "https://registry.npmjs.org/\(name)/-/\(name)-\(version).tgz"]
-        }
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
-        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 3, "packages": entries])
-            .write(to: folder.url.appendingPathComponent("package-lock.json"))
+        try GeneratedProject.writeFixtureLockfile(
+            to: folder.url, root: ["name": "uses-fixtures", "version": "1.0.0"],
+            releases: [("node_modules/gundam-visor", "gundam-visor", "1.0.1"),
+                       ("node_modules/sigstore", "sigstore", "2.3.1"),
+                       ("node_modules/x/node_modules/sigstore", "sigstore", "1.0.0")])
         let lockfile = try LockfileLoader.load(from: folder.url)
         var configuration = RegistryConfiguration(registry: registry.baseURL)
         configuration.retry = RetryPolicy(maxAttempts: 1)
@@ -282,15 +275,11 @@ import TestSupport
         defer { scoped.stop() }
         let other = try LoopbackRegistry(content: RegistryContent())
         defer { other.stop() }
-        let caseObject = try JSONSerialization.jsonObject(
-            with: Fixtures.data("npm/cases/%40trishankatdatadog+supreme-goggles@1.0.5.json")) as! [String: Any]
-        let entries: [String: Any] = ["": ["name": "p"], "node_modules/@trishankatdatadog/supreme-goggles": [
-            "version": "1.0.5", "integrity": caseObject["integrity"] as! String,
-            "resolved": "https://registry.npmjs.org/@trishankatdatadog/supreme-goggles/-/supreme-goggles-1.0.5.tgz"]]
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
-        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 2, "packages": entries])
-            .write(to: folder.url.appendingPathComponent("package-lock.json"))
+        try GeneratedProject.writeFixtureLockfile(
+            to: folder.url, lockfileVersion: 2,
+            releases: [("node_modules/@trishankatdatadog/supreme-goggles", "@trishankatdatadog/supreme-goggles", "1.0.5")])
         var configuration = RegistryConfiguration(registry: other.baseURL)
         configuration.scopedRegistries["@trishankatdatadog"] = scoped.baseURL
         configuration.retry = RetryPolicy(maxAttempts: 1)
@@ -305,14 +294,10 @@ import TestSupport
     @Test func rebuildFromALocalSourceBundle() async throws {
         let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
         defer { registry.stop() }
-        let caseObject = try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/gundam-visor@1.0.1.json")) as! [String: Any]
-        let entries: [String: Any] = ["": ["name": "p"], "node_modules/gundam-visor": [
-            "version": "1.0.1", "integrity": caseObject["integrity"] as! String,
-            "resolved": "https://registry.npmjs.org/gundam-visor/-/gundam-visor-1.0.1.tgz"]]
         let folder = try TemporaryFolder()
         defer { folder.cleanup() }
-        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 3, "packages": entries])
-            .write(to: folder.url.appendingPathComponent("package-lock.json"))
+        try GeneratedProject.writeFixtureLockfile(
+            to: folder.url, releases: [("node_modules/gundam-visor", "gundam-visor", "1.0.1")])
         var configuration = RegistryConfiguration(registry: registry.baseURL)
         configuration.retry = RetryPolicy(maxAttempts: 1)
         let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(registry: configuration, offline: true))
