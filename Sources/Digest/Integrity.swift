@@ -189,19 +189,12 @@ public struct Integrity: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Decodes from an SRI string.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let string = try container.decode(String.self)
-        do {
-            try self.init(string)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
+        self = try StringCoding.decode(from: decoder) { (string: String) throws(IntegrityError) in try Integrity(string) }
     }
 
     /// Encodes as the SRI string.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
+        try StringCoding.encode(description, to: encoder)
     }
 }
 
@@ -240,19 +233,12 @@ public struct Shasum: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Decodes from a hex string.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let string = try container.decode(String.self)
-        do {
-            try self.init(string)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
-        }
+        self = try StringCoding.decode(from: decoder) { (string: String) throws(IntegrityError) in try Shasum(string) }
     }
 
     /// Encodes as lowercase hex.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(hex)
+        try StringCoding.encode(hex, to: encoder)
     }
 }
 
@@ -289,4 +275,25 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     var diff: UInt8 = 0
     for i in 0..<a.count { diff |= a[i] ^ b[i] }
     return diff == 0
+}
+
+/// Codable support for values that are written as the string they are parsed from.
+enum StringCoding {
+    /// Decodes a single string and parses it; a parse error becomes a `DecodingError` carrying its message.
+    static func decode<Value>(from decoder: any Decoder,
+                              _ parse: (String) throws(IntegrityError) -> Value) throws -> Value {
+        let container = try decoder.singleValueContainer()
+        let string = try container.decode(String.self)
+        do {
+            return try parse(string)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
+        }
+    }
+
+    /// Encodes `string` as a single value.
+    static func encode(_ string: String, to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(string)
+    }
 }
