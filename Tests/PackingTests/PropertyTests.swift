@@ -186,7 +186,9 @@ struct PropertyTests {
                         hardLinkRaces += 1
                         continue
                     }
-                    if !recheckWithCLI, TestIO.tarEntryNames(ours) == TestIO.tarEntryNames(npmTar),
+                    // node-tar's choice of link path is a race in the CLI too (a loaded machine shows it): same
+                    // names and size on a tree with hard links is that race, not a packing difference.
+                    if TestIO.tarEntryNames(ours) == TestIO.tarEntryNames(npmTar),
                        ours.count == npmTar.count, folder.hasHardLinks {
                         hardLinkRaces += 1
                         continue
