@@ -18,14 +18,14 @@ import FoundationNetworking
 public final class RegistryClient: Sendable {
     /// The configuration in use.
     public let configuration: RegistryConfiguration
-    private let transport: HTTPTransport
+    private let transport: HTTPClient
     private let limiter: ConcurrencyLimiter
     private let cache: ResponseCache?
 
     /// Creates a client. Nothing is fetched until a method is called.
     public init(configuration: RegistryConfiguration) {
         self.configuration = configuration
-        self.transport = HTTPTransport(configuration: configuration)
+        self.transport = HTTPClient(configuration: configuration)
         self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
         self.cache = configuration.cacheDirectory.map { ResponseCache(directory: $0) }
     }
@@ -126,7 +126,7 @@ public final class RegistryClient: Sendable {
         let fm = FileManager.default
         do {
             if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
-            if temporary { try fm.moveItem(at: file, to: destination) } else { try fm.copyItem(at: file, to: destination) }
+            if temporary { try fm.moveItem(at: file, to: destination) } else { try Self.copy(file, to: destination) }
         } catch {
             throw RegistryError(code: .fileSystem, url: destination, problem: "cannot write the tarball: \(error.localizedDescription)")
         }
@@ -330,16 +330,12 @@ public final class RegistryClient: Sendable {
         while true {
             attempt += 1
             if Task.isCancelled { throw RegistryError(code: .cancelled, url: url, problem: "cancelled") }
-            var request = URLRequest(url: url)
-            request.httpMethod = "GET"
-            // swift-corelibs-foundation truncates the timeout to whole seconds (0.5 would mean "none").
-            request.timeoutInterval = max(1, configuration.timeout.rounded(.up))
-            request.setValue(accept, forHTTPHeaderField: "Accept")
-            request.setValue(configuration.userAgent, forHTTPHeaderField: "User-Agent")
+            var headers: [(name: String, value: String)] = [("Accept", accept), ("User-Agent", configuration.userAgent)]
             if let credential = configuration.credential(for: url) {
-                request.setValue(credential.headerValue, forHTTPHeaderField: "Authorization")
+                headers.append(("Authorization", credential.headerValue))
             }
-            if let etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
+            if let etag { headers.append(("If-None-Match", etag)) }
+            let request = OutgoingRequest(url: url, headers: headers)
 
             let bodySink = try sink()
             await limiter.acquire()
@@ -376,6 +372,16 @@ public final class RegistryClient: Sendable {
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         return formatter.date(from: value).map { max(0, $0.timeIntervalSinceNow) }
+    }
+
+    /// Copies a file through a 1 MiB buffer (FileManager's copy may hold a whole large file in memory).
+    private static func copy(_ source: URL, to destination: URL) throws {
+        guard FileManager.default.createFile(atPath: destination.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination.path])
+        }
+        let output = try FileHandle(forWritingTo: destination)
+        defer { try? output.close() }
+        try replay(source, chunkSize: 1 << 20) { try output.write(contentsOf: $0) }
     }
 
     private static func replay(_ file: URL, chunkSize: Int, consume: (Data) throws -> Void) throws {
