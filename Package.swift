@@ -28,7 +28,7 @@ let package = Package(
     ],
     targets: [
         // MARK: C libraries
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto",
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
@@ -39,7 +39,7 @@ let package = Package(
         // MARK: Library modules
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         .target(name: "Archive", dependencies: ["Digest", "CZlib", "CArchive"]),
-        .target(name: "Registry", dependencies: ["Digest"]),
+        .target(name: "Registry", dependencies: ["Digest", "COpenSSL"]),
         .target(name: "Deflate", dependencies: ["CDeflate", "CZlib"]),
         .target(name: "Packing", dependencies: ["Digest", "Archive", "Deflate", "CZlib"]),
         .target(name: "Compare", dependencies: ["Digest", "Archive"]),
@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Verification", dependencies: [
             "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "COpenSSL",
         ]),
-        .target(name: "LoopbackRegistry", dependencies: ["Registry", "Digest"]),
+        .target(name: "LoopbackRegistry", dependencies: ["Registry", "Digest", "COpenSSL"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [

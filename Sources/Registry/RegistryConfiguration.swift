@@ -14,6 +14,13 @@ public struct RegistryConfiguration: Sendable {
     public var credentials: [String: Credential]
     /// Proxy settings (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, or npmrc `proxy`/`https-proxy`/`noproxy`).
     public var proxy: ProxySettings
+    /// PEM CA certificates that replace the system trust store for HTTPS (npmrc `cafile`).
+    public var caFile: URL?
+    /// PEM CA certificates added to the trust store (`NODE_EXTRA_CA_CERTS`, as Node reads it).
+    public var extraCAFile: URL?
+    /// Verify HTTPS certificates and host names (npmrc `strict-ssl`, default `true`). `false` accepts any
+    /// certificate: integrity and signature checks still run, but the connection itself is not authenticated.
+    public var strictSSL: Bool
     /// The on-disk cache folder, or `nil` for no cache.
     public var cacheDirectory: URL?
     /// Use only the cache; never touch the network.
@@ -43,6 +50,9 @@ public struct RegistryConfiguration: Sendable {
         scopedRegistries = [:]
         credentials = [:]
         proxy = ProxySettings()
+        caFile = nil
+        extraCAFile = nil
+        strictSSL = true
         cacheDirectory = nil
         offline = false
         timeout = 30
@@ -143,6 +153,19 @@ public struct RegistryConfiguration: Sendable {
             httpsProxy: env["https_proxy"] ?? settings["https-proxy"] ?? env["http_proxy"] ?? settings["proxy"],
             httpProxy: env["http_proxy"] ?? settings["proxy"],
             noProxy: env["no_proxy"] ?? settings["noproxy"])
+        if let cafile = env["npm_config_cafile"] ?? settings["cafile"], !cafile.isEmpty {
+            config.caFile = URL(fileURLWithPath: cafile)
+        }
+        if let extra = env["node_extra_ca_certs"], !extra.isEmpty { config.extraCAFile = URL(fileURLWithPath: extra) }
+        if let strict = env["npm_config_strict_ssl"] ?? settings["strict-ssl"] {
+            switch strict.lowercased() {
+            case "true": config.strictSSL = true
+            case "false": config.strictSSL = false
+            default:
+                throw RegistryError(
+                    code: .invalidConfiguration, url: nil, problem: "strict-ssl must be true or false, not \"\(strict)\"")
+            }
+        }
         config.offline = offline
         if let cacheDirectory {
             config.cacheDirectory = URL(fileURLWithPath: cacheDirectory)
