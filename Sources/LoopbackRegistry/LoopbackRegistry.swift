@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import COpenSSL
 import Foundation
 import Registry
 
@@ -30,9 +31,12 @@ public final class LoopbackRegistry: Sendable {
     private let core: ServerCore
     private var state: Locked<ServerState> { core.state }
 
-    /// Starts serving `content` on `127.0.0.1:port` (`0` = a free port chosen by the kernel).
-    /// - Throws: ``LoopbackRegistryError`` when the socket cannot be created, bound or listened on.
-    public init(content: RegistryContent = RegistryContent(), port: UInt16 = 0) throws {
+    /// Starts serving `content` on `127.0.0.1:port` (`0` = a free port chosen by the kernel), over HTTPS when
+    /// `tls` is given (``baseURL`` is then `https://127.0.0.1:<port>/`; the certificate must name that IP address).
+    /// - Throws: ``LoopbackRegistryError`` when the socket cannot be created, bound or listened on, or the TLS
+    ///   certificate or key cannot be loaded.
+    public init(content: RegistryContent = RegistryContent(), port: UInt16 = 0, tls: LoopbackTLS? = nil) throws {
+        let serverTLS = try tls.map { try ServerTLS($0) }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LoopbackRegistryError.socket(call: "socket", errno: errno) }
         var yes: Int32 = 1
@@ -62,8 +66,8 @@ public final class LoopbackRegistry: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         self.port = UInt16(bigEndian: actual.sin_port)
-        self.baseURL = URL(string: "http://127.0.0.1:\(self.port)/")!
-        self.core = ServerCore(listener: fd, baseURL: baseURL, content: content)
+        self.baseURL = URL(string: "\(tls == nil ? "http" : "https")://127.0.0.1:\(self.port)/")!
+        self.core = ServerCore(listener: fd, baseURL: baseURL, content: content, tls: serverTLS)
         let core = self.core
         let thread = Thread { core.acceptLoop() }
         thread.name = "loopback-registry-accept"
@@ -151,8 +155,10 @@ final class ServerCore: Sendable {
     private let listener: Int32
     private let baseURL: URL
     private let acceptLoopDone = DispatchSemaphore(value: 0)
+    private let tls: ServerTLS?
 
-    init(listener: Int32, baseURL: URL, content: RegistryContent) {
+    init(listener: Int32, baseURL: URL, content: RegistryContent, tls: ServerTLS?) {
+        self.tls = tls
         self.listener = listener
         self.baseURL = baseURL
         self.state = Locked(ServerState(content: content))
@@ -208,11 +214,86 @@ final class ServerCore: Sendable {
     private func serveConnection(_ fd: Int32, number: Int) {
         var connection = Connection(fd: fd)
         defer {
+            if let session = connection.tls { SSL_free(session) }
             state.withLock { _ = $0.openConnections.remove(fd) }
             close(fd)
         }
+        if let tls {
+            guard let session = tls.accept(fd) else { return }
+            connection.tls = session
+        }
         while let request = connection.readRequest() {
+            if request.method == "CONNECT" {
+                tunnel(request, on: connection, number: number)
+                return
+            }
             if !handle(request, on: &connection, number: number) { return }
+        }
+    }
+
+    /// Acts as an HTTPS proxy for one `CONNECT 127.0.0.1:PORT` (loopback targets only): answers 200 and copies bytes
+    /// both ways until either side closes.
+    private func tunnel(_ request: HTTPRequest, on connection: Connection, number: Int) {
+        let sequence = arrive(request, fault: nil, connection: number)
+        let parts = request.target.split(separator: ":")
+        guard parts.count == 2, parts[0] == "127.0.0.1" || parts[0] == "localhost", let port = UInt16(parts[1]) else {
+            answered(sequence, status: 403)
+            _ = connection.send(Data("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
+            return
+        }
+        let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = upstream >= 0 && withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+        guard connected, state.withLock({ s -> Bool in
+            guard !s.stopped else { return false }
+            s.openConnections.insert(upstream)
+            return true
+        }) else {
+            if upstream >= 0 { close(upstream) }
+            answered(sequence, status: 502)
+            _ = connection.send(Data("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
+            return
+        }
+        defer {
+            state.withLock { _ = $0.openConnections.remove(upstream) }
+            close(upstream)
+        }
+        answered(sequence, status: 200)
+        guard connection.send(Data("HTTP/1.1 200 Connection established\r\n\r\n".utf8)) else { return }
+        let client = connection.fd
+        let done = DispatchSemaphore(value: 0)
+        let reverse = Thread {
+            Self.copy(from: upstream, to: client)
+            shutdown(client, Int32(SHUT_WR))
+            done.signal()
+        }
+        reverse.stackSize = 256 * 1024
+        reverse.start()
+        Self.copy(from: client, to: upstream)
+        shutdown(upstream, Int32(SHUT_WR))
+        done.wait()
+    }
+
+    private static func copy(from source: Int32, to destination: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return }
+            var offset = 0
+            while offset < count {
+                let sent = buffer.withUnsafeBytes {
+                    Glibc.send(destination, $0.baseAddress! + offset, count - offset, Int32(MSG_NOSIGNAL))
+                }
+                if sent < 0, errno == EINTR { continue }
+                guard sent > 0 else { return }
+                offset += sent
+            }
         }
     }
 
@@ -354,6 +435,8 @@ public enum LoopbackRegistryError: Error, CustomStringConvertible {
     case socket(call: String, errno: Int32)
     /// A fixture file is missing or malformed.
     case fixture(path: String, problem: String)
+    /// The TLS certificate or key could not be loaded.
+    case tls(String)
 
     public var description: String {
         switch self {
@@ -361,6 +444,8 @@ public enum LoopbackRegistryError: Error, CustomStringConvertible {
             "loopback registry: \(call) failed: \(String(cString: strerror(code))) (errno \(code))"
         case .fixture(let path, let problem):
             "loopback registry: fixture \(path): \(problem)"
+        case .tls(let problem):
+            "loopback registry: \(problem)"
         }
     }
 }
@@ -407,6 +492,8 @@ enum BodySource {
 /// A socket with a read buffer; parses HTTP/1.1 request heads.
 struct Connection {
     let fd: Int32
+    /// The TLS session (OpenSSL `SSL *`) when serving HTTPS.
+    var tls: OpaquePointer?
     private var buffer = [UInt8]()
 
     init(fd: Int32) { self.fd = fd }
@@ -455,7 +542,10 @@ struct Connection {
 
     private mutating func receive() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let count = chunk.withUnsafeMutableBytes { raw -> Int in
+            if let tls { return Int(SSL_read(tls, raw.baseAddress, Int32(raw.count))) }
+            return recv(fd, raw.baseAddress, raw.count, 0)
+        }
         guard count > 0 else { return false }
         buffer.append(contentsOf: chunk[0..<count])
         return true
@@ -466,7 +556,8 @@ struct Connection {
         data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let sent = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                let sent = tls.map { Int(SSL_write($0, raw.baseAddress! + offset, Int32(raw.count - offset))) }
+                    ?? Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
                 if sent < 0, errno == EINTR { continue }
                 guard sent > 0 else { return false }
                 offset += sent
@@ -487,5 +578,55 @@ final class Locked<Value>: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
+    }
+}
+
+/// A certificate chain and private key (PEM files) for serving the loopback registry over HTTPS.
+public struct LoopbackTLS: Sendable {
+    /// PEM: the server certificate first, then any intermediates.
+    public var certificateChain: URL
+    /// PEM private key of the server certificate.
+    public var privateKey: URL
+
+    /// Creates the settings.
+    public init(certificateChain: URL, privateKey: URL) {
+        self.certificateChain = certificateChain
+        self.privateKey = privateKey
+    }
+}
+
+/// The server side of TLS: an OpenSSL context with the certificate and key loaded.
+final class ServerTLS: @unchecked Sendable {
+    private let context: OpaquePointer
+
+    init(_ settings: LoopbackTLS) throws {
+        guard let context = SSL_CTX_new(TLS_server_method()) else {
+            throw LoopbackRegistryError.tls("cannot create a TLS server context")
+        }
+        provcheck_tls_configure(context)
+        guard SSL_CTX_use_certificate_chain_file(context, settings.certificateChain.path) == 1 else {
+            SSL_CTX_free(context)
+            throw LoopbackRegistryError.tls("cannot load the certificate chain \(settings.certificateChain.path)")
+        }
+        guard SSL_CTX_use_PrivateKey_file(context, settings.privateKey.path, SSL_FILETYPE_PEM) == 1,
+            SSL_CTX_check_private_key(context) == 1
+        else {
+            SSL_CTX_free(context)
+            throw LoopbackRegistryError.tls("cannot load the private key \(settings.privateKey.path) (or it does not match)")
+        }
+        self.context = context
+    }
+
+    deinit { SSL_CTX_free(context) }
+
+    /// The TLS handshake on an accepted (blocking) socket; `nil` when it fails.
+    func accept(_ fd: Int32) -> OpaquePointer? {
+        guard let session = SSL_new(context) else { return nil }
+        SSL_set_fd(session, fd)
+        guard SSL_accept(session) == 1 else {
+            SSL_free(session)
+            return nil
+        }
+        return session
     }
 }
