@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// An npm registry client: packuments, tarballs (streamed to disk), registry keys, attestations and staged
 /// publishes, with timeouts, bounded retries, an ETag-revalidated disk cache, an offline mode and a bound on

@@ -305,12 +305,12 @@ final class TLSContext: @unchecked Sendable {
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             throw RegistryError(code: .connection, url: nil, problem: "cannot create a TLS context")
         }
+        // Every stored property is set from here on, so a throw below runs deinit, which frees the context.
         self.context = context
         self.verifiesPeer = verifyPeer
         provcheck_tls_configure(context)
         if let caFile {
             guard SSL_CTX_load_verify_locations(context, caFile.path, nil) == 1 else {
-                SSL_CTX_free(context)
                 throw RegistryError(
                     code: .invalidConfiguration, url: caFile,
                     problem: "cannot load the CA certificates (cafile): \(NetworkStream.tlsErrorText(0))")
@@ -320,7 +320,6 @@ final class TLSContext: @unchecked Sendable {
         }
         if let extraCAFile {
             guard SSL_CTX_load_verify_locations(context, extraCAFile.path, nil) == 1 else {
-                SSL_CTX_free(context)
                 throw RegistryError(
                     code: .invalidConfiguration, url: extraCAFile,
                     problem: "cannot load the extra CA certificates (NODE_EXTRA_CA_CERTS): \(NetworkStream.tlsErrorText(0))")
