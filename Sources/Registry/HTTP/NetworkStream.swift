@@ -119,7 +119,7 @@ final class NetworkStream {
         let family = Int32(address.pointee.sa_family)
         let length = socklen_t(family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
         guard getnameinfo(address, length, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST) == 0 else { return "?" }
-        let host = String(cString: text)
+        let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
@@ -170,7 +170,7 @@ final class NetworkStream {
         while case let error = ERR_get_error(), error != 0 {
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(error, &buffer, buffer.count)
-            texts.append(String(cString: buffer))
+            texts.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         if texts.isEmpty {
             return code == SSL_ERROR_SYSCALL ? "connection closed or reset (\(String(cString: strerror(errno))))"
