@@ -39,7 +39,7 @@ let package = Package(
         // MARK: Library modules
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         .target(name: "Archive", dependencies: ["Digest", "CZlib", "CArchive"]),
-        .target(name: "Registry", dependencies: ["Digest", "COpenSSL"]),
+        .target(name: "Registry", dependencies: ["Digest", "Archive", "COpenSSL"]),
         .target(name: "Deflate", dependencies: ["CDeflate", "CZlib"]),
         .target(name: "Packing", dependencies: ["Digest", "Archive", "Deflate", "CZlib"]),
         .target(name: "Compare", dependencies: ["Digest", "Archive"]),

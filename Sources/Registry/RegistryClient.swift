@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 
 /// An npm registry client: packuments, tarballs (streamed to disk), registry keys, attestations and staged
@@ -228,13 +229,45 @@ public final class RegistryClient: Sendable {
             return try cache.body(for: url)
         }
         let result = try await perform(
-            url, accept: accept, etag: cached?.etag, limit: configuration.maxDocumentBytes, sink: { .memory })
+            url, accept: accept, acceptsGzip: true, etag: cached?.etag, limit: configuration.maxDocumentBytes,
+            sink: { .memory })
         if result.status == 304, let cache, cached != nil {
             return try cache.body(for: url)
         }
         guard result.status == 200 else { throw RegistryError.status(result.status, url: url) }
-        if cacheable, let cache { try? cache.store(url, data: result.body, headers: result.headers) }
-        return result.body
+        let body = try Self.decodedBody(result, url: url, limit: configuration.maxDocumentBytes)
+        if cacheable, let cache { try? cache.store(url, data: body, headers: result.headers) }
+        return body
+    }
+
+    /// The body without its `Content-Encoding` (documents are requested with `Accept-Encoding: gzip`, as npm does:
+    /// packuments shrink about tenfold). The decompressed size is bounded by `limit`.
+    static func decodedBody(_ result: TransferResult, url: URL, limit: Int) throws(RegistryError) -> Data {
+        let encoding = (result.headers["content-encoding"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        if encoding.isEmpty || encoding == "identity" { return result.body }
+        guard encoding == "gzip" || encoding == "x-gzip" else {
+            throw RegistryError(
+                code: .malformedResponse, url: url,
+                problem: "malformed response: unsupported Content-Encoding \"\(encoding)\" (only gzip was accepted)")
+        }
+        // The absolute size limit is the bomb guard; JSON legitimately compresses far beyond tarball ratios.
+        let limits = ArchiveLimits(
+            maxDecompressedBytes: UInt64(max(0, limit)), maxCompressionRatio: .infinity, ratioCheckThresholdBytes: .max)
+        do throws(ArchiveError) {
+            let decoded = try Gunzip.decompress(result.body, name: url.absoluteString, limits: limits)
+            // Several members are legal gzip; a failed CRC or length check, or trailing garbage, is not data.
+            if let bad = decoded.findings.first(where: { $0.code == .gzipCRCMismatch || $0.code == .gzipTrailingData }) {
+                throw ArchiveError(code: bad.code, input: url.absoluteString, message: bad.message)
+            }
+            return decoded.data
+        } catch {
+            if error.code == .sizeLimitExceeded {
+                throw RegistryError(
+                    code: .responseTooLarge, url: url,
+                    problem: "the gzip body decompresses to more than the limit of \(limit) bytes; it was discarded")
+            }
+            throw RegistryError(code: .malformedResponse, url: url, problem: "malformed response: bad gzip body: \(error.message)")
+        }
     }
 
     private func offlineMiss(_ url: URL, cacheable: Bool) -> RegistryError {
@@ -320,7 +353,8 @@ public final class RegistryClient: Sendable {
     /// One logical GET with retries: returns the first non-retryable response (any status), or throws after the
     /// last attempt. `sink` is called once per attempt (a retry starts a fresh body).
     private func perform(
-        _ url: URL, accept: String, etag: String?, limit: Int, sink: () throws(RegistryError) -> BodySink
+        _ url: URL, accept: String, acceptsGzip: Bool = false, etag: String?, limit: Int,
+        sink: () throws(RegistryError) -> BodySink
     ) async throws(RegistryError) -> TransferResult {
         let policy = configuration.retry
         var attempt = 0
@@ -331,6 +365,7 @@ public final class RegistryClient: Sendable {
             if let credential = configuration.credential(for: url) {
                 headers.append(("Authorization", credential.headerValue))
             }
+            if acceptsGzip { headers.append(("Accept-Encoding", "gzip")) }
             if let etag { headers.append(("If-None-Match", etag)) }
             let request = OutgoingRequest(url: url, headers: headers)
 

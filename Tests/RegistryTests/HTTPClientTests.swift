@@ -142,3 +142,53 @@ import TestSupport
         #expect(registry.connectionCount <= 4, "\(registry.connectionCount) connections for 200 requests")
     }
 }
+
+/// Documents are requested with `Accept-Encoding: gzip` (packuments shrink about tenfold) and decoded within the
+/// document size limit; tarballs are fetched as stored.
+@Suite struct GzipDocumentTests {
+    static func serve(_ body: Data, encoding: String = "gzip") throws -> LoopbackRegistry {
+        let registry = try LoopbackRegistry(content: fixtureContent)
+        registry.inject(.status(200, headers: ["Content-Encoding": encoding, "Content-Type": "application/json"], body: body), on: "/ms")
+        return registry
+    }
+
+    static func client(_ registry: LoopbackRegistry, limit: Int = 256 << 20) -> RegistryClient {
+        var configuration = HTTPClientTests.configuration(registry.baseURL, caFile: nil)
+        configuration.maxDocumentBytes = limit
+        return RegistryClient(configuration: configuration)
+    }
+
+    @Test func gzipEncodedPackumentIsDecoded() async throws {
+        let plain = try Data(contentsOf: Fixtures.root.appendingPathComponent("npm/packuments/ms.json"))
+        let registry = try Self.serve(GzipBuilder.gzip(plain))
+        defer { registry.stop() }
+        let client = Self.client(registry)
+        #expect(try await client.packument(name: "ms").name == "ms")
+        #expect(registry.requests.last?.headers["accept-encoding"] == "gzip")
+        // Tarballs are asked for without an encoding.
+        try await client.tarball(from: registry.baseURL.appendingPathComponent("ms/-/ms-2.1.3.tgz")) { _ in }
+        #expect(registry.requests.last?.headers["accept-encoding"] == nil)
+    }
+
+    @Test func gzipBombStopsAtTheDocumentLimit() async throws {
+        let registry = try Self.serve(GzipBuilder.gzip(Data(count: 8 << 20)))
+        defer { registry.stop() }
+        let error = try #require(await registryError { try await Self.client(registry, limit: 1 << 20).packument(name: "ms") })
+        #expect(error.code == .responseTooLarge, "\(error)")
+        #expect(error.problem.contains("decompresses to more than"), "\(error)")
+    }
+
+    @Test func corruptGzipAndUnknownEncodingsAreMalformed() async throws {
+        var corrupt = GzipBuilder.gzip(Data(repeating: 0x41, count: 1000))
+        corrupt[corrupt.count / 2] ^= 0xFF
+        let registry = try Self.serve(corrupt)
+        defer { registry.stop() }
+        let error = try #require(await registryError { try await Self.client(registry).packument(name: "ms") })
+        #expect(error.code == .malformedResponse && error.problem.contains("gzip"), "\(error)")
+
+        let brotli = try Self.serve(Data("{}".utf8), encoding: "br")
+        defer { brotli.stop() }
+        let unknown = try #require(await registryError { try await Self.client(brotli).packument(name: "ms") })
+        #expect(unknown.code == .malformedResponse && unknown.problem.contains("unsupported Content-Encoding"), "\(unknown)")
+    }
+}

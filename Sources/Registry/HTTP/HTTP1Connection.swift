@@ -51,6 +51,7 @@ final class HTTP1Connection {
 
     static let maximumHeadBytes = 64 * 1024
     static let maximumHeaderCount = 256
+    static let maximumInterimResponses = 16
 
     init(stream: NetworkStream, key: String) {
         self.stream = stream
@@ -126,7 +127,7 @@ final class HTTP1Connection {
 
     /// Reads the next response head, skipping interim (1xx) responses.
     func readHead() throws(ResponseFailure) -> ResponseHead {
-        while true {
+        for _ in 0...Self.maximumInterimResponses {
             var budget = Self.maximumHeadBytes
             guard let statusLine = try readLine(budget: &budget) else { throw .closedBeforeResponse(received: 0) }
             let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
@@ -156,6 +157,7 @@ final class HTTP1Connection {
             if (100...199).contains(status) && status != 101 { continue }
             return ResponseHead(status: status, isHTTP10: parts[0] == "HTTP/1.0", headers: headers)
         }
+        throw .malformedHead("more than \(Self.maximumInterimResponses) interim (1xx) responses")
     }
 
     /// The body framing of `head` for a GET (or HEAD) request.

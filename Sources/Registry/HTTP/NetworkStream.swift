@@ -57,6 +57,13 @@ final class NetworkStream {
         self.idleTimeout = idleTimeout
     }
 
+    /// Takes ownership of a connected socket (for tests and fuzzing: one end of a `socketpair`), switching it to
+    /// non-blocking mode.
+    static func adopting(_ fd: Int32, idleTimeout: TimeInterval) -> NetworkStream {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        return NetworkStream(fd: fd, idleTimeout: UInt64(max(0.001, idleTimeout) * 1e9))
+    }
+
     deinit { close() }
 
     /// Resolves `host` and connects to the first address that accepts, within `timeout` per address.
