@@ -11,6 +11,7 @@ import PackageDescription
 let harnesses = [
     "fuzz-gzip-tar", "fuzz-sri", "fuzz-packument", "fuzz-keys", "fuzz-bundle", "fuzz-trusted-root",
     "fuzz-certificate", "fuzz-checkpoint", "fuzz-canonical-json", "fuzz-lockfile", "fuzz-policy",
+    "fuzz-http-response",
 ]
 
 let package = Package(

@@ -147,6 +147,16 @@ packages:
 Y
 } | seed fuzz-lockfile pnpm-v5
 
+# HTTP responses as a registry sends them: Content-Length, chunked with trailers, 304, interim 100, pipelined.
+printf 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\nETag: "x"\r\n\r\n{"name":"ms"}' | seed fuzz-http-response length
+printf 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n0\r\nX-Trailer: y\r\n\r\n' | seed fuzz-http-response chunked
+printf 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\nHTTP/1.0 200 OK\r\n\r\nuntil close' | seed fuzz-http-response interim
+printf 'HTTP/1.1 302 Found\r\nLocation: /b\r\nContent-Length: 0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 2, 2\r\n\r\n{}' | seed fuzz-http-response pipelined
+if [ -f Fixtures/npm/keys.json ]; then
+    { printf 'HTTP/1.1 200 OK\r\nContent-Length: %s\r\n\r\n' "$(stat -c %s Fixtures/npm/keys.json)"; cat Fixtures/npm/keys.json; } |
+        seed fuzz-http-response keys
+fi
+
 # Policies: the documented examples.
 copy fuzz-policy docs/examples/*.policy.json
 echo "seeded: $(for d in "$C"/*/; do printf '%s=%s ' "$(basename "$d")" "$(ls "$d" | wc -l)"; done)"

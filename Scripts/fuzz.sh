@@ -2,6 +2,7 @@
 # Runs provcheck's libFuzzer harnesses (Fuzz/ package) one after the other.
 #   Scripts/fuzz.sh [SECONDS] [HARNESS...]     default: 60 seconds each, every harness
 # Harness names: gzip-tar sri packument keys bundle trusted-root certificate checkpoint canonical-json lockfile policy
+# http-response
 # (with or without the fuzz- prefix). Environment: FUZZ_SKIP_BUILD=1 reuses the last build; FUZZ_ARGS adds libFuzzer
 # flags. Crashing inputs land in Fuzz/artifacts/<harness>/; logs in Fuzz/artifacts/<harness>.log; a summary line per
 # harness (executions, exec/s, new corpus size, crashes) is printed at the end. Exit 1 if any harness found a crash.
@@ -9,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-60}
 shift || true
-ALL=(gzip-tar sri packument keys bundle trusted-root certificate checkpoint canonical-json lockfile policy)
+ALL=(gzip-tar sri packument keys bundle trusted-root certificate checkpoint canonical-json lockfile policy http-response)
 if [ $# -gt 0 ]; then HARNESSES=("$@"); else HARNESSES=("${ALL[@]}"); fi
 
 BUILD_FLAGS=(-c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
@@ -19,7 +20,7 @@ if [ "${FUZZ_SKIP_BUILD:-0}" != 1 ]; then
     swift build "${BUILD_FLAGS[@]}" 2>&1 | grep -v "ld.gold: warning: Cannot export local symbol" || exit 2
 fi
 BIN=$(swift build "${BUILD_FLAGS[@]}" --show-bin-path)
-[ -d Fuzz/corpus ] || Scripts/fuzz-seed.sh
+for h in "${HARNESSES[@]}"; do [ -d "Fuzz/corpus/fuzz-${h#fuzz-}" ] || { Scripts/fuzz-seed.sh; break; }; done
 
 status=0
 summary=()
