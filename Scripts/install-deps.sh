@@ -3,9 +3,12 @@
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 need=()
-for pkg in libssl-dev zlib1g-dev libarchive-dev pkg-config git; do
+# ca-certificates: the system trust store the HTTPS client verifies the registry against; python3: the memory-bound
+# test measures the child process from a small Python parent.
+for pkg in libssl-dev zlib1g-dev libarchive-dev pkg-config git ca-certificates; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: installing ${need[*]}" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

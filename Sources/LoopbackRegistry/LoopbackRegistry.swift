@@ -567,20 +567,6 @@ struct Connection {
     }
 }
 
-/// A value guarded by a lock.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
-
 /// A certificate chain and private key (PEM files) for serving the loopback registry over HTTPS.
 public struct LoopbackTLS: Sendable {
     /// PEM: the server certificate first, then any intermediates.

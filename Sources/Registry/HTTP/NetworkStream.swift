@@ -316,20 +316,13 @@ final class TLSContext: @unchecked Sendable {
         self.context = context
         self.verifiesPeer = verifyPeer
         provcheck_tls_configure(context)
-        if let caFile {
-            guard SSL_CTX_load_verify_locations(context, caFile.path, nil) == 1 else {
+        if caFile == nil { SSL_CTX_set_default_verify_paths(context) }
+        for (file, setting) in [(caFile, "cafile"), (extraCAFile, "NODE_EXTRA_CA_CERTS")] {
+            guard let file else { continue }
+            guard SSL_CTX_load_verify_locations(context, file.path, nil) == 1 else {
                 throw RegistryError(
-                    code: .invalidConfiguration, url: caFile,
-                    problem: "cannot load the CA certificates (cafile): \(NetworkStream.tlsErrorText(0))")
-            }
-        } else {
-            SSL_CTX_set_default_verify_paths(context)
-        }
-        if let extraCAFile {
-            guard SSL_CTX_load_verify_locations(context, extraCAFile.path, nil) == 1 else {
-                throw RegistryError(
-                    code: .invalidConfiguration, url: extraCAFile,
-                    problem: "cannot load the extra CA certificates (NODE_EXTRA_CA_CERTS): \(NetworkStream.tlsErrorText(0))")
+                    code: .invalidConfiguration, url: file,
+                    problem: "cannot load the CA certificates (\(setting)): \(NetworkStream.tlsErrorText(0))")
             }
         }
         SSL_CTX_set_verify(context, verifyPeer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
