@@ -212,6 +212,7 @@ final class ServerCore: Sendable {
     }
 
     private func serveConnection(_ fd: Int32, number: Int) {
+        blockSIGPIPE()  // TLS writes to a client that went away must fail, not kill the process
         var connection = Connection(fd: fd)
         defer {
             if let session = connection.tls { SSL_free(session) }

@@ -26,7 +26,7 @@ public struct RegistryConfiguration: Sendable {
     /// Use only the cache; never touch the network.
     public var offline: Bool
     /// Seconds without any data before a request fails with ``RegistryError/Code/timeout`` (an idle timeout: a
-    /// slow but steady download does not time out). Rounded up to whole seconds, at least 1.
+    /// slow but steady download does not time out). Also the connect timeout.
     public var timeout: TimeInterval
     /// Seconds a whole transfer (one attempt) may take.
     public var resourceTimeout: TimeInterval

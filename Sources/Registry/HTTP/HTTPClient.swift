@@ -129,7 +129,7 @@ final class HTTPClient: @unchecked Sendable {
         let head = try requestHead(url: url, endpoint: endpoint, headers: headers)
         var mayRetryStale = true
         while true {
-            let reused = pool.take(endpoint.key)
+            let reused = mayRetryStale ? pool.take(endpoint.key) : nil
             let connection: HTTP1Connection
             if let reused { connection = reused } else {
                 connection = try connect(endpoint, url: url, deadline: deadline, cancellation: cancellation)
@@ -475,6 +475,7 @@ final class BlockingWorkers: @unchecked Sendable {
     }
 
     private func work() {
+        blockSIGPIPE()
         condition.lock()
         while true {
             while nextJob == jobs.count {
@@ -500,6 +501,16 @@ final class BlockingWorkers: @unchecked Sendable {
             condition.lock()
         }
     }
+}
+
+/// Blocks SIGPIPE on the calling thread: a write to a connection the peer has closed then fails with EPIPE instead of
+/// killing the process. OpenSSL writes TLS records with plain `send`/`write` (no `MSG_NOSIGNAL`), and all socket I/O
+/// of the client happens on its worker threads, so the process's signal disposition is left alone.
+package func blockSIGPIPE() {
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGPIPE)
+    pthread_sigmask(SIG_BLOCK, &signals, nil)
 }
 
 /// Carries a non-Sendable value to a worker thread that is its only user from then on.
