@@ -1,10 +1,11 @@
 // loopback-registry: serves an npm fixture folder as a registry on 127.0.0.1 (for pointing `npm` at fixtures).
 //
-//   loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port]
+//   loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM]
 //
 // DIR is the repository's Fixtures/ folder (or its npm/ subfolder). --demo-signatures adds a folder's extra
 // registry key and signatures (Fixtures/demo: a key made here, not npm's; see its README). Prints the base URL (or only the port with
-// --print-port) on stdout once listening, then serves until SIGINT/SIGTERM.
+// --print-port) on stdout once listening, then serves until SIGINT/SIGTERM. --tls-cert and --tls-key serve HTTPS
+// (Fixtures/tls has a test CA and a certificate for 127.0.0.1: point npm or provcheck at it with cafile=ca.pem).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,7 @@ import Foundation
 import LoopbackRegistry
 
 func usage(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("loopback-registry: \(message)\nusage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port]\n".utf8))
+    FileHandle.standardError.write(Data("loopback-registry: \(message)\nusage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM]\n".utf8))
     exit(2)
 }
 
@@ -21,6 +22,8 @@ var fixtures: String? = nil
 var demoSignatures: String? = nil
 var port: UInt16 = 0
 var printPortOnly = false
+var tlsCertificate: String? = nil
+var tlsKey: String? = nil
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -35,20 +38,30 @@ while let argument = arguments.popFirst() {
         port = number
     case "--print-port":
         printPortOnly = true
+    case "--tls-cert":
+        guard let value = arguments.popFirst() else { usage("--tls-cert needs a PEM file") }
+        tlsCertificate = value
+    case "--tls-key":
+        guard let value = arguments.popFirst() else { usage("--tls-key needs a PEM file") }
+        tlsKey = value
     case "-h", "--help":
-        print("usage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port]")
+        print("usage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM]")
         exit(0)
     default:
         usage("unknown argument \(argument)")
     }
 }
 guard let fixtures else { usage("--fixtures DIR is required") }
+guard (tlsCertificate == nil) == (tlsKey == nil) else { usage("--tls-cert and --tls-key go together") }
+let tls = tlsCertificate.map {
+    LoopbackTLS(certificateChain: URL(fileURLWithPath: $0), privateKey: URL(fileURLWithPath: tlsKey ?? ""))
+}
 
 let registry: LoopbackRegistry
 do {
     var content = try RegistryContent.fixtures(at: URL(fileURLWithPath: fixtures))
     if let demoSignatures { try content.addSignatures(from: URL(fileURLWithPath: demoSignatures)) }
-    registry = try LoopbackRegistry(content: content, port: port)
+    registry = try LoopbackRegistry(content: content, port: port, tls: tls)
 } catch {
     FileHandle.standardError.write(Data("\(error)\n".utf8))
     exit(2)

@@ -77,4 +77,31 @@ import TestSupport
         #expect(badSpec.status == 2)
         #expect(badSpec.stderr.contains("expected <name>@<version>"))
     }
+
+    /// HTTPS end to end: the loopback registry serving TLS with the test CA (`Fixtures/tls/`). Without the CA the
+    /// command fails closed with the trust error; with `cafile` from the project's `.npmrc` (or the
+    /// `npm_config_cafile` variable) it verifies.
+    @Test func httpsRegistryNeedsItsCAFromNpmrc() throws {
+        let tls = LoopbackTLS(certificateChain: Fixtures.root.appendingPathComponent("tls/server.pem"),
+                              privateKey: Fixtures.root.appendingPathComponent("tls/server.key"))
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root), tls: tls)
+        defer { registry.stop() }
+        let untrusted = try ProvcheckBinary.run(["integrity", "ms@2.1.3", "--registry", registry.baseURL.absoluteString])
+        #expect(untrusted.status == 2, "\(untrusted.stdout) \(untrusted.stderr)")
+        #expect(untrusted.stderr.contains(registry.baseURL.absoluteString) && untrusted.stderr.contains("not trusted"),
+                "\(untrusted.stderr)")
+
+        let project = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-https-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: project) }
+        let ca = Fixtures.root.appendingPathComponent("tls/ca.pem").path
+        try "registry=\(registry.baseURL.absoluteString)\ncafile=\(ca)\n".write(
+            to: project.appendingPathComponent(".npmrc"), atomically: true, encoding: .utf8)
+        let trusted = try ProvcheckBinary.run(["integrity", "ms@2.1.3"], in: project)
+        #expect(trusted.status == 0, "\(trusted.stdout) \(trusted.stderr)")
+
+        let viaEnvironment = try ProvcheckBinary.run(
+            ["integrity", "ms@2.1.3", "--registry", registry.baseURL.absoluteString], environment: ["npm_config_cafile": ca])
+        #expect(viaEnvironment.status == 0, "\(viaEnvironment.stdout) \(viaEnvironment.stderr)")
+    }
 }
