@@ -145,6 +145,17 @@ public final class RegistryClient: Sendable {
         return download
     }
 
+    /// Downloads the tarball at `url` and hands `body` a file holding it: the cached copy when a cache is configured
+    /// (no copy is made), else a temporary file removed afterwards. `body` must only read the file.
+    /// - Throws: ``RegistryError``, or whatever `body` throws.
+    public func withTarballFile<Result>(
+        from url: URL, _ body: (URL, Download) throws -> Result
+    ) async throws -> Result {
+        let (file, download, temporary) = try await fetchFile(url, accept: "application/octet-stream", cacheable: true)
+        defer { if temporary { try? FileManager.default.removeItem(at: file) } }
+        return try body(file, download)
+    }
+
     // MARK: Staged publishes
 
     /// Every staged publish of `name` (`GET /-/stage?package=<name>`, all pages). Needs an auth token.

@@ -129,19 +129,21 @@ public struct IntegrityVerifier: Sendable {
                 source: spec.name, problem: "version \(spec.version) has no usable dist.tarball (\"\(version.dist.tarball)\")")
         }
 
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("provcheck-integrity-\(UUID().uuidString)", isDirectory: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("package.tgz")
+        // The cached copy is inspected in place (no copy; nothing written outside the cache folder); without a
+        // cache, a temporary file that is removed afterwards.
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try await client.tarball(from: tarballURL, to: file)
+            return try await client.withTarballFile(from: tarballURL) { file, _ in
+                try inspect(file, spec: spec, version: version, tarballURL: tarballURL)
+            }
         } catch let error as RegistryError {
             throw VerificationError.registry(url: tarballURL.absoluteString, problem: error.problem)
-        } catch {
-            throw VerificationError.input(path: folder.path, problem: "cannot create a temporary folder: \(error)")
         }
+    }
 
+    /// Inspects the downloaded tarball `file` and compares its hashes with the packument's `dist`.
+    private func inspect(
+        _ file: URL, spec: PackageSpec, version: PackageVersion, tarballURL: URL
+    ) throws -> IntegrityReport {
         let archive: ArchiveReport
         do {
             archive = try ArchiveInspector(limits: limits).inspect(fileAt: file)
