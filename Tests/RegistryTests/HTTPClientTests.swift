@@ -128,6 +128,27 @@ import TestSupport
         #expect(error.code == .connection && error.problem.contains("redirects"), "\(error)")
     }
 
+    @Test func requestsRunConcurrentlyUpToTheLimit() async throws {
+        let registry = try LoopbackRegistry(content: fixtureContent)
+        defer { registry.stop() }
+        registry.inject(.delay(seconds: 2), on: "/ms")
+        var configuration = Self.configuration(registry.baseURL)
+        configuration.maxConcurrentRequests = 8
+        let client = RegistryClient(configuration: configuration)
+        // One earlier request leaves an idle worker thread behind; the burst must still get eight.
+        _ = try await client.packument(name: "abbrev")
+        async let fetches: Void = withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<12 { group.addTask { _ = try await client.packument(name: "ms") } }
+            try await group.waitForAll()
+        }
+        try await Task.sleep(nanoseconds: 1_200_000_000)
+        // Eight requests wait in the server's delay at once; the other four wait for a free slot.
+        let inFlight = registry.requests.filter { $0.status == 0 }.count
+        try await fetches
+        #expect(inFlight == 8, "\(inFlight) requests in flight with a limit of 8")
+        #expect(registry.requests.count == 13)
+    }
+
     @Test func manyRequestsReuseAFewConnections() async throws {
         let registry = try LoopbackRegistry(content: fixtureContent)
         defer { registry.stop() }

@@ -455,7 +455,8 @@ final class BlockingWorkers: @unchecked Sendable {
     func submit(_ job: @escaping @Sendable () -> Void) {
         condition.lock()
         jobs.append(job)
-        if idleThreads == 0, threads < maximumThreads {
+        // More queued jobs than idle threads (some idle ones may already be signalled for earlier jobs): add a thread.
+        if jobs.count - nextJob > idleThreads, threads < maximumThreads {
             threads += 1
             let thread = Thread { [self] in work() }
             thread.name = "provcheck.http"

@@ -84,6 +84,9 @@ final class NetworkStream {
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let info = entry {
             entry = info.pointee.ai_next
+            // With more addresses to try (IPv6 and IPv4, say), one that never answers gets at most 3 s, so a broken
+            // route costs seconds, not the whole timeout; the last address gets the full timeout.
+            let attemptTimeout = entry == nil ? idle : min(idle, 3_000_000_000)
             let fd = socket(
                 info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
                     | Int32(SOCK_NONBLOCK.rawValue), info.pointee.ai_protocol)
@@ -91,7 +94,7 @@ final class NetworkStream {
                 problems.append("socket: \(String(cString: strerror(errno)))")
                 continue
             }
-            let stream = NetworkStream(fd: fd, idleTimeout: idle)
+            let stream = NetworkStream(fd: fd, idleTimeout: attemptTimeout)
             stream.deadline = deadline
             stream.cancellation = cancellation
             let address = Self.describe(info.pointee.ai_addr, port: port)
@@ -115,6 +118,7 @@ final class NetworkStream {
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            stream.idleTimeout = idle
             return stream
         }
         throw .connect("cannot connect to \(host):\(port) (\(problems.joined(separator: "; ")))")
