@@ -10,6 +10,7 @@
 # 4. runs `npm audit signatures` (with Scripts/npm-audit-offline-shim.js, npm's own cache folder kept warm between
 #    runs) and `provcheck audit` (no cache) RUNS times each, alternating, on the same project and server;
 # 5. prints the counts of both (they must agree), the median wall times and the ratio.
+# BENCH_TLS=1 serves the registry over HTTPS (Fixtures/tls test CA; npm gets --cafile, provcheck npm_config_cafile).
 set -euo pipefail
 N="${1:-1000}"
 RUNS="${2:-5}"
@@ -28,11 +29,15 @@ fi
 BIN="$ROOT/.build/release"
 
 python3 "$ROOT/Scripts/generate-audit-tree.py" "$WORK/tree" --count "$N" --unsigned $((N / 100)) --bad $((N / 200))
-"$BIN/loopback-registry" --fixtures "$WORK/tree/registry/npm" --print-port >"$WORK/port" 2>"$WORK/server.log" &
+TLS_ARGS=(); SCHEME=http
+if [ "${BENCH_TLS:-0}" = "1" ]; then
+  TLS_ARGS=(--tls-cert "$ROOT/Fixtures/tls/server.pem" --tls-key "$ROOT/Fixtures/tls/server.key"); SCHEME=https
+fi
+"$BIN/loopback-registry" --fixtures "$WORK/tree/registry/npm" --print-port "${TLS_ARGS[@]}" >"$WORK/port" 2>"$WORK/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
 PORT="$(cat "$WORK/port")"
-REGISTRY="http://127.0.0.1:$PORT/"
+REGISTRY="$SCHEME://127.0.0.1:$PORT/"
 
 python3 - "$WORK" "$REGISTRY" "$RUNS" "$BIN/provcheck" "$ROOT/Scripts/npm-audit-offline-shim.js" "$N" <<'PY'
 import os, re, statistics, subprocess, sys, time
@@ -42,6 +47,10 @@ open(os.path.join(work, "npmrc"), "w").close()
 npm_env = dict(os.environ, NODE_OPTIONS=f"--require {shim}", npm_config_userconfig=os.path.join(work, "npmrc"),
                npm_config_cache=os.path.join(work, "npm-cache"), npm_config_update_notifier="false", NO_COLOR="1")
 pc_env = dict(os.environ, NO_COLOR="1")
+if registry.startswith("https:"):
+    ca = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(shim))), "Fixtures", "tls", "ca.pem")
+    npm_env["npm_config_cafile"] = ca
+    pc_env["npm_config_cafile"] = ca
 
 def number(pattern, text):
     m = re.search(pattern, text)
