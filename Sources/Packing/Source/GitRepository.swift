@@ -63,6 +63,41 @@ public struct GitRepository: Sendable {
         try Git.run(["--git-dir=\(gitDirectory.path)"] + arguments, context: origin)
     }
 
+    /// The branches whose history contains `commit`, as `refs/heads/<name>` (remote-tracking
+    /// `refs/remotes/<remote>/<name>` reported as `refs/heads/<name>`), sorted and unique; empty for an id that is not
+    /// 7 to 64 hex digits.
+    public func branches(containing commit: String) throws -> [String] {
+        guard Self.isCommitID(commit) else { return [] }
+        let output = try git(["for-each-ref", "--contains", commit, "--format=%(refname)", "refs/heads", "refs/remotes"])
+        var branches = Set<String>()
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            let ref = String(line)
+            if ref.hasPrefix("refs/heads/") {
+                branches.insert(ref)
+            } else if ref.hasPrefix("refs/remotes/") {
+                let parts = ref.split(separator: "/", maxSplits: 3)
+                if parts.count == 4, parts[3] != "HEAD" { branches.insert("refs/heads/" + parts[3]) }
+            }
+        }
+        return branches.sorted()
+    }
+
+    /// The bytes of `path` in the tree of `commit`, or `nil` when it is not a file there (or the id or path is not
+    /// well formed: relative, without `..`).
+    public func blob(commit: String, path: String) throws -> Data? {
+        guard Self.isCommitID(commit), !path.isEmpty, !path.hasPrefix("/"), !path.split(separator: "/").contains("..")
+        else { return nil }
+        let object = "\(commit):\(path)"
+        guard let type = try? git(["cat-file", "-t", object]),
+              String(decoding: type, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "blob"
+        else { return nil }
+        return try git(["cat-file", "blob", object])
+    }
+
+    static func isCommitID(_ text: String) -> Bool {
+        text.count >= 7 && text.count <= 64 && text.allSatisfy(\.isHexDigit)
+    }
+
     /// Resolves a ref (tag, branch, abbreviated or full commit id) to a full commit id, or nil when unknown.
     public func resolveCommit(_ ref: String) -> String? {
         guard !ref.hasPrefix("-"),

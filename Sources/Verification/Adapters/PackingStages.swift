@@ -52,8 +52,8 @@ public struct PackingSourceRepository: SourceRepository {
     }
 
     public func branches(containing commit: String) async throws -> [String] {
-        let directory = repository.gitDirectory
-        return try await Task.detached { try GitQueries.containing(commit, gitDirectory: directory) }.value
+        let repository = repository
+        return try await Task.detached { try repository.branches(containing: commit) }.value
     }
 }
 
@@ -101,12 +101,13 @@ public struct PackingRebuilder: Rebuilding {
         var stillMissing = [String]()
         for path in comparison.onlyInRegistry {
             let sourcePath = directory.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + path } ?? path
-            var blob = try await Task.detached { try GitQueries.blob(commit: commit, path: sourcePath, gitDirectory: gitDirectory) }.value
+            let repository = GitRepository(gitDirectory: gitDirectory, origin: gitDirectory.path)
+            var blob = try await Task.detached { try repository.blob(commit: commit, path: sourcePath) }.value
             var label = path
             // Old npm versions renamed .gitignore to .npmignore in the tarball when the package had no .npmignore.
             if blob == nil, sourcePath == ".npmignore" || sourcePath.hasSuffix("/.npmignore") {
                 let gitignore = String(sourcePath.dropLast(".npmignore".count)) + ".gitignore"
-                blob = try await Task.detached { try GitQueries.blob(commit: commit, path: gitignore, gitDirectory: gitDirectory) }.value
+                blob = try await Task.detached { try repository.blob(commit: commit, path: gitignore) }.value
                 label = "\(path) (npm's rename of .gitignore)"
             }
             guard let blob else {
