@@ -64,6 +64,15 @@ import Testing
         let repository = try GitRepository.open(repo.path)
         #expect(try repository.findTag(name: "gitpkg", version: "1.2.3")?.tag == "v1.2.3")
         #expect(try repository.findTag(name: "gitpkg", version: "9.9.9") == nil)
+        // Branch membership and single-file reads at a commit (the verify pipeline's branch policy and not-in-source
+        // lookup use these).
+        let commit = try #require(result.commit)
+        #expect(try repository.branches(containing: commit) == ["refs/heads/main"])
+        #expect(try repository.branches(containing: "not-a-commit").isEmpty)
+        #expect(try repository.blob(commit: commit, path: "lib/a.js") == Data("a\n".utf8))
+        #expect(try repository.blob(commit: commit, path: "lib/uncommitted.js") == nil)
+        #expect(try repository.blob(commit: commit, path: "lib") == nil)  // a tree, not a file
+        #expect(try repository.blob(commit: commit, path: "../etc/passwd") == nil)
         #expect(throws: RebuildError.self) {
             try PackRebuilder().rebuild(.git(location: repo.path, ref: nil), options: RebuildOptions(version: "9.9.9"))
         }
