@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 
 /// Errors reading a provenance statement's facts.
 public struct ProvenanceStatementError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -21,11 +22,13 @@ extension ProvenanceIdentity {
     /// Call this only on the payload of a bundle that verified: the facts are as trustworthy as the signature.
     /// Unknown predicate types are errors (fail closed).
     public static func fromStatement(_ payload: Data) throws -> ProvenanceIdentity {
-        guard let statement = try? JSONSerialization.jsonObject(with: payload) as? [String: Any] else {
+        // provcheck's own parser keeps every string exactly as signed (Foundation's JSONSerialization would drop a
+        // leading U+FEFF from a value, making "\u{FEFF}x" compare equal to "x").
+        guard let statement = try? RawJSON(parsing: payload), statement.objectValue != nil else {
             throw ProvenanceStatementError("provenance payload is not a JSON object")
         }
-        let predicateType = statement["predicateType"] as? String ?? "(none)"
-        guard let predicate = statement["predicate"] as? [String: Any] else {
+        let predicateType = statement["predicateType"]?.stringValue ?? "(none)"
+        guard let predicate = statement["predicate"], predicate.objectValue != nil else {
             throw ProvenanceStatementError("provenance statement has no predicate object")
         }
         switch predicateType {
@@ -37,25 +40,24 @@ extension ProvenanceIdentity {
         }
     }
 
-    private static func fromSLSAv1(_ predicate: [String: Any]) throws -> ProvenanceIdentity {
-        guard let definition = predicate["buildDefinition"] as? [String: Any] else {
+    private static func fromSLSAv1(_ predicate: RawJSON) throws -> ProvenanceIdentity {
+        guard let definition = predicate["buildDefinition"], definition.objectValue != nil else {
             throw ProvenanceStatementError("provenance predicate has no buildDefinition")
         }
-        let external = definition["externalParameters"] as? [String: Any]
-        let workflow = external?["workflow"] as? [String: Any]
-        let github = (definition["internalParameters"] as? [String: Any])?["github"] as? [String: Any]
-        let dependency = (definition["resolvedDependencies"] as? [[String: Any]])?.first
-        let builderID = ((predicate["runDetails"] as? [String: Any])?["builder"] as? [String: Any])?["id"] as? String
-        let invocation = ((predicate["runDetails"] as? [String: Any])?["metadata"] as? [String: Any])?["invocationId"] as? String
+        let workflow = definition["externalParameters"]?["workflow"]
+        let github = definition["internalParameters"]?["github"]
+        let dependency = definition["resolvedDependencies"]?.arrayValue?.first
+        let builderID = predicate["runDetails"]?["builder"]?["id"]?.stringValue
+        let invocation = predicate["runDetails"]?["metadata"]?["invocationId"]?.stringValue
         var facts = ProvenanceIdentity()
-        facts.repository = workflow?["repository"] as? String
-        facts.workflowPath = workflow?["path"] as? String
-        facts.ref = workflow?["ref"] as? String
-        facts.trigger = github?["event_name"] as? String
+        facts.repository = workflow?["repository"]?.stringValue
+        facts.workflowPath = workflow?["path"]?.stringValue
+        facts.ref = workflow?["ref"]?.stringValue
+        facts.trigger = github?["event_name"]?.stringValue
         facts.repositoryID = stringOrNumber(github?["repository_id"])
         facts.ownerID = stringOrNumber(github?["repository_owner_id"])
-        facts.commit = (dependency?["digest"] as? [String: Any])?["gitCommit"] as? String
-        if facts.repository == nil, let uri = dependency?["uri"] as? String {
+        facts.commit = dependency?["digest"]?["gitCommit"]?.stringValue
+        if facts.repository == nil, let uri = dependency?["uri"]?.stringValue {
             facts.repository = repositoryFromDependencyURI(uri)
         }
         facts.builderID = builderID
@@ -64,39 +66,40 @@ extension ProvenanceIdentity {
         return facts
     }
 
-    private static func fromSLSAv02(_ predicate: [String: Any]) throws -> ProvenanceIdentity {
-        guard let invocation = predicate["invocation"] as? [String: Any] else {
+    private static func fromSLSAv02(_ predicate: RawJSON) throws -> ProvenanceIdentity {
+        guard let invocation = predicate["invocation"], invocation.objectValue != nil else {
             throw ProvenanceStatementError("provenance v0.2 predicate has no invocation")
         }
-        let config = invocation["configSource"] as? [String: Any]
-        let environment = invocation["environment"] as? [String: Any]
+        let config = invocation["configSource"]
+        let environment = invocation["environment"]
         var facts = ProvenanceIdentity()
-        if let uri = config?["uri"] as? String {
+        if let uri = config?["uri"]?.stringValue {
             facts.repository = repositoryFromDependencyURI(uri)
             if let at = uri.lastIndex(of: "@") { facts.ref = String(uri[uri.index(after: at)...]) }
         }
-        facts.commit = (config?["digest"] as? [String: Any])?["sha1"] as? String
+        facts.commit = config?["digest"]?["sha1"]?.stringValue
         // entryPoint: "owner/repo/.github/workflows/publish.yml@refs/tags/v1.0.0"
-        if var entry = config?["entryPoint"] as? String {
+        if var entry = config?["entryPoint"]?.stringValue {
             if let at = entry.lastIndex(of: "@") { entry = String(entry[..<at]) }
-            if let repo = environment?["GITHUB_REPOSITORY"] as? String, entry.hasPrefix(repo + "/") {
+            if let repo = environment?["GITHUB_REPOSITORY"]?.stringValue, entry.hasPrefix(repo + "/") {
                 entry.removeFirst(repo.count + 1)
             }
             facts.workflowPath = entry
         }
-        if facts.ref == nil { facts.ref = environment?["GITHUB_REF"] as? String }
-        facts.trigger = environment?["GITHUB_EVENT_NAME"] as? String
+        if facts.ref == nil { facts.ref = environment?["GITHUB_REF"]?.stringValue }
+        facts.trigger = environment?["GITHUB_EVENT_NAME"]?.stringValue
         facts.repositoryID = stringOrNumber(environment?["GITHUB_REPOSITORY_ID"])
         facts.ownerID = stringOrNumber(environment?["GITHUB_REPOSITORY_OWNER_ID"])
-        facts.builderID = (predicate["builder"] as? [String: Any])?["id"] as? String
+        facts.builderID = predicate["builder"]?["id"]?.stringValue
         facts.runnerEnvironment = facts.builderID.flatMap(runnerFromBuilderID)
         return facts
     }
 
-    private static func stringOrNumber(_ value: Any?) -> String? {
-        if let s = value as? String { return s }
-        if let n = value as? NSNumber { return n.stringValue }
-        return nil
+    private static func stringOrNumber(_ value: RawJSON?) -> String? {
+        switch value {
+        case .string(let text)?, .number(let text)?: text
+        default: nil
+        }
     }
 
     /// `git+https://github.com/o/r@refs/tags/v1` → `https://github.com/o/r`.

@@ -181,6 +181,16 @@ import TestSupport
         #expect(facts.runnerEnvironment == nil)
     }
 
+    @Test func factsKeepEveryCharacterAsSigned() throws {
+        // A leading U+FEFF must survive (Foundation's JSONSerialization would drop it, making it equal the real repo).
+        let payload = try Self.provenancePayload("gundam-visor@1.0.1")
+        let text = String(decoding: payload, as: UTF8.self)
+            .replacingOccurrences(of: #""repository":"https://github.com/"#, with: "\"repository\":\"\u{FEFF}https://github.com/")
+        #expect(text != String(decoding: payload, as: UTF8.self), "the fixture's workflow.repository was found")
+        let facts = try ProvenanceIdentity.fromStatement(Data(text.utf8))
+        #expect(facts.repository == "\u{FEFF}https://github.com/ramonpetgrave64/gundam-visor")
+    }
+
     @Test func unknownPredicateIsAnError() {
         #expect(throws: ProvenanceStatementError.self) {
             try ProvenanceIdentity.fromStatement(Data(#"{"predicateType":"https://example.com/x","predicate":{}}"#.utf8))
