@@ -18,10 +18,10 @@ let package = Package(
     name: "provcheck-fuzz",
     platforms: [.macOS(.v13)],
     dependencies: [.package(name: "provcheck", path: "..")],
-    targets: harnesses.map { name in
+    targets: [.target(name: "FuzzSupport", path: "Sources/FuzzSupport")] + harnesses.map { name in
         .executableTarget(
             name: name,
-            dependencies: [.product(name: "ProvcheckKit", package: "provcheck")],
+            dependencies: ["FuzzSupport", .product(name: "ProvcheckKit", package: "provcheck")],
             path: "Sources/\(name)")
     }
 )

@@ -1,5 +1,6 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
 import Foundation
+import FuzzSupport
 import Sigstore
 
 /// DER certificates (first byte even) or PEM text (odd); every parsed certificate also goes through the

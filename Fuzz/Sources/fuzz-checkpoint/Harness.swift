@@ -1,5 +1,6 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
 import Foundation
+import FuzzSupport
 @testable import Sigstore
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -10,12 +11,4 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         check(checkpoint.rootHash.count == 32 && !checkpoint.signatures.isEmpty, "accepted a checkpoint without a 32-byte root or signatures")
     }
     return 0
-}
-
-/// Reports a broken invariant with its message (release builds drop `precondition` messages) and aborts.
-func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() {
-        FileHandle.standardError.write(Data("fuzz invariant failed: \(message())\n".utf8))
-        abort()
-    }
 }

@@ -1,5 +1,6 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
 import Foundation
+import FuzzSupport
 import Archive
 
 /// Tight limits keep each execution fast and exercise the limit paths; the reader must end every input with

@@ -4,6 +4,7 @@
 // code the client uses. Invariants: no crash or hang, bodies never exceed the limit, and a Content-Length body is
 // delivered with exactly its declared length.
 import Foundation
+import FuzzSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,12 +42,4 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         }
     }
     return 0
-}
-
-/// Reports a broken invariant with its message (release builds drop `precondition` messages) and aborts.
-func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() {
-        FileHandle.standardError.write(Data("fuzz invariant failed: \(message())\n".utf8))
-        abort()
-    }
 }

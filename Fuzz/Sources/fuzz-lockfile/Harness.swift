@@ -1,5 +1,6 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
 import Foundation
+import FuzzSupport
 import Verification
 
 /// The first byte picks the parser (npm package-lock, yarn.lock, pnpm-lock.yaml); the rest is the file.

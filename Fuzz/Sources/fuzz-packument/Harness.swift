@@ -1,5 +1,6 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
 import Foundation
+import FuzzSupport
 import Registry
 
 private let url = URL(string: "http://127.0.0.1/fuzz")!

@@ -1,5 +1,6 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
 import Foundation
+import FuzzSupport
 import Verification
 
 @_cdecl("LLVMFuzzerTestOneInput")

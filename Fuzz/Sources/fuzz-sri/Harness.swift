@@ -1,5 +1,6 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
 import Foundation
+import FuzzSupport
 import Digest
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -15,12 +16,4 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     _ = try? Shasum(text)
     _ = DigestEncoding.bytes(fromHex: text)
     return 0
-}
-
-/// Reports a broken invariant with its message (release builds drop `precondition` messages) and aborts.
-func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-    if !condition() {
-        FileHandle.standardError.write(Data("fuzz invariant failed: \(message())\n".utf8))
-        abort()
-    }
 }

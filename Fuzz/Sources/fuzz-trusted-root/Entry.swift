@@ -1,14 +1,7 @@
-// SwiftPM links executables with `main` aliased to `fuzz_trusted_root_main`; hand control to libFuzzer's driver from there.
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
+// SwiftPM links executables with `main` aliased to `fuzz_trusted_root_main`; hand control to libFuzzer from there.
+import FuzzSupport
 
 @_cdecl("fuzz_trusted_root_main")
 public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return runDriver(&argc, &argv, fuzzOneInput)
+    runLibFuzzer(argc, argv, fuzzOneInput)
 }
