@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 
 /// The facts of one packument version that the verification pipeline needs, read from the packument JSON.
 public struct PackumentFacts: Hashable, Sendable {
@@ -54,52 +55,53 @@ public struct PackumentFacts: Hashable, Sendable {
     }
 
     /// Reads a version from a full packument document. `source` names the document in errors.
+    ///
+    /// Read with provcheck's own JSON parser (the one the registry client uses), so every string is compared exactly
+    /// as served (Foundation's `JSONSerialization` would drop a leading U+FEFF from a value).
     public static func parse(packument data: Data, version: String, source: String) throws -> PackumentFacts {
-        guard let document = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let document = try? RawJSON(parsing: data), document.objectValue != nil else {
             throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
         }
-        guard let versions = document["versions"] as? [String: Any] else {
+        guard let versions = document["versions"]?.objectValue else {
             throw VerificationError.malformedPackument(source: source, problem: "no \"versions\" object")
         }
-        guard let manifest = versions[version] as? [String: Any] else {
+        guard let manifest = versions[version], manifest.objectValue != nil else {
             let known = versions.keys.sorted(by: SemVer.precedes).suffix(5).joined(separator: ", ")
             throw VerificationError.versionNotFound(source: source, version: version, known: known)
         }
-        let name = (manifest["name"] as? String) ?? (document["name"] as? String) ?? ""
-        let dist = manifest["dist"] as? [String: Any] ?? [:]
+        let name = manifest["name"]?.stringValue ?? document["name"]?.stringValue ?? ""
+        let dist = manifest["dist"]
         var facts = PackumentFacts(
-            name: name, version: version, integrity: dist["integrity"] as? String, shasum: dist["shasum"] as? String,
-            tarballURL: dist["tarball"] as? String, signatures: [], attestationsURL: nil, provenancePredicateType: nil,
-            gitHead: manifest["gitHead"] as? String, repositoryURL: nil, repositoryDirectory: nil,
-            npmVersion: manifest["_npmVersion"] as? String, nodeVersion: manifest["_nodeVersion"] as? String,
-            publishTime: nil, npmUserName: nil, hasStagedApproval: false, hasTrustedPublisher: false,
-            earlierVersionsWithProvenance: [])
-        facts.signatures = (dist["signatures"] as? [[String: Any]] ?? []).compactMap {
-            guard let keyid = $0["keyid"] as? String, let sig = $0["sig"] as? String else { return nil }
+            name: name, version: version, integrity: dist?["integrity"]?.stringValue,
+            shasum: dist?["shasum"]?.stringValue, tarballURL: dist?["tarball"]?.stringValue, signatures: [],
+            attestationsURL: nil, provenancePredicateType: nil, gitHead: manifest["gitHead"]?.stringValue,
+            repositoryURL: nil, repositoryDirectory: nil, npmVersion: manifest["_npmVersion"]?.stringValue,
+            nodeVersion: manifest["_nodeVersion"]?.stringValue, publishTime: nil, npmUserName: nil,
+            hasStagedApproval: false, hasTrustedPublisher: false, earlierVersionsWithProvenance: [])
+        facts.signatures = (dist?["signatures"]?.arrayValue ?? []).compactMap {
+            guard let keyid = $0["keyid"]?.stringValue, let sig = $0["sig"]?.stringValue else { return nil }
             return (keyid, sig)
         }
-        if let attestations = dist["attestations"] as? [String: Any] {
-            facts.attestationsURL = attestations["url"] as? String
-            facts.provenancePredicateType = (attestations["provenance"] as? [String: Any])?["predicateType"] as? String
+        if let attestations = dist?["attestations"], attestations.objectValue != nil {
+            facts.attestationsURL = attestations["url"]?.stringValue
+            facts.provenancePredicateType = attestations["provenance"]?["predicateType"]?.stringValue
         }
         switch manifest["repository"] {
-        case let s as String: facts.repositoryURL = s
-        case let r as [String: Any]:
-            facts.repositoryURL = r["url"] as? String
-            facts.repositoryDirectory = r["directory"] as? String
+        case .string(let url)?: facts.repositoryURL = url
+        case .object(let repository)?:
+            facts.repositoryURL = repository["url"]?.stringValue
+            facts.repositoryDirectory = repository["directory"]?.stringValue
         default: break
         }
-        if let time = (document["time"] as? [String: Any])?[version] as? String { facts.publishTime = Timestamp.parse(time) }
-        if let user = manifest["_npmUser"] as? [String: Any] {
-            facts.npmUserName = user["name"] as? String
+        if let time = document["time"]?[version]?.stringValue { facts.publishTime = Timestamp.parse(time) }
+        if let user = manifest["_npmUser"], user.objectValue != nil {
+            facts.npmUserName = user["name"]?.stringValue
             facts.hasStagedApproval = user["approver"] != nil
             facts.hasTrustedPublisher = user["trustedPublisher"] != nil
         }
         facts.earlierVersionsWithProvenance = versions.compactMap { key, value -> String? in
-            guard SemVer.precedes(key, version),
-                  let dist = (value as? [String: Any])?["dist"] as? [String: Any],
-                  let attestations = dist["attestations"] as? [String: Any],
-                  attestations["provenance"] != nil
+            guard SemVer.precedes(key, version), value["dist"]?["attestations"]?["provenance"] != nil,
+                  value["dist"]?["attestations"]?.objectValue != nil
             else { return nil }
             return key
         }.sorted(by: SemVer.precedes)

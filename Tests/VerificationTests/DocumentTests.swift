@@ -191,6 +191,23 @@ import TestSupport
         #expect(facts.repository == "\u{FEFF}https://github.com/ramonpetgrave64/gundam-visor")
     }
 
+    @Test func packumentFactsFromTheRealPackumentKeepEveryCharacter() throws {
+        let packument = try Fixtures.data("npm/packuments/ms.json")
+        let facts = try PackumentFacts.parse(packument: packument, version: "2.1.2", source: "ms")
+        #expect(facts.name == "ms")
+        #expect(facts.integrity?.hasPrefix("sha512-") == true)
+        #expect(facts.tarballURL?.hasSuffix("/ms/-/ms-2.1.2.tgz") == true)
+        #expect(facts.publishTime != nil)
+        // A leading U+FEFF in a served value stays (Foundation's JSONSerialization would drop it).
+        let text = String(decoding: packument, as: UTF8.self)
+        let marked = text.replacingOccurrences(of: #""_npmVersion": ""#, with: "\"_npmVersion\": \"\u{FEFF}")
+        #expect(marked != text)
+        let markedFacts = try PackumentFacts.parse(packument: Data(marked.utf8), version: "2.1.2", source: "ms")
+        #expect(markedFacts.npmVersion?.unicodeScalars.first == "\u{FEFF}")
+        #expect(throws: VerificationError.self) { try PackumentFacts.parse(packument: Data("[]".utf8), version: "1", source: "x") }
+        #expect(throws: VerificationError.self) { try PackumentFacts.parse(packument: packument, version: "9.9.9", source: "ms") }
+    }
+
     @Test func unknownPredicateIsAnError() {
         #expect(throws: ProvenanceStatementError.self) {
             try ProvenanceIdentity.fromStatement(Data(#"{"predicateType":"https://example.com/x","predicate":{}}"#.utf8))
