@@ -274,12 +274,18 @@ public struct ProxySettings: Sendable, Hashable {
 
     /// The proxy (host, port) to use for `url`, or `nil` for a direct connection.
     public func proxy(for url: URL) -> (host: String, port: Int)? {
-        guard let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased() else { return nil }
-        guard let text = scheme == "https" ? httpsProxy : httpProxy else { return nil }
-        if bypasses(host: host, port: url.port) { return nil }
-        let normalized = text.contains("://") ? text : "http://" + text
-        guard let proxyURL = URLComponents(string: normalized), let proxyHost = proxyURL.host else { return nil }
+        guard let proxyURL = applicableProxy(for: url)?.parsed, let proxyHost = proxyURL.host else { return nil }
         return (proxyHost, proxyURL.port ?? (proxyURL.scheme == "https" ? 443 : 80))
+    }
+
+    /// The configured proxy text for `url`'s scheme unless `NO_PROXY` exempts its host, with its parsed form (`nil`
+    /// when the text is not a URL with a host; a bare `host:port` is read as `http://host:port`).
+    func applicableProxy(for url: URL) -> (text: String, parsed: URLComponents?)? {
+        guard let scheme = url.scheme?.lowercased(), var host = url.host?.lowercased() else { return nil }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard let text = scheme == "https" ? httpsProxy : httpProxy, !bypasses(host: host, port: url.port) else { return nil }
+        let parsed = URLComponents(string: text.contains("://") ? text : "http://" + text)
+        return (text, parsed?.host?.isEmpty == false ? parsed : nil)
     }
 
     /// Whether `NO_PROXY` exempts `host`.

@@ -369,11 +369,8 @@ struct Endpoint {
         let bracketed = host.contains(":") ? "[\(host)]" : host
         authority = port == defaultPort ? bracketed : "\(bracketed):\(port)"
 
-        var proxyText = usesTLS ? settings.httpsProxy : settings.httpProxy
-        if settings.bypasses(host: host.lowercased(), port: url.port) { proxyText = nil }
-        if let proxyText {
-            let normalized = proxyText.contains("://") ? proxyText : "http://" + proxyText
-            guard let proxyURL = URLComponents(string: normalized), var proxyHost = proxyURL.host, !proxyHost.isEmpty else {
+        if let (proxyText, parsed) = settings.applicableProxy(for: url) {
+            guard let proxyURL = parsed, var proxyHost = proxyURL.host else {
                 throw RegistryError(code: .invalidConfiguration, url: url, problem: "invalid proxy URL \"\(proxyText)\"")
             }
             guard proxyURL.scheme?.lowercased() == "http" else {
