@@ -400,9 +400,10 @@ struct Endpoint {
 
     /// The request target: origin-form (`/path?query`), or absolute-form through an HTTP (not tunnelling) proxy.
     func requestTarget(for url: URL) -> String {
-        var path = URLComponents(url: url, resolvingAgainstBaseURL: true)?.percentEncodedPath ?? url.path
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: true)
+        var path = components?.percentEncodedPath ?? url.path
         if path.isEmpty { path = "/" }
-        if let query = URLComponents(url: url, resolvingAgainstBaseURL: true)?.percentEncodedQuery { path += "?" + query }
+        if let query = components?.percentEncodedQuery { path += "?" + query }
         return proxied && !usesTLS ? "\(scheme)://\(authority)\(path)" : path
     }
 }
