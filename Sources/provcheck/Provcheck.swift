@@ -15,18 +15,31 @@ struct Provcheck: AsyncParsableCommand {
         Is what the registry serves exactly what the tagged source produces, and did it come from where it says?
 
         Start with:
-          provcheck verify <name>@<version>                 every check, one verdict (rebuild, trust, policy)
-          provcheck verify <name>@<version> --policy p.json  bind provenance to your repository/workflow/refs
-          provcheck audit                                    a project's lockfile and node_modules
-          provcheck integrity <name>@<version>               just the registry tarball and its integrity
+          provcheck verify <name>@<version>
+              every check, one verdict (rebuild, trust, policy)
+          provcheck verify <name>@<version> --policy p.json
+              bind provenance to your repository, workflow and refs
+          provcheck verify <name>@latest
+              a dist-tag or a range (<name>@^4) is resolved as npm does
+          provcheck audit
+              a project's lockfile and node_modules
+          provcheck integrity <name>@<version>
+              just the registry tarball and its integrity
 
-        Every subcommand has --help with examples, and --json. Progress and errors go to stderr.
+        Every subcommand has --help with examples, and --json. Progress and \
+        errors go to stderr. provcheck --version (or -V, or provcheck version) \
+        prints the version. Shell completions: provcheck \
+        --generate-completion-script bash|zsh|fish (Scripts/install.sh \
+        installs them, and man pages).
 
         Exit codes (every subcommand):
-          0  every check ran and passed
+          0  no check failed: verified, or (without --strict) incomplete,
+             with the skipped checks listed
           1  a check failed (or, with --strict, was skipped)
-          2  usage, network or environment error: nothing was verified
+          2  usage, network or environment error: nothing was verified;
+             with --json, stdout holds {"error": {"code", "message", ...}}
         """,
+        version: ProvcheckVersion.current,
         subcommands: [
             // Keep one line per subcommand; add yours here.
             IntegrityCommand.self,
@@ -40,27 +53,67 @@ struct Provcheck: AsyncParsableCommand {
             SigstoreCommand.self,
             WatchCommand.self,
             StagedCommand.self,
+            VersionCommand.self,
         ]
     )
 
-    /// Runs the command line, mapping ArgumentParser's usage errors (its exit code 64) onto provcheck's documented
-    /// exit code 2, so scripts see one code for "nothing was verified".
+    /// Runs the command line. Errors are mapped in one place (``ErrorReporting``): ArgumentParser's usage errors
+    /// (its exit code 64) and every error that stops a command exit 2, with a JSON error object on stdout when
+    /// `--json` was given; `-V` is `--version`.
     static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["-V"] { arguments = ["--version"] }
+        let json = ErrorReporting.wantsJSON(arguments)
+        let commandName: String
         do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            var command = try parseAsRoot(arguments)
+            commandName = Self.name(of: command)
+            do {
+                if var asyncCommand = command as? AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+            } catch let failure as CommandFailure {
+                ErrorReporting.exit(with: failure, json: json)
+            } catch let code as ExitCode {
+                Foundation.exit(code.rawValue)
+            } catch {
+                // ArgumentParser's clean exits (help requested by a command group) print themselves.
+                if exitCode(for: error) == .success { exit(withError: error) }
+                if exitCode(for: error) == .validationFailure {
+                    ErrorReporting.exitForUsage(command: commandName, fullMessage: fullMessage(for: error), json: json)
+                }
+                ErrorReporting.exit(with: CommandFailure(commandName, error), json: json)
             }
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                FileHandle.standardError.write(Data("Run 'provcheck help' or 'provcheck <subcommand> --help' for usage.\n".utf8))
-                Foundation.exit(ExitStatus.error.rawValue)
+                ErrorReporting.exitForUsage(command: Self.subcommandName(in: arguments),
+                                            fullMessage: fullMessage(for: error), json: json)
             }
             exit(withError: error)
         }
+        Foundation.exit(0)
+    }
+
+    /// The subcommand path of a parsed command (`verify`, `watch merge`), for messages.
+    static func name(of command: ParsableCommand) -> String {
+        let wanted = type(of: command)
+        func search(_ node: ParsableCommand.Type, _ path: [String]) -> [String]? {
+            if node == wanted { return path }
+            for child in node.configuration.subcommands {
+                if let found = search(child, path + [child._commandName]) { return found }
+            }
+            return nil
+        }
+        let names = search(Self.self, []) ?? []
+        return names.isEmpty ? "provcheck" : names.joined(separator: " ")
+    }
+
+    /// The subcommand named first in `arguments` (for usage errors, before parsing succeeded).
+    static func subcommandName(in arguments: [String]) -> String {
+        let names = Set(configuration.subcommands.map { $0._commandName })
+        return arguments.first(where: { names.contains($0) }) ?? "provcheck"
     }
 }

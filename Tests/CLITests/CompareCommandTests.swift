@@ -41,7 +41,10 @@ import TestSupport
         try Data(try Data(contentsOf: URL(fileURLWithPath: good)).prefix(200)).write(to: truncated)
         let run = try Self.run(["compare", "--json", truncated.path, good])
         #expect(run.status == 2)
-        #expect(run.json?["code"] as? String == "truncated-gzip")
+        let error = run.json?["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "EINPUT")
+        #expect(error?["reason"] as? String == "truncated-gzip")
+        #expect(error?["input"] as? String == truncated.path)
         #expect(run.stderr.contains(truncated.path))
     }
 

@@ -38,8 +38,7 @@ struct ArchiveProbeCommand: ParsableCommand {
             result["findings"] = report.findings.map(\.code.rawValue).joined(separator: ",")
             result["decompressedBytes"] = String(report.entries.reduce(UInt64(0)) { $0 + $1.size })
         } catch {
-            FileHandle.standardError.write(Data("provcheck archive-probe: \(error)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("archive-probe", error)
         }
         result["peakRSSKiB"] = Self.statusField("VmHWM").map(String.init) ?? "unknown"
         let encoder = JSONEncoder()

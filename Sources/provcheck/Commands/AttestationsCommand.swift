@@ -17,6 +17,12 @@ struct AttestationsCommand: AsyncParsableCommand {
         (Fulcio certificate, Sigstore trusted root). Every subject must be pkg:npm/<name>@<version> with the
         tarball's sha512. Unknown predicate types, missing bundles and registries without keys never pass.
 
+        Examples:
+          provcheck attestations sigstore@2.3.1
+          provcheck attestations @scope/name@latest --json
+          provcheck attestations name@1.2.3 --registry http://127.0.0.1:4873/ \\
+            --keys keys.json --trusted-root trusted_root.json
+
         Exit codes: 0 every check verified; 1 a check failed or could not run (e.g. the registry has no keys);
         2 usage, network or environment error.
         """
@@ -28,25 +34,17 @@ struct AttestationsCommand: AsyncParsableCommand {
 
     @OptionGroup var registryOptions: RegistryOptions
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Registry keys file ({\"keys\":[…]} as GET /-/npm/v1/keys returns). Default: the built-in npm keys for "
-            + "registry.npmjs.org, else the registry's /-/npm/v1/keys.", valueName: "file"))
-    var keys: String?
-
-    @Option(name: .long, help: ArgumentHelp(
-        "Sigstore trusted_root.json for provenance (default: the built-in production trusted root).", valueName: "file"))
-    var trustedRoot: String?
+    @OptionGroup var trust: TrustOptions
 
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let report: TrustReport
         do {
-            report = try await AttestationsRun(spec: spec, registry: registryOptions, keysFile: keys,
-                                               trustedRootFile: trustedRoot).report()
+            report = try await AttestationsRun(spec: spec, registry: registryOptions, keysFile: trust.keys,
+                                               trustedRootFile: trust.trustedRoot).report()
         } catch {
-            FileHandle.standardError.write(Data("provcheck attestations: \(error)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("attestations", error)
         }
         if output.json {
             print(try JSONRendering.string(report))

@@ -24,6 +24,13 @@ struct AuditCommand: AsyncParsableCommand {
         cannot be audited (git, file, link, tarball URLs, registries without keys, network errors after retries) \
         are listed as skipped with the reason and never counted as verified.
 
+        Examples:
+          provcheck audit
+          provcheck audit path/to/project --omit dev --json
+          provcheck audit package-lock.json --policy org.policy.toml --strict
+          provcheck audit --sarif audit.sarif
+          provcheck audit --rebuild --source https://github.com/o/r=./r.bundle
+
         Exit codes: 0 nothing invalid or missing; 1 an invalid or missing signature or attestation, or another \
         failed check (with --strict: also any skipped package); 2 usage error, unreadable lockfile, or no \
         registry package could be reached.
@@ -45,14 +52,9 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Packuments fetched at once (and connections kept open).", valueName: "n"))
     var concurrency: Int = 32
 
-    @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}) for the default registry (default: built-in keys for registry.npmjs.org, else <registry>/-/npm/v1/keys).", valueName: "file"))
-    var keys: String?
+    @OptionGroup var trust: TrustOptions
 
-    @Option(name: .customLong("trusted-root"), help: ArgumentHelp("Sigstore trusted root JSON (default: the embedded production root).", valueName: "file"))
-    var trustedRoot: String?
-
-    @Option(name: .long, help: ArgumentHelp("Policy file (JSON or TOML, same format as verify; see docs/policy.md), applied to every registry package.", valueName: "file"))
-    var policy: String?
+    @OptionGroup var policyOptions: PolicyOptions
 
     @Flag(name: .long, help: "Exit 1 when any package was skipped (they are always counted and listed).")
     var strict: Bool = false
@@ -104,7 +106,7 @@ struct AuditCommand: AsyncParsableCommand {
             configuration.maxConcurrentRequests = concurrency
             if let timeout = registryOptions.timeout { configuration.timeout = max(1, timeout) }
             if let attempts = registryOptions.attempts { configuration.retry.maxAttempts = max(1, attempts) }
-            if let keys {
+            if let keys = trust.keys {
                 // Fail early on a bad keys file (not per package later).
                 let url = URL(fileURLWithPath: keys)
                 let data: Data
@@ -113,13 +115,13 @@ struct AuditCommand: AsyncParsableCommand {
                 }
                 _ = try TrustedRegistryKeys(json: data, source: keys)
             }
-            let root = try trustedRoot.map { try TrustedRoot.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .production
-            let policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) }
+            let root = try trust.trustedRoot.map { try TrustedRoot.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .production
+            let policyDocument = try policyOptions.load()
             var rebuildOptions: AuditRebuildOptions? = nil
             if rebuild {
                 let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                     registry: configuration, offline: registryOptions.offline,
-                    trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))
+                    trustedRoot: trust.trustedRootURL, keys: trust.keysURL))
                 var sources: [String: SourceLocator] = [:]
                 for entry in source {
                     let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
@@ -130,7 +132,7 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let options = AuditOptions(
                 omit: effectiveOmit, concurrency: concurrency,
-                keys: keys.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic, policy: policyDocument,
+                keys: trust.keysURL.map { .file($0) } ?? .automatic, policy: policyDocument,
                 projectDirectory: projectDirectory, rebuild: rebuildOptions)
             let auditor = PackageAuditor(client: RegistryClient(configuration: configuration),
                                          trust: RegistryTrustVerifier(trustedRoot: root))
@@ -140,8 +142,16 @@ struct AuditCommand: AsyncParsableCommand {
             report = await auditor.audit(lockfile, options: options, progress: callback)
             progressLine?.finish()
         } catch {
-            FileHandle.standardError.write(Data("provcheck audit: \(error)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("audit", error)
+        }
+
+        // Nothing could be fetched: one line with the count and the first reason (not one line per package).
+        let counts = report.counts
+        let registryPackages = counts.total - (counts.skippedByReason[AuditSkipReason.notFromRegistry.rawValue] ?? 0)
+        if registryPackages > 0, counts.skippedByReason[AuditSkipReason.networkError.rawValue] == registryPackages {
+            let first = report.packages.first { $0.skipReason == .networkError }?.reasons.first ?? "network error"
+            throw CommandFailure("audit", code: "ENETWORK", message:
+                "no registry package could be fetched (\(registryPackages) package(s)); nothing was verified. First error: \(first)")
         }
 
         if let sarif {
@@ -149,20 +159,14 @@ struct AuditCommand: AsyncParsableCommand {
                 let log = report.sarif(toolVersion: ProvcheckVersion.current)
                 try ProvcheckJSON.encode(log).write(to: URL(fileURLWithPath: sarif), options: .atomic)
             } catch {
-                FileHandle.standardError.write(Data("provcheck audit: cannot write the SARIF file \(sarif): \(error.localizedDescription)\n".utf8))
-                throw ExitStatus.error
+                throw CommandFailure("audit", code: "EFILESYSTEM",
+                                     message: "cannot write the SARIF file \(sarif): \(error.localizedDescription)")
             }
         }
         if output.json {
             print(String(decoding: try report.jsonData(), as: UTF8.self))
         } else {
             print(AuditText.render(report, style: VerdictText.Style.forStandardOutput()), terminator: "")
-        }
-        let counts = report.counts
-        let registryPackages = counts.total - (counts.skippedByReason[AuditSkipReason.notFromRegistry.rawValue] ?? 0)
-        if registryPackages > 0, counts.skippedByReason[AuditSkipReason.networkError.rawValue] == registryPackages {
-            FileHandle.standardError.write(Data("provcheck audit: no registry package could be fetched; nothing was verified\n".utf8))
-            throw ExitStatus.error
         }
         if report.failed(strict: strict) { throw ExitStatus.failed }
     }

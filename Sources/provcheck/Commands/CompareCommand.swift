@@ -16,8 +16,13 @@ struct CompareCommand: ParsableCommand {
           differs            files only in A / only in B / changed (unified diff for text, sizes and
                              sha512 for binary); package.json and install-script changes come first
 
+        Examples:
+          provcheck compare rebuilt.tgz registry.tgz
+          provcheck compare rebuilt.tgz registry.tgz --json | jq .verdict
+
         Exit codes:
-          0  exact, tar-identical, or content-identical with only order/mtime/uid/gid/uname/gname differences
+          0  exact, tar-identical, or content-identical with only
+             order/mtime/uid/gid/uname/gname differences
           1  any other difference
           2  a file is missing, unreadable, truncated or corrupt: nothing was compared
         """
@@ -36,12 +41,8 @@ struct CompareCommand: ParsableCommand {
         do {
             report = try TarballComparator().compare(URL(fileURLWithPath: a), URL(fileURLWithPath: b))
         } catch {
-            if output.json {
-                let object = ["error": error.message, "input": error.input, "code": error.code?.rawValue ?? "error"]
-                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
-            }
-            FileHandle.standardError.write(Data("provcheck compare: \(error.message)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("compare", code: "EINPUT", message: error.message, input: error.input,
+                                 reason: error.code?.rawValue)
         }
         if output.json {
             print(try JSONRendering.string(report))

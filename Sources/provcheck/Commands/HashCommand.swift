@@ -9,6 +9,11 @@ struct HashCommand: ParsableCommand {
         commandName: "hash",
         abstract: "Print the SRI digests of files, hashing every algorithm in one streaming pass.",
         discussion: """
+        Examples:
+          provcheck hash package.tgz
+          provcheck hash -a sha1 -a sha512 a.tgz b.tgz --json
+          provcheck hash big.tgz --timing
+
         Exit codes: 0 every file was hashed; 2 a file could not be read.
         """
     )
@@ -34,8 +39,7 @@ struct HashCommand: ParsableCommand {
             do {
                 digests = try Hashing.digest(fileAt: url, algorithms: Set(algorithm))
             } catch {
-                FileHandle.standardError.write(Data("provcheck hash: \(error)\n".utf8))
-                throw ExitStatus.error
+                throw CommandFailure("hash", error)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             if timing {

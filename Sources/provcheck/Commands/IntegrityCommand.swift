@@ -19,14 +19,15 @@ struct IntegrityCommand: AsyncParsableCommand {
 
         Examples:
           provcheck integrity ms@2.1.3
-          provcheck integrity @scope/name@1.2.3 --registry http://127.0.0.1:4873/ --json
+          provcheck integrity ms@latest
+          provcheck integrity @scope/name@^1.2 --registry http://127.0.0.1:4873/ --json
 
         Exit codes: 0 every hash matched and no finding of severity error; 1 a hash differs, is malformed or
         missing, or a finding of severity error; 2 usage, network or environment error.
         """
     )
 
-    @Argument(help: ArgumentHelp("Package version: <name>@<version> (scoped names allowed).", valueName: "spec"))
+    @Argument(help: ArgumentHelp("Package version: <name>@<version>, a dist-tag (<name>@latest) or a range (<name>@^4); scoped names allowed.", valueName: "spec"))
     var spec: String
 
     @OptionGroup var registryOptions: RegistryOptions
@@ -35,12 +36,11 @@ struct IntegrityCommand: AsyncParsableCommand {
     func run() async throws {
         let report: IntegrityReport
         do {
-            let spec = try PackageSpec(parsing: spec)
+            let spec = try await SpecResolution.resolve(spec, registry: registryOptions, command: "integrity")
             let client = RegistryClient(configuration: try registryOptions.configuration())
             report = try await IntegrityVerifier(client: client).verify(spec)
         } catch {
-            FileHandle.standardError.write(Data("provcheck integrity: \(error)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("integrity", error)
         }
         if output.json {
             print(try JSONRendering.string(report))

@@ -12,6 +12,13 @@ struct RebuildCommand: ParsableCommand {
         a package folder on disk read exactly as `npm pack` reads it.
         Without --ref, the tag for --version is looked up (v<version>, <version>, <name>@<version>).
         The generation (file selection, order, gzip) follows --npm-version (the packument's _npmVersion); default npm 10.
+
+        Examples:
+          provcheck rebuild ./gundam-visor.bundle --version 1.0.1 -o rebuilt.tgz
+          provcheck rebuild https://github.com/o/r --ref v2.0.0 \\
+            --npm-version 10.8.2 -o r.tgz --expect-integrity sha512-…
+          provcheck rebuild ./my-package --worktree -o local.tgz --json
+
         Exit codes: 0 rebuilt (and, with --expect-integrity, reproduced); 1 --expect-integrity not reproduced; \
         2 usage, source or build error.
         """
@@ -78,8 +85,7 @@ struct RebuildCommand: ParsableCommand {
         do {
             result = try PackRebuilder().rebuild(input, options: options)
         } catch {
-            FileHandle.standardError.write(Data("provcheck rebuild: \(error)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("rebuild", error)
         }
         if outputOptions.json {
             print(try JSONRendering.string(result))

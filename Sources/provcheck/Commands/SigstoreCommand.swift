@@ -7,6 +7,13 @@ struct SigstoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sigstore",
         abstract: "Verify Sigstore bundles offline (sigstore-conformance client contract).",
+        discussion: """
+        Examples:
+          provcheck sigstore verify-bundle --bundle a.sigstore.json \\
+            --certificate-identity-regexp '^https://github.com/o/r/' \\
+            --certificate-oidc-issuer https://token.actions.githubusercontent.com \\
+            a.tgz
+        """,
         subcommands: [VerifyBundle.self])
 }
 
@@ -21,6 +28,13 @@ extension SigstoreCommand {
             For DSSE bundles it is the in-toto subject. Exit 0 if and only if the bundle verifies; 1 if a check
             fails; 2 if an input cannot be read. The default trust root is the Sigstore production root built
             into provcheck; the verification time is the Rekor integrated time or RFC 3161 time, never the clock.
+
+            Examples:
+              provcheck sigstore verify-bundle --bundle a.sigstore.json \\
+                --certificate-identity me@example.com \\
+                --certificate-oidc-issuer https://github.com/login/oauth a.txt
+              provcheck sigstore verify-bundle --bundle b.sigstore.json \\
+                --key key.pub sha256:<64 hex> --json
             """)
 
         @Flag(name: .long, help: "Use the Sigstore staging instance (requires --trusted-root; no staging root ships).")
@@ -58,10 +72,7 @@ extension SigstoreCommand {
 
         /// Usage problems exit with provcheck's status 2 (not ArgumentParser's 64).
         func validate() throws {
-            do { try checkOptions() } catch let error as ValidationError {
-                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-                throw ExitStatus.error
-            }
+            try checkOptions()
         }
 
         private func checkOptions() throws {
@@ -88,8 +99,7 @@ extension SigstoreCommand {
             do {
                 report = try verify()
             } catch let error as InputError {
-                FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-                throw ExitStatus.error
+                throw CommandFailure("sigstore verify-bundle", code: "EINPUT", message: error.message)
             }
             if output.json {
                 print(try JSONRendering.string(report))

@@ -12,6 +12,11 @@ struct StagedCommand: AsyncParsableCommand {
         discussion: """
         Uses the registry's staging endpoints with your auth token (from .npmrc, like npm). provcheck never \
         approves or rejects: it tells you whether the staged tarball is exactly what the tag produces.
+
+        Examples:
+          provcheck staged list my-lib
+          provcheck staged check my-lib --policy org.policy.toml
+          provcheck staged check <stage-id> --bundle provenance.sigstore.json
         """,
         subcommands: [StagedListCommand.self, StagedCheckCommand.self]
     )
@@ -29,7 +34,13 @@ private func makeClient(_ options: RegistryOptions) throws -> RegistryClient {
 struct StagedListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the pending staged publishes of a package.",
-        discussion: "Exit codes: 0 listed (possibly none); 2 usage, auth or network error.")
+        discussion: """
+        Examples:
+          provcheck staged list my-lib
+          provcheck staged list @scope/lib --registry https://npm.example.com/ --json
+
+        Exit codes: 0 listed (possibly none); 2 usage, auth or network error.
+        """)
 
     @Argument(help: ArgumentHelp("The package name.", valueName: "package"))
     var package: String
@@ -42,8 +53,7 @@ struct StagedListCommand: AsyncParsableCommand {
         do {
             items = try await StagedChecker(client: try makeClient(registryOptions)).list(package: package)
         } catch {
-            standardError("provcheck staged list: \(error)")
-            throw ExitStatus.error
+            throw CommandFailure("staged list", error)
         }
         if output.json {
             print(String(decoding: try ProvcheckJSON.encode(items), as: UTF8.self), terminator: "")
@@ -69,6 +79,12 @@ struct StagedCheckCommand: AsyncParsableCommand {
         sha512 is pinned in a watch state file, so `provcheck watch` reports it if the approved version is \
         published with another dist.integrity.
 
+        Examples:
+          provcheck staged check my-lib
+          provcheck staged check my-lib --source ./my-lib --ref v1.4.0 --json
+          provcheck staged check <stage-id> --bundle provenance.sigstore.json \\
+            --policy org.policy.toml --record watch-state.json
+
         Exit codes: 0 verified (safe to approve as far as provcheck can tell); 1 a check failed or could not run; \
         2 usage, auth or network error.
         """)
@@ -88,14 +104,15 @@ struct StagedCheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Sigstore provenance bundle of the staged tarball.", valueName: "file"))
     var bundle: String?
 
-    @Option(name: .long, help: ArgumentHelp("Policy file (same format as provcheck verify --policy).", valueName: "file"))
-    var policy: String?
+    @OptionGroup var policyOptions: PolicyOptions
 
     @Option(name: .long, help: ArgumentHelp("Pin the staged tarball's sha512 in this watch state file.", valueName: "statefile"))
     var record: String?
 
-    @Option(name: .customLong("trusted-root"), help: ArgumentHelp("Sigstore trusted root JSON (default: the embedded production root).", valueName: "file"))
+    @Option(name: .customLong("trusted-root"), help: ArgumentHelp(TrustOptions.trustedRootHelp, valueName: "file"))
     var trustedRoot: String?
+
+    func validate() throws { try SourceArgument.validate(source) }
 
     func run() async throws {
         var results: [StagedCheckResult] = []
@@ -105,7 +122,7 @@ struct StagedCheckCommand: AsyncParsableCommand {
             let checker = StagedChecker(client: try makeClient(registryOptions), trustVerifier: verifier)
             let request = StagedCheckRequest(
                 source: source, ref: ref, bundle: bundle.map { URL(fileURLWithPath: $0) },
-                policy: try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .default)
+                policy: try policyOptions.load() ?? .default)
             let items = try await checker.items(for: target)
             if items.isEmpty { throw StagedCheckError(message: "no staged publishes of \(target)") }
             for item in items {
@@ -115,8 +132,7 @@ struct StagedCheckCommand: AsyncParsableCommand {
                 results.append(result)
             }
         } catch {
-            standardError("provcheck staged check: \(error)")
-            throw ExitStatus.error
+            throw CommandFailure("staged check", error)
         }
         if output.json {
             print(String(decoding: try ProvcheckJSON.encode(results), as: UTF8.self), terminator: "")

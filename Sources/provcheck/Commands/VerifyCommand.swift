@@ -19,12 +19,23 @@ struct VerifyCommand: AsyncParsableCommand {
         and gitHead, else --source with --ref. Skipped checks are never counted as passed: the verdict is then \
         "incomplete" (exit 0), or "failed" with --strict (exit 1).
 
-        Exit codes: 0 verified (or incomplete without --strict); 1 a check failed; 2 usage, network or \
-        environment error (nothing was verified).
+        The spec's version may be an exact version, a dist-tag (name@latest, name@next) or a semver range \
+        (name@^4, name@4, name@">=1.2 <2"), resolved as npm does; the resolved version is printed on stderr.
+
+        Examples:
+          provcheck verify gundam-visor@1.0.1
+          provcheck verify ms@latest --json | jq .overall
+          provcheck verify @scope/name@^2 --policy org.policy.toml --strict
+          provcheck verify my-lib@1.4.0 --source ./my-lib --ref v1.4.0
+          provcheck verify my-lib@1.4.0 --sarif out.sarif --vsa vsa.json
+          provcheck verify my-lib@1.4.0 --registry http://127.0.0.1:4873/ --offline
+
+        Exit codes: 0 verified (or incomplete without --strict: skipped checks are listed); 1 a check failed; \
+        2 usage, network or environment error (nothing was verified).
         """
     )
 
-    @Argument(help: ArgumentHelp("The package version, e.g. gundam-visor@1.0.1 or @scope/name@1.2.3.", valueName: "name@version"))
+    @Argument(help: ArgumentHelp("The package version, e.g. gundam-visor@1.0.1, @scope/name@1.2.3, ms@latest or ini@^4.", valueName: "name@version"))
     var spec: String
 
     @OptionGroup var registryOptions: RegistryOptions
@@ -36,8 +47,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The ref naming the source commit when neither provenance nor gitHead does.", valueName: "ref"))
     var ref: String?
 
-    @Option(name: .long, help: ArgumentHelp("Policy file (JSON or TOML, see docs/policy.md). Default: provenance when earlier versions had it, repository = packument repository.", valueName: "file"))
-    var policy: String?
+    @OptionGroup var policyOptions: PolicyOptions
 
     @Flag(name: .long, help: "Count every skipped check as a failure.")
     var strict: Bool = false
@@ -51,39 +61,34 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("vsa-key"), help: ArgumentHelp("Sign the VSA as a DSSE envelope with this PEM EC private key.", valueName: "file"))
     var vsaKey: String?
 
-    @Option(name: .customLong("trusted-root"), help: ArgumentHelp("Sigstore trusted root JSON (default: the embedded production root).", valueName: "file"))
-    var trustedRoot: String?
+    @OptionGroup var trust: TrustOptions
 
-    @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}; default: the registry's /-/npm/v1/keys).", valueName: "file"))
-    var keys: String?
+    func validate() throws {
+        if vsaKey != nil && vsa == nil { throw ValidationError("--vsa-key needs --vsa FILE") }
+        try SourceArgument.validate(source)
+    }
 
     func run() async throws {
-        if vsaKey != nil && vsa == nil {
-            FileHandle.standardError.write(Data("provcheck verify: --vsa-key needs --vsa FILE\n".utf8))
-            throw ExitStatus.error
-        }
         let result: VerificationResult
         let policyDocument: PolicyDocument
         do {
-            let spec = try PackageSpec(parsing: spec)
-            policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) } ?? .default
+            policyDocument = try policyOptions.load() ?? .default
             let registry = try registryOptions.configuration()
+            let spec = try await SpecResolution.resolve(spec, registry: registryOptions, command: "verify")
             let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                 registry: registry, offline: registryOptions.offline,
-                trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))
+                trustedRoot: trust.trustedRootURL, keys: trust.keysURL))
             result = try await pipeline.verify(VerificationRequest(
                 spec: spec, source: source.map(SourceLocator.init(argument:)), ref: ref, policy: policyDocument,
                 strictness: strict ? .strict : .standard, offline: registryOptions.offline))
         } catch {
-            FileHandle.standardError.write(Data("provcheck verify: \(error)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("verify", error)
         }
 
         do {
             try writeDocuments(result, policy: policyDocument)
         } catch {
-            FileHandle.standardError.write(Data("provcheck verify: \(error)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("verify", error)
         }
         if output.json {
             print(String(decoding: try result.verdict.jsonData(), as: UTF8.self))
@@ -128,11 +133,6 @@ struct VerifyCommand: AsyncParsableCommand {
             throw VerificationError.input(path: path, problem: "cannot write the \(what): \(error.localizedDescription)")
         }
     }
-}
-
-/// The version written into SARIF and VSA documents.
-enum ProvcheckVersion {
-    static let current = "0.1.0"
 }
 
 /// Renders verdicts as text: one summary line per check, then its evidence and reasons indented.

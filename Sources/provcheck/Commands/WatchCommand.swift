@@ -16,6 +16,12 @@ struct WatchCommand: AsyncParsableCommand {
         repository/workflow/ref, direct publishes while versions were staged, staged tarballs not published as \
         checked, verdict changes. A registry error on one package is reported for that package; the run goes on.
 
+        Examples:
+          provcheck watch --config docs/examples/watch.toml --state watch-state.json
+          provcheck watch --config watch.toml --state s.json --sarif watch.sarif
+          provcheck watch --config w.toml --state s1.json --shard 1/4 --output r1.json
+          provcheck watch merge r1.json r2.json r3.json r4.json --output report.json
+
         Exit codes: 0 no finding of severity error; 1 at least one error finding; 2 usage or environment error.
         """,
         subcommands: [WatchRunCommand.self, WatchMergeCommand.self],
@@ -51,8 +57,7 @@ struct WatchReportOptions: ParsableArguments {
                                       to: URL(fileURLWithPath: sarif))
             }
         } catch {
-            standardError("provcheck \(command): \(error)")
-            throw ExitStatus.error
+            throw CommandFailure(command, error)
         }
         if json {
             print(String(decoding: try report.jsonData(), as: UTF8.self), terminator: "")
@@ -72,7 +77,12 @@ struct WatchReportOptions: ParsableArguments {
 /// `provcheck watch [--config F] --state F`.
 struct WatchRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Check the watched packages once (the default subcommand).")
+        commandName: "run", abstract: "Check the watched packages once (the default subcommand).",
+        discussion: """
+        Examples:
+          provcheck watch --config docs/examples/watch.toml --state watch-state.json
+          provcheck watch run --config watch.toml --state s.json --json
+        """)
 
     @Option(name: .long, help: ArgumentHelp("The watch configuration (TOML or JSON, docs/watch.md).", valueName: "file"))
     var config: String
@@ -86,11 +96,7 @@ struct WatchRunCommand: AsyncParsableCommand {
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var report: WatchReportOptions
 
-    @Option(name: .customLong("trusted-root"), help: ArgumentHelp("Sigstore trusted root JSON (default: the embedded production root).", valueName: "file"))
-    var trustedRoot: String?
-
-    @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}; default: npm's keys for registry.npmjs.org, else the registry's).", valueName: "file"))
-    var keys: String?
+    @OptionGroup var trustOptions: TrustOptions
 
     func validate() throws {
         if let shard, WatchShard(shard) == nil { throw ValidationError("--shard \(shard): expected i/n with 1 ≤ i ≤ n") }
@@ -106,11 +112,10 @@ struct WatchRunCommand: AsyncParsableCommand {
             configuration = try WatchConfiguration.load(contentsOf: URL(fileURLWithPath: config))
             previous = try WatchState.load(contentsOf: stateURL)
             registry = try registryOptions.configuration()
-            trustVerifier = try trustedRoot.map { try RegistryTrustVerifier(trustedRootContentsOf: URL(fileURLWithPath: $0)) }
+            trustVerifier = try trustOptions.trustedRoot.map { try RegistryTrustVerifier(trustedRootContentsOf: URL(fileURLWithPath: $0)) }
                 ?? RegistryTrustVerifier()
         } catch {
-            standardError("provcheck watch: \(error)")
-            throw ExitStatus.error
+            throw CommandFailure("watch", error)
         }
         // --offline means "nothing but this machine": a loopback registry is still asked (as `verify` does).
         var effective = registry
@@ -119,7 +124,7 @@ struct WatchRunCommand: AsyncParsableCommand {
         let client = RegistryClient(configuration: effective)
         let trust: any WatchTrustReading
         do {
-            let source: RegistryKeysSource = keys.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic
+            let source: RegistryKeysSource = trustOptions.keysURL.map { .file($0) } ?? .automatic
             trust = NPMTrustWatchReader(client: client, verifier: trustVerifier,
                                         keys: try await RegistryKeysAvailability.load(source, client: client))
         } catch {
@@ -133,11 +138,10 @@ struct WatchRunCommand: AsyncParsableCommand {
                 verifier = PipelineWatchVerifier(
                     pipeline: try VerificationPipeline.standard(StandardPipelineOptions(
                         registry: registry, offline: registryOptions.offline,
-                        trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) })),
+                        trustedRoot: trustOptions.trustedRootURL, keys: trustOptions.keysURL)),
                     offline: registryOptions.offline)
             } catch {
-                standardError("provcheck watch: \(error)")
-                throw ExitStatus.error
+                throw CommandFailure("watch", error)
             }
         }
         let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: client), trust: trust,
@@ -147,8 +151,7 @@ struct WatchRunCommand: AsyncParsableCommand {
             result = try await engine.run(configuration: configuration, state: previous, shard: shard.flatMap(WatchShard.init))
             try result.state.write(to: stateURL)
         } catch {
-            standardError("provcheck watch: \(error)")
-            throw ExitStatus.error
+            throw CommandFailure("watch", error)
         }
         try report.emit(result.report, command: "watch")
     }
@@ -166,7 +169,14 @@ struct WatchMergeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
         abstract: "Join shard reports (and optionally shard states) into one, as if one run had checked every package.",
-        discussion: "Exit codes: 0 no finding of severity error; 1 at least one; 2 unreadable or overlapping reports.")
+        discussion: """
+        Examples:
+          provcheck watch merge r1.json r2.json --output report.json
+          provcheck watch merge r1.json r2.json --state s1.json --state s2.json \\
+            --state-output state.json --json
+
+        Exit codes: 0 no finding of severity error; 1 at least one; 2 unreadable or overlapping reports.
+        """)
 
     @Argument(help: ArgumentHelp("Shard reports written by `provcheck watch --shard i/n --output F`.", valueName: "report"))
     var reports: [String]
@@ -200,8 +210,7 @@ struct WatchMergeCommand: AsyncParsableCommand {
                 try WatchState.merged(states).write(to: URL(fileURLWithPath: stateOutput))
             }
         } catch {
-            standardError("provcheck watch merge: \(error)")
-            throw ExitStatus.error
+            throw CommandFailure("watch merge", error)
         }
         try report.emit(merged, command: "watch merge")
     }

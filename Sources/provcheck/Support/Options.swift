@@ -10,7 +10,8 @@ struct RegistryOptions: ParsableArguments {
         valueName: "url"))
     var registry: String?
 
-    @Flag(name: .long, help: "Use only the on-disk cache; never touch the network.")
+    @Flag(name: .long, help: ArgumentHelp(
+        "Nothing but this machine: the on-disk cache, local sources, and a registry on loopback (127.0.0.1, localhost, ::1); no clones, no remote requests."))
     var offline: Bool = false
 
     @Option(name: .long, help: ArgumentHelp("Cache folder (default: $XDG_CACHE_HOME/provcheck).", valueName: "dir"))
@@ -26,9 +27,42 @@ struct RegistryOptions: ParsableArguments {
     var attempts: Int?
 }
 
+/// Trust anchors shared by every subcommand that verifies registry signatures or Sigstore attestations.
+struct TrustOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Registry keys file ({\"keys\":[…]}, as GET /-/npm/v1/keys returns). Default: npm's built-in keys for registry.npmjs.org, else the registry's /-/npm/v1/keys.",
+        valueName: "file"))
+    var keys: String?
+
+    @Option(name: .customLong("trusted-root"), help: ArgumentHelp(TrustOptions.trustedRootHelp, valueName: "file"))
+    var trustedRoot: String?
+
+    /// The `--trusted-root` help, the same in every command.
+    static let trustedRootHelp =
+        "Sigstore trusted_root.json for provenance (default: the Sigstore production root built into provcheck)."
+
+    /// `--keys` as a URL.
+    var keysURL: URL? { keys.map { URL(fileURLWithPath: $0) } }
+    /// `--trusted-root` as a URL.
+    var trustedRootURL: URL? { trustedRoot.map { URL(fileURLWithPath: $0) } }
+}
+
+/// The policy file shared by every subcommand that applies one.
+struct PolicyOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Policy file (JSON or TOML, docs/policy.md): required trust, repository, workflow, refs. Default: provenance when earlier versions had it, repository = packument repository.",
+        valueName: "file"))
+    var policy: String?
+
+    /// The policy document `--policy` names, or `nil` when none was given.
+    func load() throws -> PolicyDocument? {
+        try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) }
+    }
+}
+
 /// Flags that choose how results are printed.
 struct OutputOptions: ParsableArguments {
-    @Flag(name: .long, help: "Print one JSON object on stdout instead of text.")
+    @Flag(name: .long, help: "Print one JSON object on stdout instead of text (on exit 2: {\"error\": {\"code\", \"message\"}}).")
     var json: Bool = false
 }
 

@@ -1,0 +1,217 @@
+import Foundation
+import LoopbackRegistry
+import Testing
+import TestSupport
+
+/// What people expect of a verifier they install (issue #16): a version, JSON errors, examples in every help,
+/// the same trust options everywhere, npm's package specs, `--source` checked. Through the binary, against the
+/// fixture registry on loopback.
+@Suite(.serialized) struct UserExperienceTests {
+    /// stdout as the `{"error": {"code", "message"}}` object every exit 2 prints with `--json`.
+    static func errorObject(_ run: ProvcheckBinary.Run) -> (code: String, message: String)? {
+        guard let error = run.json?["error"] as? [String: Any], let code = error["code"] as? String,
+              let message = error["message"] as? String else { return nil }
+        return (code, message)
+    }
+
+    @Test func versionFlagsAndCommandAgreeWithSARIF() throws {
+        let long = try ProvcheckBinary.run(["--version"])
+        let short = try ProvcheckBinary.run(["-V"])
+        let command = try ProvcheckBinary.run(["version"])
+        let json = try ProvcheckBinary.run(["version", "--json"])
+        for run in [long, short, command, json] { #expect(run.status == 0, "\(run.stderr)") }
+        let version = long.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(version.split(separator: ".").count == 3, "\(version)")
+        #expect(short.stdout == long.stdout)
+        #expect(command.stdout == long.stdout)
+        #expect(json.json?["version"] as? String == version)
+
+        // The SARIF written by verify carries the same version.
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-version-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sarif = folder.appendingPathComponent("out.sarif")
+        let verify = try ProvcheckBinary.run([
+            "verify", "gundam-visor@1.0.1", "--registry", registry.baseURL.absoluteString, "--offline",
+            "--source", Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle").path, "--sarif", sarif.path])
+        #expect(verify.status == 1, "\(verify.stderr)")
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: sarif)) as? [String: Any])
+        let driver = ((log["runs"] as? [[String: Any]])?.first?["tool"] as? [String: Any])?["driver"] as? [String: Any]
+        #expect(driver?["version"] as? String == version)
+    }
+
+    @Test func everyExitTwoPrintsAJSONErrorObject() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let url = registry.baseURL.absoluteString
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-json-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases: [([String], String)] = [
+            (["verify", "--json"], "EUSAGE"),                                            // missing argument
+            (["verify", "gundam-visor", "--json", "--registry", url], "EINVALIDSPEC"),
+            (["verify", "gundam-visor@1.0.1", "--json", "--source", folder.appendingPathComponent("nope").path], "EUSAGE"),
+            (["integrity", "ms@9.9.9", "--json", "--registry", url], "ETARGET"),
+            (["integrity", "ms@^9", "--json", "--registry", url], "ETARGET"),
+            (["integrity", "no-such-package@1.0.0", "--json", "--registry", url], "E404"),
+            (["integrity", "ms@2.1.3", "--json", "--registry", "http://127.0.0.1:1/", "--attempts", "1"], "EREGISTRY"),
+            (["attestations", "ms@2.1.3", "--json", "--registry", url, "--keys", folder.appendingPathComponent("k.json").path], "EINPUT"),
+            (["compare", "--json", folder.appendingPathComponent("a.tgz").path, folder.appendingPathComponent("b.tgz").path], "EINPUT"),
+            (["hash", "--json", folder.appendingPathComponent("missing").path], "EINPUT"),
+            (["watch", "--json", "--config", folder.appendingPathComponent("w.toml").path, "--state",
+              folder.appendingPathComponent("s.json").path], "EINPUT"),
+            (["audit", folder.path, "--json"], "EINPUT"),
+        ]
+        for (arguments, expectedCode) in cases {
+            let run = try ProvcheckBinary.run(arguments)
+            #expect(run.status == 2, "\(arguments): \(run.status) \(run.stderr)")
+            let error = Self.errorObject(run)
+            #expect(error != nil, "\(arguments): stdout is not an error object: \(run.stdout)")
+            #expect(error?.code == expectedCode, "\(arguments): \(error?.code ?? "-") \(error?.message ?? "")")
+            #expect(error.map { !$0.message.isEmpty } == true)
+            // The same problem is on stderr, for people.
+            #expect(!run.stderr.isEmpty)
+        }
+        // Without --json, nothing on stdout.
+        let text = try ProvcheckBinary.run(["integrity", "ms@^9", "--registry", url])
+        #expect(text.status == 2)
+        #expect(text.stdout.isEmpty)
+        #expect(text.stderr.contains("provcheck integrity: ms@^9: no version matches"), "\(text.stderr)")
+    }
+
+    @Test func sourceThatDoesNotExistIsAUsageError() throws {
+        for command in [["verify", "gundam-visor@1.0.1"], ["staged", "check", "gundam-visor"]] {
+            let run = try ProvcheckBinary.run(command + ["--source", "/nonexistent/provcheck-source"])
+            #expect(run.status == 2, "\(command): \(run.stderr)")
+            #expect(run.stderr.contains("--source /nonexistent/provcheck-source: no such file or directory"), "\(run.stderr)")
+        }
+    }
+
+    static let subcommands: [[String]] = [
+        ["integrity"], ["rebuild"], ["hash"], ["compare"], ["attestations"], ["verify"], ["audit"], ["sigstore"],
+        ["sigstore", "verify-bundle"], ["watch"], ["watch", "run"], ["watch", "merge"], ["staged"], ["staged", "list"],
+        ["staged", "check"], ["version"],
+    ]
+
+    @Test func everySubcommandHelpHasExamplesThatFitTheTerminal() throws {
+        for command in Self.subcommands {
+            let run = try ProvcheckBinary.run(command + ["--help"], environment: ["COLUMNS": "80"])
+            #expect(run.status == 0, "\(command)")
+            let lines = run.stdout.components(separatedBy: "\n")
+            guard let start = lines.firstIndex(of: "Examples:") else {
+                Issue.record("\(command): no Examples section")
+                continue
+            }
+            var examples = 0
+            for line in lines[(start + 1)...] {
+                if line.isEmpty { break }
+                #expect(line.hasPrefix("  "), "\(command): example line was wrapped: \(line)")
+                if line.hasPrefix("  provcheck ") { examples += 1 }
+            }
+            #expect(examples >= 1, "\(command)")
+        }
+        // The top-level help is honest about exit 0 (incomplete also exits 0).
+        let top = try ProvcheckBinary.run(["--help"])
+        #expect(top.stdout.contains("incomplete"))
+        #expect(!top.stdout.contains("0  every check ran and passed"))
+    }
+
+    /// The help block of one option in a command's --help.
+    static func optionHelp(_ option: String, in help: String) -> String? {
+        let lines = help.components(separatedBy: "\n")
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("  \(option) ") }) else { return nil }
+        var block = [lines[start]]
+        for line in lines[(start + 1)...] {
+            if line.hasPrefix("  -") || line.trimmingCharacters(in: .whitespaces).isEmpty { break }
+            block.append(line)
+        }
+        return block.joined(separator: "\n")
+    }
+
+    @Test func trustAndPolicyOptionsReadTheSameEverywhere() throws {
+        var keysHelp: Set<String> = []
+        var rootHelp: Set<String> = []
+        var policyHelp: Set<String> = []
+        for command in [["verify"], ["audit"], ["attestations"], ["watch", "run"]] {
+            let help = try ProvcheckBinary.run(command + ["--help"], environment: ["COLUMNS": "80"]).stdout
+            keysHelp.insert(try #require(Self.optionHelp("--keys <file>", in: help), "\(command)"))
+            rootHelp.insert(try #require(Self.optionHelp("--trusted-root <file>", in: help), "\(command)"))
+        }
+        for command in [["verify"], ["audit"], ["staged", "check"]] {
+            let help = try ProvcheckBinary.run(command + ["--help"], environment: ["COLUMNS": "80"]).stdout
+            policyHelp.insert(try #require(Self.optionHelp("--policy <file>", in: help), "\(command)"))
+        }
+        let staged = try ProvcheckBinary.run(["staged", "check", "--help"], environment: ["COLUMNS": "80"]).stdout
+        rootHelp.insert(try #require(Self.optionHelp("--trusted-root <file>", in: staged)))
+        #expect(keysHelp.count == 1, "\(keysHelp)")
+        #expect(rootHelp.count == 1, "\(rootHelp)")
+        #expect(policyHelp.count == 1, "\(policyHelp)")
+        // True: the built-in keys serve registry.npmjs.org, any other registry is asked.
+        let keys = keysHelp.first!.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(keys.contains("built-in keys for registry.npmjs.org, else the registry's /-/npm/v1/keys"), "\(keys)")
+        // --offline says what it does: a loopback registry is still asked.
+        let verify = try ProvcheckBinary.run(["verify", "--help"], environment: ["COLUMNS": "80"]).stdout
+        let offline = try #require(Self.optionHelp("--offline", in: verify)).split(whereSeparator: \.isWhitespace)
+            .joined(separator: " ")
+        #expect(offline.contains("loopback") && !offline.contains("never touch the network"), "\(offline)")
+    }
+
+    @Test func distTagsAndRangesResolveAsNPMDoes() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let url = registry.baseURL.absoluteString
+        // semver's fixture packument (91 versions with the fixture case 7.6.3, which is served as latest; legacy 5.7.1).
+        let cases: [(String, String)] = [
+            ("semver@latest", "semver@7.6.3"), ("semver@^7", "semver@7.6.3"), ("semver@7", "semver@7.6.3"),
+            ("semver@~7.3.0", "semver@7.3.2"), ("semver@>=7.3 <7.4", "semver@7.3.2"), ("semver@7.3.x", "semver@7.3.2"),
+            ("semver@>=7.3 <8", "semver@7.6.3"), ("semver@v7.6.3", "semver@7.6.3"),
+        ]
+        for (spec, resolved) in cases {
+            let run = try ProvcheckBinary.run(["integrity", spec, "--registry", url, "--json"])
+            #expect(run.status == 0, "\(spec): \(run.stderr)")
+            if spec != "semver@v7.6.3" {
+                #expect(run.stderr.contains("provcheck integrity: \(spec) resolved to \(resolved)"), "\(spec): \(run.stderr)")
+            }
+            #expect(run.json?["version"] as? String == String(resolved.split(separator: "@").last!), "\(spec)")
+        }
+        // A range the latest tag is outside of: the highest matching release (5.7.1 is not served as a tarball, so
+        // the command stops at the download, after naming the version).
+        let legacy = try ProvcheckBinary.run(["integrity", "semver@^5", "--registry", url])
+        #expect(legacy.stderr.contains("semver@^5 resolved to semver@5.7.1"), "\(legacy.stderr)")
+        let tag = try ProvcheckBinary.run(["integrity", "semver@nope", "--registry", url, "--json"])
+        #expect(tag.status == 2)
+        #expect(Self.errorObject(tag)?.code == "ETARGET")
+        #expect(Self.errorObject(tag)?.message.contains("no dist-tag \"nope\" (tags: latest, legacy)") == true,
+                "\(tag.stdout)")
+        // An exact version is used as given, without asking the registry first.
+        let exact = try ProvcheckBinary.run(["integrity", "semver@7.3.2", "--registry", url])
+        #expect(exact.stderr.isEmpty, "\(exact.stderr)")
+        #expect(exact.status == 0)
+        #expect(!exact.stderr.contains("resolved to"))
+    }
+
+    @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var packages: [String: Any] = ["": ["name": "p", "version": "1.0.0"]]
+        for index in 0..<12 {
+            packages["node_modules/pkg\(index)"] = [
+                "version": "1.0.0", "integrity": "sha512-" + String(repeating: "A", count: 86) + "==",
+                "resolved": "https://registry.npmjs.org/pkg\(index)/-/pkg\(index)-1.0.0.tgz"]
+        }
+        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 3, "packages": packages])
+            .write(to: folder.appendingPathComponent("package-lock.json"))
+        let text = try ProvcheckBinary.run(["audit", "--registry", "http://127.0.0.1:1/", "--attempts", "1"], in: folder)
+        #expect(text.status == 2)
+        let lines = text.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(text.stderr)")
+        #expect(text.stderr.contains("no registry package could be fetched (12 package(s))"), "\(text.stderr)")
+        #expect(text.stdout.isEmpty, "\(text.stdout)")
+        let json = try ProvcheckBinary.run(["audit", "--registry", "http://127.0.0.1:1/", "--attempts", "1", "--json"], in: folder)
+        #expect(json.status == 2)
+        #expect(Self.errorObject(json)?.code == "ENETWORK")
+    }
+}
