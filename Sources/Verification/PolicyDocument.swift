@@ -25,8 +25,8 @@ public struct PolicyFileError: Error, Hashable, Sendable, CustomStringConvertibl
 /// A policy file (JSON or TOML), as documented in docs/policy.md.
 ///
 /// Every field is optional; an empty document is the default policy: provenance required when earlier versions
-/// had it, the provenance repository must be the packument's `repository`, rebuild outcomes `identical`,
-/// `identical-tar` and `same-content` accepted, publish attestation optional. Unknown fields are errors (a typo must
+/// had it, the provenance repository must be the packument's `repository`, rebuild outcomes `exact`,
+/// `tar-identical` and `content-identical` accepted, publish attestation optional. Unknown fields are errors (a typo must
 /// not silently weaken a policy).
 public struct PolicyDocument: Hashable, Sendable {
     /// The document format version this build reads.
@@ -60,6 +60,8 @@ public struct PolicyDocument: Hashable, Sendable {
     public var source: String
     /// The sha256 (hex) of the file's bytes, `nil` for the built-in default (recorded in the VSA).
     public var sha256: String?
+    /// Deprecation notes about the file (old rebuild words), for the caller to show; they never change the policy.
+    public var notes: [String] = []
 
     /// The default policy (no file).
     public init() {
@@ -184,9 +186,13 @@ public struct PolicyDocument: Hashable, Sendable {
         if let list = try stringList(dict["rebuild"], field: "rebuild", fail: fail) {
             var accepted = Set<RebuildOutcome>()
             for (i, s) in list.enumerated() {
-                guard let o = RebuildOutcome(rawValue: s) else {
+                guard let o = RebuildOutcome(anyWord: s) else {
                     throw fail("rebuild[\(i)]", "\"\(s)\" is not a rebuild outcome (expected "
                         + RebuildOutcome.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                }
+                if o.rawValue != s {
+                    doc.notes.append(fail("rebuild[\(i)]", "\"\(s)\" is deprecated: write \"\(o.rawValue)\" "
+                        + "(the words of provcheck compare); accepted as \(o.rawValue)").description)
                 }
                 accepted.insert(o)
             }

@@ -50,16 +50,39 @@ public struct ProvenanceIdentity: Codable, Hashable, Sendable {
     }
 }
 
-/// How a rebuild from source compared with the registry tarball (the `rebuild` policy vocabulary).
+/// How a rebuild from source compared with the registry tarball, in the words `provcheck compare` uses everywhere
+/// (text, JSON, SARIF, policy files): `exact`, `tar-identical`, `content-identical`, `differs`.
 public enum RebuildOutcome: String, Codable, Hashable, Sendable, CaseIterable {
-    /// The rebuilt `.tgz` is byte-identical to the registry tarball.
-    case identical
+    /// The rebuilt `.tgz` is byte-identical to the registry tarball (`exact`).
+    case identical = "exact"
     /// The decompressed tar is byte-identical; only the gzip stream differs (publisher's zlib).
-    case identicalTar = "identical-tar"
+    case identicalTar = "tar-identical"
     /// Same entries with the same contents; tar metadata (order, mtimes, modes, owners) differs.
-    case sameContent = "same-content"
+    case sameContent = "content-identical"
     /// Contents differ, or the source produces files the registry lacks.
-    case different
+    case different = "differs"
+
+    /// The words used before provcheck spoke compare's vocabulary everywhere (still accepted in policy files and
+    /// watch state files, with a deprecation note).
+    public static let legacyWords: [String: RebuildOutcome] = [
+        "identical": .identical, "identical-tar": .identicalTar, "same-content": .sameContent, "different": .different,
+    ]
+
+    /// Reads a current word, or a legacy one (see ``legacyWords``).
+    public init?(anyWord word: String) {
+        if let current = RebuildOutcome(rawValue: word) {
+            self = current
+        } else if let legacy = Self.legacyWords[word] {
+            self = legacy
+        } else {
+            return nil
+        }
+    }
+
+    /// `word` in the current vocabulary (unknown words are returned as they are).
+    public static func normalized(_ word: String?) -> String? {
+        word.map { RebuildOutcome(anyWord: $0)?.rawValue ?? $0 }
+    }
 }
 
 /// Everything a provenance policy looks at. The pipeline fills it; tests can build it directly.

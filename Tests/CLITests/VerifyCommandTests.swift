@@ -112,6 +112,11 @@ import TestSupport
         let text = try Self.tool(base + ["--sarif", sarif.path, "--vsa", vsa.path], environment: ["NO_COLOR": "1"])
         #expect(text.status == 0, "\(text.stderr)\n\(text.stdout)")
         #expect(text.stdout.contains("VERIFIED gundam-visor@1.0.1"))
+        // The summary says the trust level reached, in compare's words.
+        #expect(text.stdout.contains(
+            "VERIFIED gundam-visor@1.0.1: provenance from github.com/ramonpetgrave64/gundam-visor; rebuilt exactly"),
+            "\(text.stdout)")
+        #expect(text.stdout.contains("outcome: exact"))
         #expect(!text.stdout.contains("\u{1B}["))
         for evidence in ["commit: 599500821344b070902a7a5666064bfdaba715df", "tag: v1.0.1",
                          "workflow: .github/workflows/npm-publish.yml",
@@ -152,6 +157,18 @@ import TestSupport
                                  "--policy", broken.path])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("broken.policy.toml: not valid TOML: line 2, column 24: expected a value"), "\(bad.stderr)")
+
+        // The old rebuild words are still read, with a deprecation note naming the new word.
+        let old = directory.appendingPathComponent("old-words.policy.json")
+        try Data(#"{"rebuild": ["identical", "identical-tar", "same-content"]}"#.utf8).write(to: old)
+        let oldRun = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registry.baseURL.absoluteString,
+                                    "--offline", "--source", try bundle, "--json", "--policy", old.path])
+        #expect(oldRun.status == 0, "\(oldRun.stderr)")
+        #expect(oldRun.stderr.contains("field \"rebuild[1]\": \"identical-tar\" is deprecated: write \"tar-identical\""),
+                "\(oldRun.stderr)")
+        let oldVerdict = try JSONSerialization.jsonObject(with: Data(oldRun.stdout.utf8)) as? [String: Any]
+        let policyRebuild = (oldVerdict?["checks"] as? [[String: Any]])?.first { $0["id"] as? String == "policy.rebuild" }
+        #expect((policyRebuild?["evidence"] as? [String: String])?["accepted"] == "exact, tar-identical, content-identical")
     }
 
     @Test func exitCodes() throws {
@@ -167,6 +184,8 @@ import TestSupport
         let incomplete = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registryURL, "--offline"])
         #expect(incomplete.status == 0, "\(incomplete.stderr)")
         #expect(incomplete.stdout.contains("INCOMPLETE gundam-visor@1.0.1 is NOT verified"))
+        #expect(incomplete.stdout.contains("(reached: provenance from github.com/ramonpetgrave64/gundam-visor; not rebuilt)"),
+                "\(incomplete.stdout)")
         let strict = try Self.tool([Self.binary.path, "verify", "gundam-visor@1.0.1", "--registry", registryURL, "--offline", "--strict"])
         #expect(strict.status == 1)
         // 2: usage, input and registry errors, named.

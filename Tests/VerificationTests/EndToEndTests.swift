@@ -101,7 +101,7 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
         #expect(verdict.check(.trustSignatures)?.evidence["keyids"] == demoKey.keyid)
         #expect(verdict.check(.policyBranch)?.evidence["branches"] == "refs/heads/main")
         let outcome = verdict.check(.rebuildCompare)?.evidence["outcome"]
-        #expect(outcome == "identical")  // byte for byte (Packing tries the Node-zlib deflate emulation)
+        #expect(outcome == "exact")  // byte for byte (Packing tries the Node-zlib deflate emulation)
 
         // The outputs of a verified run.
         let sarif = SARIFLog.make(verdicts: [verdict], toolVersion: "0.1.0")
@@ -253,7 +253,7 @@ func statusMap(_ verdict: Verdict) -> [String: String] {
             "dist/sigstore.js",
         ].joined(separator: ", "))
         #expect(verdict.check(.sourceTag)?.evidence["tag"] == "sigstore@2.3.1")
-        #expect(verdict.check(.rebuildCompare)?.evidence["outcome"] == "same-content")
+        #expect(verdict.check(.rebuildCompare)?.evidence["outcome"] == "content-identical")
         #expect(verdict.check(.trustProvenance)?.evidence["ref"] == "refs/heads/main")
         #expect(verdict.overall == .incomplete)
         // SARIF: the built files are one warning.

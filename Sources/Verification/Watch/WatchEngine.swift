@@ -386,7 +386,8 @@ public struct WatchEngine: Sendable {
             }
         }
         if (new.verdict != nil && old.verdict != nil && new.verdict != old.verdict)
-            || (new.rebuild != nil && old.rebuild != nil && new.rebuild != old.rebuild)
+            || (new.rebuild != nil && old.rebuild != nil
+                && RebuildOutcome.normalized(new.rebuild) != RebuildOutcome.normalized(old.rebuild))
         {
             let failed = new.verdict == OverallResult.failed.rawValue
             findings.append(WatchFinding(

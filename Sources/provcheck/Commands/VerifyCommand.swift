@@ -161,6 +161,38 @@ enum VerdictText {
         }
     }
 
+    /// The trust level a verdict reached, in words: where the provenance says the package came from (or that only
+    /// the registry vouches for it), and how the rebuild compared — e.g. "provenance from github.com/o/r, rebuilt
+    /// exactly" or "registry signature only, no provenance; rebuilt (contents)".
+    static func trustReached(_ verdict: Verdict) -> String {
+        var parts: [String] = []
+        let provenance = verdict.check(.trustProvenance)
+        let signatures = verdict.check(.trustSignatures)
+        let publish = verdict.check(.trustPublishAttestation)
+        if provenance?.status == .pass {
+            var repository = provenance?.evidence["repository"] ?? "an unnamed repository"
+            for prefix in ["https://", "http://"] where repository.hasPrefix(prefix) { repository.removeFirst(prefix.count) }
+            parts.append("provenance from \(repository)")
+        } else {
+            var vouchers: [String] = []
+            if signatures?.status == .pass { vouchers.append("registry signature") }
+            if publish?.status == .pass { vouchers.append("publish attestation") }
+            let noProvenance = provenance?.status == .fail ? "provenance INVALID" : "no provenance"
+            parts.append(vouchers.isEmpty ? "no registry signature, \(noProvenance)"
+                         : vouchers.joined(separator: " and ") + " only, \(noProvenance)")
+        }
+        let rebuild = verdict.check(.rebuildCompare)
+        switch (rebuild?.status, rebuild?.evidence["outcome"]) {
+        case (.pass?, "exact"?): parts.append("rebuilt exactly")
+        case (.pass?, "tar-identical"?): parts.append("rebuilt (tar-identical; gzip differs)")
+        case (.pass?, "content-identical"?): parts.append("rebuilt (contents)")
+        case (.pass?, _): parts.append("rebuilt")
+        case (.fail?, let outcome): parts.append("rebuild \(outcome ?? "failed")")
+        default: parts.append("not rebuilt")
+        }
+        return parts.joined(separator: "; ")
+    }
+
     static func render(_ verdict: Verdict, style: Style) -> String {
         var out = "provcheck verify \(verdict.subject.name)@\(verdict.subject.version)\n"
         let idWidth = min(34, verdict.checks.map { $0.id.rawValue.count }.max() ?? 0)
@@ -181,11 +213,14 @@ enum VerdictText {
         let counts = verdict.counts
         let summary = "\(counts["pass"]!) passed, \(counts["fail"]!) failed, \(counts["skipped"]!) skipped, "
             + "\(counts["not-applicable"]!) not applicable"
+        let reached = trustReached(verdict)
         switch verdict.overall {
         case .verified:
-            out += style.paint("VERIFIED", "32;1") + " \(verdict.subject.name)@\(verdict.subject.version): \(summary)\n"
+            out += style.paint("VERIFIED", "32;1") + " \(verdict.subject.name)@\(verdict.subject.version): \(reached)"
+                + " (\(summary))\n"
         case .incomplete:
-            out += style.paint("INCOMPLETE", "33;1") + " \(verdict.subject.name)@\(verdict.subject.version) is NOT verified: \(summary)"
+            out += style.paint("INCOMPLETE", "33;1") + " \(verdict.subject.name)@\(verdict.subject.version) is NOT verified"
+                + " (reached: \(reached)): \(summary)"
                 + " (a skipped check is never a pass; --strict makes it a failure)\n"
         case .failed:
             out += style.paint("FAILED", "31;1") + " \(verdict.subject.name)@\(verdict.subject.version): \(summary)"

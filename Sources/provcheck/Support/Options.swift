@@ -55,8 +55,12 @@ struct PolicyOptions: ParsableArguments {
     var policy: String?
 
     /// The policy document `--policy` names, or `nil` when none was given.
+    /// Deprecation notes (old rebuild words) go to stderr.
     func load() throws -> PolicyDocument? {
-        try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) }
+        guard let policy else { return nil }
+        let document = try PolicyDocument.load(contentsOf: URL(fileURLWithPath: policy))
+        for note in document.notes { FileHandle.standardError.write(Data("provcheck: note: \(note)\n".utf8)) }
+        return document
     }
 }
 

@@ -311,7 +311,7 @@ import TestSupport
         #expect(package.provenance?.repository == "https://github.com/ramonpetgrave64/gundam-visor")
         let compare = try #require(package.checks.first { $0.id == .rebuildCompare })
         #expect(compare.status == .pass, "\(compare)")
-        #expect(compare.evidence["outcome"] == "identical")
+        #expect(compare.evidence["outcome"] == "exact")
         #expect(package.checks.first { $0.id == .sourceTagMatchesProvenance }?.status == .pass)
 
         // Offline without a local source: the rebuild is skipped with the reason, never passed.
