@@ -371,9 +371,11 @@ public enum Timestamp {
 
 /// Package URLs for npm packages (the form npm uses in attestation subjects).
 public enum PackageURL {
-    /// `pkg:npm/<name>@<version>` with the scope's `@` percent-encoded: `pkg:npm/%40scope/name@1.0.0`.
-    public static func npm(name: String, version: String) -> String {
+    /// `pkg:npm/<name>@<version>` with the scope's `@` percent-encoded: `pkg:npm/%40scope/name@1.0.0`; without a
+    /// version (a package-level finding), `pkg:npm/<name>` — never the malformed `pkg:npm/<name>@`.
+    public static func npm(name: String, version: String?) -> String {
         let encodedName = name.hasPrefix("@") ? "%40" + name.dropFirst() : name
+        guard let version, !version.isEmpty else { return "pkg:npm/\(encodedName)" }
         return "pkg:npm/\(encodedName)@\(version)"
     }
 }

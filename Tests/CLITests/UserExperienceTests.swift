@@ -192,6 +192,25 @@ import TestSupport
         #expect(!exact.stderr.contains("resolved to"))
     }
 
+    @Test func watchSARIFNamesPackageLevelFindingsWithAWellFormedPurl() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-purl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("watch.json")
+        try Data(#"{"version": 1, "packages": [{"name": "no-such-package"}, {"name": "@scope/missing"}]}"#.utf8).write(to: config)
+        let sarif = folder.appendingPathComponent("watch.sarif")
+        let run = try ProvcheckBinary.run(["watch", "--config", config.path, "--state", folder.appendingPathComponent("s.json").path,
+                                           "--registry", registry.baseURL.absoluteString, "--sarif", sarif.path])
+        #expect(run.status == 1 || run.status == 0, "\(run.stderr)")
+        let text = try String(contentsOf: sarif, encoding: .utf8)
+        #expect(text.contains("\"pkg:npm/no-such-package\""), "\(text)")
+        #expect(text.contains("\"pkg:npm/%40scope/missing\""), "\(text)")
+        #expect(!text.contains("pkg:npm/no-such-package@\""))
+        #expect(try SchemaValidation.sarifErrors(try Data(contentsOf: sarif)).isEmpty)
+    }
+
     @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

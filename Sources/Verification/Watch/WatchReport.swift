@@ -272,7 +272,7 @@ extension WatchReport {
                 properties: ["tags": .strings(["security", "supply-chain", "npm", "watch"]), "precision": .string("high")])
         }
         let results = findings.map { finding in
-            let purl = PackageURL.npm(name: finding.package, version: finding.version ?? "")
+            let purl = PackageURL.npm(name: finding.package, version: finding.version)
             let subject = finding.package + (finding.version.map { "@\($0)" } ?? "")
             return SARIFLog.Result(
                 ruleId: finding.code.rawValue, ruleIndex: index[finding.code]!, level: finding.severity.rawValue,
