@@ -211,6 +211,34 @@ import TestSupport
         #expect(try SchemaValidation.sarifErrors(try Data(contentsOf: sarif)).isEmpty)
     }
 
+    @Test func watchSaysAnUnreadableStagingListOncePerRunAndTheConfigCanTurnItOff() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        registry.inject(.status(404), on: "/-/stage*")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-staged-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func watch(_ config: String) throws -> ProvcheckBinary.Run {
+            let file = folder.appendingPathComponent("watch-\(UUID().uuidString).json")
+            try Data(config.utf8).write(to: file)
+            return try ProvcheckBinary.run(["watch", "--config", file.path, "--state",
+                                            folder.appendingPathComponent("s-\(UUID().uuidString).json").path,
+                                            "--registry", registry.baseURL.absoluteString])
+        }
+        let packages = #"[{"name": "ms", "versions": {"latest": 1}}, {"name": "abbrev", "versions": {"latest": 1}}, {"name": "wrappy", "versions": {"latest": 1}}]"#
+        let noisy = try watch(#"{"version": 1, "packages": \#(packages)}"#)
+        #expect(noisy.status == 0, "\(noisy.stderr)\n\(noisy.stdout)")
+        let mentions = noisy.stdout.components(separatedBy: "staging list could not be read").count - 1
+        #expect(mentions == 1, "\(noisy.stdout)")
+        #expect(noisy.stdout.contains("for 3 package(s) (abbrev, ms, wrappy)"), "\(noisy.stdout)")
+        let quiet = try watch(#"{"version": 1, "staged": false, "packages": \#(packages)}"#)
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        #expect(!quiet.stdout.contains("staging list"), "\(quiet.stdout)")
+        let bad = try watch(#"{"version": 1, "staged": "no", "packages": \#(packages)}"#)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("staged: not a boolean"), "\(bad.stderr)")
+    }
+
     @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

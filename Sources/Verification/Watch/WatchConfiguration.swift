@@ -21,11 +21,15 @@ public struct WatchConfiguration: Hashable, Sendable {
     public var packages: [WatchedPackage]
     /// Where the file came from (for messages).
     public var source: String
+    /// Whether the registry's staging list is read (direct publishes while versions were staged); `"staged": false`
+    /// turns it off for registries without staging endpoints.
+    public var checkStaged: Bool = true
 
     /// Makes a configuration.
-    public init(packages: [WatchedPackage], source: String = "<memory>") {
+    public init(packages: [WatchedPackage], source: String = "<memory>", checkStaged: Bool = true) {
         self.packages = packages
         self.source = source
+        self.checkStaged = checkStaged
     }
 
     /// Reads a configuration file, JSON or TOML (by extension `.json`/`.toml`, otherwise by content: a document
@@ -68,8 +72,15 @@ public struct WatchConfiguration: Hashable, Sendable {
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw fail(nil, "not a JSON object")
         }
-        for key in root.keys where !["version", "packages", "$comment"].contains(key) {
-            throw fail(key, "unknown key (expected version, packages)")
+        for key in root.keys where !["version", "packages", "staged", "$comment"].contains(key) {
+            throw fail(key, "unknown key (expected version, packages, staged)")
+        }
+        var checkStaged = true
+        if let value = root["staged"] {
+            guard let flag = value as? Bool, let number = value as? NSNumber, String(cString: number.objCType) == "c" else {
+                throw fail("staged", "not a boolean (false turns the staging-list check off)")
+            }
+            checkStaged = flag
         }
         guard let version = root["version"] as? Int else { throw fail("version", "missing or not an integer (expected 1)") }
         guard version == formatVersion else { throw fail("version", "unsupported version \(version) (this build reads \(formatVersion))") }
@@ -103,7 +114,7 @@ public struct WatchConfiguration: Hashable, Sendable {
             }
             packages.append(package)
         }
-        return WatchConfiguration(packages: packages, source: source)
+        return WatchConfiguration(packages: packages, source: source, checkStaged: checkStaged)
     }
 }
 

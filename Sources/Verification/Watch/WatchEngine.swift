@@ -63,7 +63,10 @@ public struct WatchEngine: Sendable {
                 let previous = state.packages[package.name]
                 let policy = policies[package.name] ?? .default
                 progress?("[\(i + 1)/\(total)] \(package.name)")
-                group.addTask { await self.check(package, previous: previous, policy: policy, runTime: runTime) }
+                let checkStaged = configuration.checkStaged
+                group.addTask {
+                    await self.check(package, previous: previous, policy: policy, runTime: runTime, checkStaged: checkStaged)
+                }
             }
             while next < min(concurrency, total) { start(next); next += 1 }
             for await outcome in group {
@@ -74,10 +77,21 @@ public struct WatchEngine: Sendable {
         var newState = state
         var findings: [WatchFinding] = []
         var summaries: [PackageRunSummary] = []
+        var stagingUnreadable: [(name: String, problem: String)] = []
         for outcome in outcomes {
             findings += outcome.findings
             summaries.append(outcome.summary)
             if let packageState = outcome.state { newState.packages[outcome.summary.name] = packageState }
+            if let problem = outcome.stagingListProblem { stagingUnreadable.append((outcome.summary.name, problem)) }
+        }
+        // A staging list that cannot be read is said once per run (it is usually the registry, not the package).
+        if let first = stagingUnreadable.sorted(by: { $0.name < $1.name }).first {
+            let names = stagingUnreadable.map(\.name).sorted()
+            findings.append(WatchFinding(
+                .checkIncomplete, package: first.name,
+                message: "the staging list could not be read for \(names.count) package(s) (\(names.prefix(5).joined(separator: ", "))"
+                    + (names.count > 5 ? ", …" : "") + "): \(first.problem); direct publishes while versions were staged "
+                    + "cannot be detected (set \"staged\": false in the config if this registry has no staging endpoints)"))
         }
         let report = WatchReport(generatedAt: runTime, shard: shard?.description, packages: summaries, findings: findings)
         return (report, newState)
@@ -87,11 +101,14 @@ public struct WatchEngine: Sendable {
         var summary: PackageRunSummary
         var findings: [WatchFinding]
         var state: PackageState?
+        /// Why the staging list could not be read (reported once per run by ``run(configuration:state:shard:)``).
+        var stagingListProblem: String? = nil
     }
 
     // MARK: One package
 
-    func check(_ package: WatchedPackage, previous: PackageState?, policy: PolicyDocument, runTime: Date) async -> PackageOutcome {
+    func check(_ package: WatchedPackage, previous: PackageState?, policy: PolicyDocument, runTime: Date,
+               checkStaged: Bool = true) async -> PackageOutcome {
         let name = package.name
         let packument: Packument
         do {
@@ -112,7 +129,8 @@ public struct WatchEngine: Sendable {
         }
 
         // Staged publishes pending now.
-        do {
+        var stagingListProblem: String? = nil
+        if checkStaged { do {
             var listed = Set<String>()
             for item in try await registry.stagedItems(name: name) {
                 listed.insert(item.id)
@@ -126,8 +144,9 @@ public struct WatchEngine: Sendable {
                 state.staged[id]?.leftListAt = runTime
             }
         } catch {
-            note("the staging list could not be read (\(Self.describe(error))): direct publishes while versions were staged cannot be detected")
-        }
+            stagingListProblem = Self.describe(error)
+            incomplete.append("staging list unavailable (see the run's check-incomplete finding)")
+        } }
 
         // Observe the selected versions.
         let selected = package.versions.select(Array(packument.versions.keys), time: packument.time)
@@ -236,7 +255,7 @@ public struct WatchEngine: Sendable {
             state.versions[version]?.removed = true
         }
         let summary = PackageRunSummary(name: name, status: "checked", versionsChecked: selected, incomplete: incomplete)
-        return PackageOutcome(summary: summary, findings: findings, state: state)
+        return PackageOutcome(summary: summary, findings: findings, state: state, stagingListProblem: stagingListProblem)
     }
 
     struct Context {
