@@ -239,6 +239,27 @@ import TestSupport
         #expect(bad.stderr.contains("staged: not a boolean"), "\(bad.stderr)")
     }
 
+    @Test func watchPrintsAGitErrorOnceWithRowsPointingToIt() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-git-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("watch.json")
+        let source = folder.appendingPathComponent("no-such-repository").path
+        try Data(#"{"version": 1, "staged": false, "packages": [{"name": "ms", "versions": {"latest": 3}, "source": "\#(source)"}]}"#.utf8)
+            .write(to: config)
+        let report = folder.appendingPathComponent("report.json")
+        let run = try ProvcheckBinary.run(["watch", "--config", config.path, "--state", folder.appendingPathComponent("s.json").path,
+                                           "--registry", registry.baseURL.absoluteString, "--offline", "--output", report.path])
+        #expect(run.status == 0, "\(run.stderr)\n\(run.stdout)")
+        #expect(run.stdout.components(separatedBy: "could not be read").count - 1 == 1, "\(run.stdout)")
+        #expect(!run.stdout.contains("\n    fatal"), "a multi-line error was pasted: \(run.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])
+        let rows = try #require((json["packages"] as? [[String: Any]])?.first?["incomplete"] as? [String])
+        #expect(rows.filter { $0.contains("unreadable (see the package's check-incomplete finding)") }.count == 3, "\(rows)")
+    }
+
     @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

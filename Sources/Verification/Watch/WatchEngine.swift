@@ -151,6 +151,7 @@ public struct WatchEngine: Sendable {
         // Observe the selected versions.
         let selected = package.versions.select(Array(packument.versions.keys), time: packument.time)
         var tagCache: [String: Result<[String: String], Error>] = [:]
+        var tagErrorsReported = Set<String>()
         var observed: [String: VersionObservation] = [:]
         var known: [String: VersionObservation] = state.versions.compactMapValues { $0.removed == true ? nil : $0.observed }
         for version in selected {
@@ -195,7 +196,14 @@ public struct WatchEngine: Sendable {
                 case .failure(let error):
                     observation.tag = old?.tag
                     observation.tagCommit = old?.tagCommit
-                    note("the tags of \(normalized) could not be read: \(Self.describe(error))", version: version)
+                    // The (often multi-line) git error once per repository; each version's row points to it.
+                    if tagErrorsReported.insert(normalized).inserted {
+                        let text = Self.describe(error).split(whereSeparator: \.isNewline)
+                            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " | ")
+                        findings.append(WatchFinding(.checkIncomplete, package: name,
+                                                     message: "the tags of \(normalized) could not be read: \(text)"))
+                    }
+                    incomplete.append("\(version): tags of \(normalized) unreadable (see the package's check-incomplete finding)")
                 }
             }
             // Verification.
