@@ -260,6 +260,46 @@ import TestSupport
         #expect(rows.filter { $0.contains("unreadable (see the package's check-incomplete finding)") }.count == 3, "\(rows)")
     }
 
+    @Test func watchStaysRedWhileATamperedVersionIsServedUntilAcknowledged() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-red-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let state = folder.appendingPathComponent("state.json")
+        let config = folder.appendingPathComponent("watch.json")
+        func night(acknowledge: String = "") throws -> ProvcheckBinary.Run {
+            try Data(#"{"version": 1, "staged": false, "packages": [{"name": "wrappy", "versions": {"latest": 1}\#(acknowledge)}]}"#.utf8)
+                .write(to: config)
+            return try ProvcheckBinary.run(["watch", "--config", config.path, "--state", state.path,
+                                            "--registry", registry.baseURL.absoluteString, "--offline"])
+        }
+        let first = try night()
+        #expect(first.status == 0, "\(first.stdout)")
+        let tampered = "sha512-" + String(repeating: "B", count: 86) + "=="
+        registry.update { content in
+            content.updateVersion(name: "wrappy", version: "1.0.2") { $0["dist"]?["integrity"] = .string(tampered) }
+        }
+        let second = try night()
+        #expect(second.status == 1)
+        #expect(second.stdout.contains("watch.integrity-changed"), "\(second.stdout)")
+        // The change event is reported once; the open failure is restated every night after.
+        let third = try night()
+        #expect(third.status == 1, "the job went green while the tampered version is still served: \(third.stdout)")
+        #expect(third.stdout.contains("watch.open-failure"), "\(third.stdout)")
+        #expect(!third.stdout.contains("watch.integrity-changed"))
+        #expect(third.stdout.contains("still open: dist.integrity is \(tampered)"), "\(third.stdout)")
+        // Acknowledged for the digest now served: green; a bad acknowledgement entry is a usage error.
+        let acknowledged = try night(acknowledge: #", "acknowledge": [{"version": "1.0.2", "digest": "\#(tampered)", "reason": "republished by the registry after an incident, checked by J."}]"#)
+        #expect(acknowledged.status == 0, "\(acknowledged.stdout)")
+        #expect(!acknowledged.stdout.contains("watch.open-failure"))
+        let wrongDigest = try night(acknowledge: #", "acknowledge": [{"version": "1.0.2", "digest": "sha512-other", "reason": "x"}]"#)
+        #expect(wrongDigest.status == 1)
+        let noReason = try night(acknowledge: #", "acknowledge": [{"version": "1.0.2", "digest": "\#(tampered)"}]"#)
+        #expect(noReason.status == 2)
+        #expect(noReason.stderr.contains("acknowledge[0].reason"), "\(noReason.stderr)")
+    }
+
     @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

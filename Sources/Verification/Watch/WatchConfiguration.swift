@@ -112,15 +112,58 @@ public struct WatchConfiguration: Hashable, Sendable {
                 guard let text = value as? String, !text.isEmpty else { throw fail("\(field).source", "not a path or URL") }
                 package.source = text
             }
+            if let value = object["acknowledge"] {
+                guard let list = value as? [Any] else { throw fail("\(field).acknowledge", "not an array") }
+                for (i, entry) in list.enumerated() {
+                    let entryField = "\(field).acknowledge[\(i)]"
+                    guard let object = entry as? [String: Any] else { throw fail(entryField, "not an object") }
+                    for key in object.keys where !["version", "digest", "reason", "$comment"].contains(key) {
+                        throw fail("\(entryField).\(key)", "unknown key (expected version, digest, reason)")
+                    }
+                    guard let version = object["version"] as? String, !version.isEmpty else {
+                        throw fail("\(entryField).version", "missing or empty")
+                    }
+                    guard let digest = object["digest"] as? String, digest.contains("-") else {
+                        throw fail("\(entryField).digest", "missing or not an SRI digest (the dist.integrity now served, sha512-…)")
+                    }
+                    guard let reason = object["reason"] as? String,
+                          !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                        throw fail("\(entryField).reason", "missing or empty: say why it is acknowledged")
+                    }
+                    package.acknowledged.append(WatchAcknowledgement(version: version, digest: digest, reason: reason))
+                }
+            }
             packages.append(package)
         }
         return WatchConfiguration(packages: packages, source: source, checkStaged: checkStaged)
     }
 }
 
+/// An open failure acknowledged in the configuration: the version, the digest it was acknowledged for (the
+/// `dist.integrity` served at the time), and why.
+public struct WatchAcknowledgement: Hashable, Sendable {
+    /// The version.
+    public var version: String
+    /// The `dist.integrity` (SRI) the acknowledgement covers.
+    public var digest: String
+    /// Why it is acknowledged (who looked, what they concluded).
+    public var reason: String
+
+    /// Makes an acknowledgement.
+    public init(version: String, digest: String, reason: String) {
+        self.version = version
+        self.digest = digest
+        self.reason = reason
+    }
+}
+
 /// One watched package.
 public struct WatchedPackage: Hashable, Sendable {
-    static let keys: Set<String> = ["name", "rebuild", "versions", "policy", "source", "$comment"]
+    static let keys: Set<String> = ["name", "rebuild", "versions", "policy", "source", "acknowledge", "$comment"]
+
+    /// Open failures someone has looked at (`"acknowledge": [{"version", "digest", "reason"}]`): a failure of that
+    /// version is no longer restated while the registry serves that digest (a new change re-opens it).
+    public var acknowledged: [WatchAcknowledgement] = []
 
     /// The package name (`@scope/name` allowed).
     public var name: String

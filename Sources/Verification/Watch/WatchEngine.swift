@@ -256,6 +256,35 @@ public struct WatchEngine: Sendable {
             known[version] = observation
         }
 
+        // Open failures: restated every run until the registry serves the first-seen bytes again, the verdict is no
+        // longer failed, or the configuration acknowledges them (version + the digest now served). Change events
+        // above are reported once; this keeps the job red while the problem lasts.
+        let reportedNow = Set(findings.compactMap { f -> String? in
+            guard f.severity == .error, let version = f.version else { return nil }
+            return version
+        })
+        for version in observed.keys.sorted() where !reportedNow.contains(version) {
+            guard let record = state.versions[version], let current = observed[version] else { continue }
+            var open: [String] = []
+            if current.integrity != record.integrity || current.shasum != record.shasum {
+                open.append("dist.integrity is \(current.integrity ?? "(none)"), not \(record.integrity ?? "(none)") as first seen "
+                    + Timestamp.format(record.firstSeen))
+            }
+            if current.verdict == OverallResult.failed.rawValue {
+                open.append("fails verification (" + (current.failedChecks ?? []).joined(separator: ", ") + ")")
+            }
+            guard !open.isEmpty else { continue }
+            if let acknowledgement = package.acknowledged.first(where: { $0.version == version && $0.digest == current.integrity }) {
+                incomplete.append("\(version): acknowledged (\(acknowledgement.reason))")
+                continue
+            }
+            findings.append(WatchFinding(
+                .openFailure, package: name, version: version,
+                message: "still open: " + open.joined(separator: "; ")
+                    + ". Acknowledge it in the config (acknowledge: version \(version), digest \(current.integrity ?? "(none)"), reason) once handled",
+                evidence: ["integrity": current.integrity ?? "", "firstSeenIntegrity": record.integrity ?? ""]))
+        }
+
         // Versions that disappeared.
         for (version, record) in state.versions where record.removed != true && packument.versions[version] == nil {
             findings.append(WatchFinding(.versionRemoved, package: name, version: version,

@@ -42,6 +42,8 @@ public enum WatchFindingCode: String, Codable, Hashable, Sendable, CaseIterable 
     case packageUnavailable = "watch.package-unavailable"
     /// Part of a package's checks could not run (source repository, staging list, trust); not "no change" (warning).
     case checkIncomplete = "watch.check-incomplete"
+    /// A failure reported on an earlier run is still there and not acknowledged (restated every run).
+    case openFailure = "watch.open-failure"
 
     /// The default severity.
     public var severity: WatchSeverity {
@@ -67,6 +69,7 @@ public enum WatchFindingCode: String, Codable, Hashable, Sendable, CaseIterable 
         case .verdictChanged: "The verification verdict changed"
         case .versionRemoved: "A version disappeared from the registry"
         case .packageUnavailable: "The package could not be checked"
+        case .openFailure: "A failure found earlier is still open (not acknowledged in the configuration)"
         case .checkIncomplete: "Some checks could not run"
         }
     }
