@@ -300,6 +300,24 @@ import TestSupport
         #expect(noReason.stderr.contains("acknowledge[0].reason"), "\(noReason.stderr)")
     }
 
+    @Test(arguments: ["watch.json", "watch.toml"])
+    func exampleWatchConfigurationsRunCleanAgainstTheDemoRegistry(file: String) throws {
+        var content = try RegistryContent.fixtures(at: Fixtures.root)
+        try content.addSignatures(from: Fixtures.root.appendingPathComponent("demo"))
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-example-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = Fixtures.repositoryRoot.appendingPathComponent("docs/examples/\(file)")
+        for night in 1...2 {
+            let run = try ProvcheckBinary.run(["watch", "--config", config.path, "--state", folder.appendingPathComponent("s.json").path,
+                                               "--registry", registry.baseURL.absoluteString, "--offline"])
+            #expect(run.status == 0, "\(file), night \(night): \(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains(" 0 error(s)"), "\(file), night \(night): \(run.stdout)")
+        }
+    }
+
     @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -9,7 +9,7 @@ struct WatchExampleTests {
     func exampleConfiguration() throws {
         let url = Fixtures.repositoryRoot.appendingPathComponent("docs/examples/watch.json")
         let configuration = try WatchConfiguration.load(contentsOf: url)
-        #expect(configuration.packages.map(\.name) == ["gundam-visor", "@my-org/lib", "ms"])
+        #expect(configuration.packages.map(\.name) == ["gundam-visor", "@trishankatdatadog/supreme-goggles", "ms"])
         for path in configuration.packages.compactMap(\.policy) {
             _ = try PolicyDocument.load(contentsOf: URL(fileURLWithPath: path))
         }
