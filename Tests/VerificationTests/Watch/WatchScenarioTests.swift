@@ -141,9 +141,11 @@ struct WatchScenarioTests {
         let changed = try #require(third.findings.first { $0.code == .integrityChanged })
         #expect(changed.evidence["firstSeenIntegrity"] == Hashing.sriSHA512(Self.tarball("1.0.2")))
 
-        // Run 4: nothing changed since run 3, nothing reported (findings are not repeated).
+        // Run 4: nothing changed since run 3: no change is reported again, but the failures still served are
+        // restated as open (the job stays red until they are acknowledged).
         let fourth = try await run()
-        #expect(fourth.findings.isEmpty, "unchanged registry: \(WatchTestSupport.findingKeys(fourth))")
+        #expect(fourth.findings.allSatisfy { $0.code == .openFailure }, "unchanged registry: \(WatchTestSupport.findingKeys(fourth))")
+        #expect(Set(fourth.findings.compactMap(\.version)) == ["1.0.1", "1.0.2"], "\(WatchTestSupport.findingKeys(fourth))")
         // The state keeps what was first seen.
         let state = try WatchState.load(contentsOf: stateFile)
         let record = try #require(state.packages["gundam-visor"]?.versions["1.0.2"])

@@ -73,7 +73,8 @@ struct WatchSecondaryFindingTests {
         #expect(changed.findings.first { $0.code == .verdictChanged }?.severity == .error)
         #expect(changed.findings.first { $0.code == .signaturesChanged }?.severity == .warning)
         let (again, _) = try await engine.run(configuration: configuration, state: state3)
-        #expect(again.findings.isEmpty, "\(WatchTestSupport.findingKeys(again))")
+        // Changes are not repeated; the version that still fails verification is restated as an open failure.
+        #expect(WatchTestSupport.findingKeys(again) == ["watch.open-failure lib@1.4.0"], "\(WatchTestSupport.findingKeys(again))")
 
         // The verdict recovering is a warning-level change.
         verdicts.set { $0["lib@1.4.0"] = .verified }
