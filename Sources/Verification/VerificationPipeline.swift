@@ -338,8 +338,8 @@ public struct VerificationPipeline: Sendable {
                 checks.append(commitExists
                     ? .pass(.sourceCommitExists, "Source commit exists", evidence: evidence)
                     : .fail(.sourceCommitExists, "Source commit exists", evidence: evidence,
-                            reasons: ["commit \(commit) named by the \(commitFrom) does not exist in \(repository.location) "
-                                + "(never pushed, or history rewritten)"]))
+                            reasons: [Self.missingCommitReason(commit: commit, commitFrom: commitFrom, in: repository.location,
+                                                               userSource: request.source, namedRepository: repositoryURL)]))
             } catch {
                 checks.append(.skipped(.sourceCommitExists, "Source commit exists", reason: "looking up \(commit) failed: \(error)"))
             }
@@ -414,6 +414,20 @@ public struct VerificationPipeline: Sendable {
                 reasons: comparison.onlyInRegistry.map { "not in source: \($0)" }))
         }
         return SourceStageResult(checks: checks, rebuildOutcome: comparison.outcome, commit: commit, branches: branches)
+    }
+
+    /// Why a commit is missing from the source. When the user's `--source` is another repository than the one the
+    /// provenance (or packument) names, that is said plainly, not "history rewritten".
+    static func missingCommitReason(commit: String, commitFrom: String, in location: String, userSource: SourceLocator?,
+                                    namedRepository: String?) -> String {
+        let base = "commit \(commit) named by the \(commitFrom) does not exist in \(location)"
+        guard let userSource, let namedRepository else { return base + " (never pushed, or history rewritten)" }
+        let named = RepositoryURL.normalize(namedRepository) ?? namedRepository
+        if case .url(let url) = userSource, let given = RepositoryURL.normalize(url), given.lowercased() != named.lowercased() {
+            return base + ": --source \(url) and the \(commitFrom)'s repository \(named) are different repositories"
+        }
+        return base + ": --source \(userSource) is probably not \(named) (the repository the \(commitFrom) names), "
+            + "or a copy without this commit"
     }
 
     struct SourceStageResult {

@@ -415,6 +415,18 @@ import TestSupport
         #expect(!reasons.contains { $0.hasPrefix("content-identical") }, "a reason contradicts the outcome: \(reasons)")
     }
 
+    @Test func sourceFromAnotherRepositoryIsSaidPlainly() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let run = try ProvcheckBinary.run([
+            "verify", "gundam-visor@1.0.1", "--registry", registry.baseURL.absoluteString, "--offline",
+            "--source", try Fixtures.url("npm/sources/vercel+ms.bundle").path])
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stdout.contains("is probably not https://github.com/ramonpetgrave64/gundam-visor (the repository the provenance names)"),
+                "\(run.stdout)")
+        #expect(!run.stdout.contains("history rewritten"))
+    }
+
     @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
