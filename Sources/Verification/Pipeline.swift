@@ -232,6 +232,8 @@ public struct VerificationRequest: Sendable {
     /// A tarball to verify instead of the one the packument names (e.g. a staged publish's tarball); the registry
     /// integrity and shasum checks then compare it with the packument's `dist` values.
     public var tarballOverride: Data?
+    /// Where progress goes (fetch, clone, rebuild, compare); `nil`: nowhere.
+    public var progress: ProgressHandler?
 
     /// Which stages a request runs.
     public enum Scope: String, Sendable, Hashable {
@@ -245,7 +247,7 @@ public struct VerificationRequest: Sendable {
     /// Makes a request.
     public init(spec: PackageSpec, source: SourceLocator? = nil, ref: String? = nil, policy: PolicyDocument = .default,
                 strictness: Strictness = .standard, offline: Bool = false, scope: Scope = .full,
-                tarballOverride: Data? = nil) {
+                tarballOverride: Data? = nil, progress: ProgressHandler? = nil) {
         self.spec = spec
         self.source = source
         self.ref = ref
@@ -254,6 +256,7 @@ public struct VerificationRequest: Sendable {
         self.offline = offline
         self.scope = scope
         self.tarballOverride = tarballOverride
+        self.progress = progress
     }
 }
 

@@ -43,7 +43,9 @@ public struct VerificationPipeline: Sendable {
     public func verify(_ request: VerificationRequest) async throws -> VerificationResult {
         let spec = request.spec
         // 1. Registry.
+        let progress = request.progress
         let packumentData: Data
+        progress?(.started(stage: "fetch", detail: "packument of \(spec.name)"))
         do {
             packumentData = try await registry.packument(name: spec.name)
         } catch let error as VerificationError {
@@ -62,7 +64,13 @@ public struct VerificationPipeline: Sendable {
         async let tarballFetch = override == nil ? fetchRequired(tarballURL) : override!
         async let attestationsFetch = fetchOptional(attestationsURL)
         async let keysFetch = fetchKeys()
+        if override == nil { progress?(.started(stage: "fetch", detail: tarballURL)) }
+        let fetchStart = Date()
         let tarball = try await tarballFetch
+        if override == nil {
+            progress?(.transferred(stage: "fetch", detail: tarballURL, bytes: tarball.count,
+                                   seconds: Date().timeIntervalSince(fetchStart)))
+        }
         let attestations = await attestationsFetch
         let keys = await keysFetch
 
@@ -269,6 +277,7 @@ public struct VerificationPipeline: Sendable {
                 + "pass --source PATH|URL (and --ref REF)"))
         }
         let repository: any SourceRepository
+        request.progress?(.started(stage: "clone", detail: "\(location)"))
         do {
             repository = try await sources.open(location, offline: request.offline)
         } catch {
@@ -376,6 +385,8 @@ public struct VerificationPipeline: Sendable {
             return SourceStageResult(checks: checks)
         }
         let comparison: RebuildComparison
+        request.progress?(.started(stage: "rebuild", detail: "\(commit.prefix(12)) and compare with the registry tarball"))
+        defer { request.progress?(.finished(stage: "rebuild")) }
         do {
             comparison = try await rebuilder.rebuildAndCompare(
                 repository: repository, commit: commit, directory: facts.repositoryDirectory,

@@ -427,6 +427,68 @@ import TestSupport
         #expect(!run.stdout.contains("history rewritten"))
     }
 
+    @Test func progressOnStderrForSlowCommandsAndColourChoices() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let bundle = try Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle").path
+        let base = ["verify", "gundam-visor@1.0.1", "--registry", registry.baseURL.absoluteString, "--offline", "--source", bundle]
+
+        // A fast run prints no progress.
+        let fast = try ProvcheckBinary.run(base)
+        #expect(!fast.stderr.contains("provcheck verify:"), "\(fast.stderr)")
+
+        // A slow tarball: plain lines (not a terminal) with the bytes and the rate of the fetch.
+        registry.inject(.delay(seconds: 1.5), on: "/gundam-visor/-/*")
+        let slow = try ProvcheckBinary.run(base)
+        #expect(slow.status == 1)
+        #expect(slow.stderr.contains("provcheck verify: fetch http://127.0.0.1:"), "\(slow.stderr)")
+        let done = slow.stderr.split(separator: "\n").first { $0.contains("provcheck verify: fetch done: ") }
+        #expect(done?.contains("823 B in 1.") == true && done?.contains("B/s)") == true, "\(slow.stderr)")
+        #expect(slow.stderr.contains("provcheck verify: rebuild "), "\(slow.stderr)")
+        #expect(!slow.stderr.contains("\u{1B}["), "escape codes when stderr is not a terminal")
+        #expect(!slow.stdout.contains("provcheck verify: fetch"))
+
+        // --quiet: none.
+        let quiet = try ProvcheckBinary.run(base + ["--quiet"])
+        #expect(!quiet.stderr.contains("provcheck verify:"), "\(quiet.stderr)")
+
+        // On a terminal (script(1) gives the command a pty): one live line, redrawn in place and cleared.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/script") {
+            let command = ([try ProvcheckBinary.url().path] + base).map { "'\($0)'" }.joined(separator: " ")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = ["-qec", command, "/dev/null"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["NO_COLOR"] = "1"
+            let cache = FileManager.default.temporaryDirectory.appendingPathComponent("ux-tty-cache-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: cache) }
+            environment["XDG_CACHE_HOME"] = cache.path
+            environment["npm_config_registry"] = nil
+            process.environment = environment
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(text.contains("\r\u{1B}[Kprovcheck verify: fetch http://127.0.0.1:"), "\(text.prefix(400))")
+            #expect(text.contains(" s\r\u{1B}[K"), "the live line is not cleared: \(text.prefix(400))")
+        }
+        registry.removeFaults()
+
+        // Colour: --color always/never, FORCE_COLOR, NO_COLOR.
+        let always = try ProvcheckBinary.run(base + ["--color", "always"])
+        #expect(always.stdout.contains("\u{1B}["))
+        let forced = try ProvcheckBinary.run(base, environment: ["FORCE_COLOR": "1", "NO_COLOR": nil])
+        #expect(forced.stdout.contains("\u{1B}["))
+        let never = try ProvcheckBinary.run(base + ["--color", "never"], environment: ["FORCE_COLOR": "1"])
+        #expect(!never.stdout.contains("\u{1B}["))
+        let auto = try ProvcheckBinary.run(base, environment: ["FORCE_COLOR": nil])
+        #expect(!auto.stdout.contains("\u{1B}["), "colour on a pipe")
+        let bad = try ProvcheckBinary.run(base + ["--color", "sometimes"])
+        #expect(bad.status == 2)
+    }
+
     @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

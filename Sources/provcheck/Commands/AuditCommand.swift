@@ -136,7 +136,7 @@ struct AuditCommand: AsyncParsableCommand {
                 projectDirectory: projectDirectory, rebuild: rebuildOptions)
             let auditor = PackageAuditor(client: RegistryClient(configuration: configuration),
                                          trust: RegistryTrustVerifier(trustedRoot: root))
-            let progressLine: ProgressLine? = isatty(STDERR_FILENO) == 1 ? ProgressLine() : nil
+            let progressLine: ProgressLine? = isatty(STDERR_FILENO) == 1 && !output.quiet ? ProgressLine() : nil
             var callback: (@Sendable (Int, Int) -> Void)? = nil
             if let progressLine { callback = { done, total in progressLine.update(done, total) } }
             report = await auditor.audit(lockfile, options: options, progress: callback)
@@ -166,7 +166,7 @@ struct AuditCommand: AsyncParsableCommand {
         if output.json {
             print(String(decoding: try report.jsonData(), as: UTF8.self))
         } else {
-            print(AuditText.render(report, style: VerdictText.Style.forStandardOutput()), terminator: "")
+            print(AuditText.render(report, style: VerdictText.Style.forStandardOutput(output.color)), terminator: "")
         }
         if report.failed(strict: strict) { throw ExitStatus.failed }
     }

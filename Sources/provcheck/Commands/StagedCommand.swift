@@ -137,18 +137,18 @@ struct StagedCheckCommand: AsyncParsableCommand {
         if output.json {
             print(String(decoding: try ProvcheckJSON.encode(results), as: UTF8.self), terminator: "")
         } else {
-            for result in results { print(Self.render(result), terminator: "") }
+            for result in results { print(Self.render(result, style: .forStandardOutput(output.color)), terminator: "") }
         }
         if results.contains(where: { $0.overall != .verified }) { throw ExitStatus.failed }
     }
 
-    static func render(_ result: StagedCheckResult) -> String {
+    static func render(_ result: StagedCheckResult, style: VerdictText.Style) -> String {
         let item = result.item
         var out = "provcheck staged check \(item.packageName)@\(item.version)\n"
         out += "  stage      \(item.id) (tag \(item.tag ?? "-"), created \(item.createdAt ?? "-") by \(item.actor ?? "-") (\(item.actorType ?? "-")))\n"
         out += "  integrity  \(result.integrity)\n"
         out += "  source     " + (result.tag.map { "tag \($0) → \(result.commit ?? "?")" } ?? "(not rebuilt)") + "\n"
-        let body = VerdictText.render(result.verdict, style: .forStandardOutput())
+        let body = VerdictText.render(result.verdict, style: style)
         out += body.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
         if result.overall == .verified {
             out += "The staged tarball is what the tag produces. After approval, dist.integrity must be \(result.integrity).\n"

@@ -78,9 +78,11 @@ struct VerifyCommand: AsyncParsableCommand {
             let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                 registry: registry, offline: registryOptions.offline,
                 trustedRoot: trust.trustedRootURL, keys: trust.keysURL))
+            let progress = ProgressRenderer(command: "verify", quiet: output.quiet)
+            defer { progress.finish() }
             result = try await pipeline.verify(VerificationRequest(
                 spec: spec, source: source.map(SourceLocator.init(argument:)), ref: ref, policy: policyDocument,
-                strictness: strict ? .strict : .standard, offline: registryOptions.offline))
+                strictness: strict ? .strict : .standard, offline: registryOptions.offline, progress: progress.handler))
         } catch {
             throw CommandFailure("verify", error)
         }
@@ -93,7 +95,7 @@ struct VerifyCommand: AsyncParsableCommand {
         if output.json {
             print(String(decoding: try result.verdict.jsonData(), as: UTF8.self))
         } else {
-            print(VerdictText.render(result.verdict, style: .forStandardOutput()), terminator: "")
+            print(VerdictText.render(result.verdict, style: .forStandardOutput(output.color)), terminator: "")
         }
         switch result.verdict.overall {
         case .verified, .incomplete: return
@@ -141,12 +143,9 @@ enum VerdictText {
     struct Style {
         var color: Bool
 
-        /// Colour only on a TTY, never with `NO_COLOR` set (non-empty) or `TERM=dumb`.
-        static func forStandardOutput() -> Style {
-            let environment = ProcessInfo.processInfo.environment
-            let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
-            let dumb = environment["TERM"] == "dumb"
-            return Style(color: isatty(STDOUT_FILENO) == 1 && !noColor && !dumb)
+        /// Colour as `--color` chooses (default auto: a TTY, `FORCE_COLOR`, `NO_COLOR`, `TERM=dumb`; see ``ColorChoice``).
+        static func forStandardOutput(_ choice: ColorChoice = .auto) -> Style {
+            Style(color: choice.enabled(for: STDOUT_FILENO))
         }
 
         func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }

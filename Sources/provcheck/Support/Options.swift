@@ -1,5 +1,10 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Registry
 import Verification
 
@@ -68,6 +73,33 @@ struct PolicyOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON object on stdout instead of text (on exit 2: {\"error\": {\"code\", \"message\"}}).")
     var json: Bool = false
+
+    @Flag(name: [.customShort("q"), .long], help: "No progress on stderr (errors are still printed).")
+    var quiet: Bool = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Colour: auto (a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it), always or never.",
+        valueName: "auto|always|never"))
+    var color: ColorChoice = .auto
+}
+
+/// `--color`.
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+
+    /// Whether output on `fd` gets colour: `--color always/never` first, then `FORCE_COLOR` (set and not `0`),
+    /// then `NO_COLOR` (set and non-empty), then `TERM=dumb`, then whether `fd` is a terminal.
+    func enabled(for fd: Int32, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let force = environment["FORCE_COLOR"], !force.isEmpty, force != "0", force != "false" { return true }
+            if !(environment["NO_COLOR"] ?? "").isEmpty { return false }
+            if environment["TERM"] == "dumb" { return false }
+            return isatty(fd) == 1
+        }
+    }
 }
 
 extension RegistryOptions {
