@@ -54,6 +54,19 @@ public struct PackumentFacts: Hashable, Sendable {
         hasher.combine(integrity)
     }
 
+    /// The exact version `versionOrTag` names in a packument: a version it has, else a dist-tag (default `latest`).
+    /// - Throws: ``VerificationError/versionNotFound(source:version:known:)`` when it names neither.
+    public static func resolve(_ versionOrTag: String?, packument data: Data, source: String) throws -> String {
+        guard let document = try? RawJSON(parsing: data), document.objectValue != nil else {
+            throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
+        }
+        if let requested = versionOrTag, document["versions"]?[requested]?.objectValue != nil { return requested }
+        let tag = versionOrTag ?? "latest"
+        if let tagged = document["dist-tags"]?[tag]?.stringValue { return tagged }
+        let known = (document["versions"]?.objectValue?.keys.sorted(by: SemVer.precedes).suffix(5) ?? []).joined(separator: ", ")
+        throw VerificationError.versionNotFound(source: source, version: tag + " (no such version or dist-tag)", known: known)
+    }
+
     /// Reads a version from a full packument document. `source` names the document in errors.
     ///
     /// Read with provcheck's own JSON parser (the one the registry client uses), so every string is compared exactly

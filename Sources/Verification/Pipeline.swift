@@ -1,4 +1,6 @@
+import Compare
 import Foundation
+import NPMTrust
 
 /// Errors that stop a verification before a verdict exists (usage, network or environment: exit code 2).
 public enum VerificationError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -105,10 +107,14 @@ public struct TrustOutcome: Sendable {
     public var provenanceInvalid: Bool
     /// The attestation documents read (for the VSA's `inputAttestations`).
     public var inputAttestations: [ResourceDescriptor]
+    /// The full NPMTrust report behind the checks (what `provcheck attestations` prints), when there is one.
+    public var report: TrustReport?
 
     /// Makes an outcome.
     public init(signatures: Check, publishAttestation: Check, provenance: Check, identity: ProvenanceIdentity?,
-                publishAttestationVerified: Bool, provenanceInvalid: Bool, inputAttestations: [ResourceDescriptor] = []) {
+                publishAttestationVerified: Bool, provenanceInvalid: Bool, inputAttestations: [ResourceDescriptor] = [],
+                report: TrustReport? = nil) {
+        self.report = report
         self.signatures = signatures
         self.publishAttestation = publishAttestation
         self.provenance = provenance
@@ -162,11 +168,14 @@ public struct RebuildComparison: Hashable, Sendable {
     public var rebuiltSHA512Hex: String?
     /// The npm packing rules the rebuild emulated (e.g. `npm7-10`).
     public var generation: String?
+    /// The comparator's full report (registry tarball A, rebuild B), when the `Compare` module made it.
+    public var report: ComparisonReport?
 
     /// Makes a comparison.
     public init(outcome: RebuildOutcome, onlyInRegistry: [String] = [], onlyInRebuild: [String] = [],
                 contentDiffers: [String] = [], notes: [String] = [], rebuiltSHA512Hex: String? = nil,
-                generation: String? = nil) {
+                generation: String? = nil, report: ComparisonReport? = nil) {
+        self.report = report
         self.outcome = outcome
         self.onlyInRegistry = onlyInRegistry
         self.onlyInRebuild = onlyInRebuild
@@ -263,4 +272,79 @@ public struct VerificationResult: Sendable {
     public var verdict: Verdict
     /// The attestation documents read (VSA `inputAttestations`).
     public var inputAttestations: [ResourceDescriptor]
+    /// Lowercase hex sha1 of the verified tarball.
+    public var sha1Hex: String
+    /// The version tag the source stage found, if any.
+    public var tag: String?
+    /// The commit the source stage settled on, if any.
+    public var commit: String?
+    /// The rebuild stage's comparison, when the rebuild ran.
+    public var rebuild: RebuildComparison?
+    /// The trust stage's full report, when the trust stage produces one (``NPMTrustStage``).
+    public var trustReport: TrustReport?
+
+    /// Makes a result.
+    public init(verdict: Verdict, inputAttestations: [ResourceDescriptor], sha1Hex: String = "", tag: String? = nil,
+                commit: String? = nil, rebuild: RebuildComparison? = nil, trustReport: TrustReport? = nil) {
+        self.verdict = verdict
+        self.inputAttestations = inputAttestations
+        self.sha1Hex = sha1Hex
+        self.tag = tag
+        self.commit = commit
+        self.rebuild = rebuild
+        self.trustReport = trustReport
+    }
+}
+
+/// What the fetch stage gathered for one version: the facts of its manifest, the tarball and the trust documents.
+/// The registry fetch (``VerificationPipeline/fetch(_:)``) and the staged-publish fetch (``StagedChecker``) both
+/// produce one; every later stage reads only this.
+public struct FetchedEvidence: Sendable {
+    /// Where the tarball came from.
+    public enum Origin: Sendable, Hashable {
+        /// A published version: `dist.integrity`/`dist.shasum` apply.
+        case registry
+        /// A staged publish (not yet approved): no `dist` values exist yet.
+        case staged(id: String)
+    }
+
+    /// Where the tarball came from.
+    public var origin: Origin
+    /// The manifest facts (for a staged publish: from the stage item and the tarball's `package.json`).
+    public var facts: PackumentFacts
+    /// The packument document (registry origin), for the trust stage.
+    public var packumentData: Data?
+    /// The tarball bytes.
+    public var tarball: Data
+    /// Where the tarball was fetched from.
+    public var tarballURL: String?
+    /// The attestations response, when fetched.
+    public var attestations: Data?
+    /// Its URL on the configured registry.
+    public var attestationsURL: String?
+    /// Why announced attestations could not be fetched.
+    public var attestationsProblem: String?
+    /// The registry keys document, when fetched.
+    public var keys: Data?
+    /// Why the keys could not be fetched.
+    public var keysProblem: String?
+    /// Checks only this origin has (e.g. `staged.shasum`, `staged.manifest`), listed first in the verdict.
+    public var originChecks: [Check]
+
+    /// Makes evidence.
+    public init(origin: Origin, facts: PackumentFacts, packumentData: Data? = nil, tarball: Data, tarballURL: String?,
+                attestations: Data? = nil, attestationsURL: String? = nil, attestationsProblem: String? = nil,
+                keys: Data? = nil, keysProblem: String? = nil, originChecks: [Check] = []) {
+        self.origin = origin
+        self.facts = facts
+        self.packumentData = packumentData
+        self.tarball = tarball
+        self.tarballURL = tarballURL
+        self.attestations = attestations
+        self.attestationsURL = attestationsURL
+        self.attestationsProblem = attestationsProblem
+        self.keys = keys
+        self.keysProblem = keysProblem
+        self.originChecks = originChecks
+    }
 }

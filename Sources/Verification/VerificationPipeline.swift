@@ -38,11 +38,18 @@ public struct VerificationPipeline: Sendable {
         self.hasher = hasher
     }
 
-    /// Runs the pipeline.
+    /// Runs the pipeline: the fetch stage (``fetch(_:)``), then every check stage (``evaluate(_:request:)``).
     /// - Throws: ``VerificationError`` when nothing can be verified (registry unreachable, no such version, no tarball).
     public func verify(_ request: VerificationRequest) async throws -> VerificationResult {
+        let evidence = try await fetch(request)
+        return await evaluate(evidence, request: request)
+    }
+
+    /// The fetch stage for a published version: the packument (parsed once into ``PackumentFacts``), then the
+    /// tarball (or ``VerificationRequest/tarballOverride``), the attestations and the registry keys, concurrently.
+    /// - Throws: ``VerificationError`` when the packument, the version or the tarball cannot be had.
+    public func fetch(_ request: VerificationRequest) async throws -> FetchedEvidence {
         let spec = request.spec
-        // 1. Registry.
         let packumentData: Data
         do {
             packumentData = try await registry.packument(name: spec.name)
@@ -65,30 +72,83 @@ public struct VerificationPipeline: Sendable {
         let tarball = try await tarballFetch
         let attestations = await attestationsFetch
         let keys = await keysFetch
+        return FetchedEvidence(
+            origin: .registry, facts: facts, packumentData: packumentData, tarball: tarball, tarballURL: tarballURL,
+            attestations: attestations.data, attestationsURL: attestationsURL, attestationsProblem: attestations.problem,
+            keys: keys.data, keysProblem: keys.problem)
+    }
 
-        let digests = hasher.sha512AndSHA1Hex(tarball)
-        var checks = [Check]()
-        checks.append(integrityCheck(facts, sha512: digests.sha512, sha1: digests.sha1, tarball: tarball))
-        checks.append(shasumCheck(facts, sha1: digests.sha1))
-
-        // 2. Archive findings and trust, concurrently.
-        async let findingsTask = archiveCheck(tarball)
-        async let trustTask = trust.verify(
+    /// The trust-only configuration (`provcheck attestations`): the packument (a version or a dist-tag, default
+    /// `latest`), the attestations and the registry keys — no tarball — through the same trust stage `verify` runs.
+    /// - Throws: ``VerificationError`` when the packument or the version cannot be had.
+    public func verifyTrust(name: String, versionOrTag: String?) async throws -> (facts: PackumentFacts, outcome: TrustOutcome) {
+        let source = registry.baseURL.absoluteString + name.replacingOccurrences(of: "/", with: "%2f")
+        let packumentData: Data
+        do {
+            packumentData = try await registry.packument(name: name)
+        } catch let error as VerificationError {
+            throw error
+        } catch {
+            throw VerificationError.registry(url: source, problem: "\(error)")
+        }
+        let version = try PackumentFacts.resolve(versionOrTag, packument: packumentData, source: source)
+        let facts = try PackumentFacts.parse(packument: packumentData, version: version, source: source)
+        let attestationsURL = facts.attestationsURL.map { Self.onRegistry($0, base: registry.baseURL) }
+        async let attestationsFetch = fetchOptional(attestationsURL)
+        async let keysFetch = fetchKeys()
+        let attestations = await attestationsFetch
+        let keys = await keysFetch
+        var outcome = await trust.verify(
             packument: facts, packumentData: packumentData, attestations: attestations.data,
-            attestationsURL: attestationsURL, keys: keys.data, tarballSHA512Hex: digests.sha512)
-        checks.append(await findingsTask)
-        var outcome = await trustTask
+            attestationsURL: attestationsURL, keys: keys.data, tarballSHA512Hex: nil)
         if let problem = attestations.problem {
             outcome.publishAttestation.reasons.append(problem)
             outcome.provenance.reasons.append(problem)
         }
         if let problem = keys.problem { outcome.signatures.reasons.append(problem) }
+        return (facts, outcome)
+    }
+
+    /// Every check stage over fetched evidence, in order: integrity → archive → trust → source → rebuild → policy →
+    /// verdict. Commands differ only in the evidence they fetch (registry, staged endpoint) and the stages they
+    /// configure; the checks, their ids and their pass rules are the same for all.
+    public func evaluate(_ evidence: FetchedEvidence, request: VerificationRequest) async -> VerificationResult {
+        let spec = request.spec
+        let facts = evidence.facts
+        let tarball = evidence.tarball
+        let digests = hasher.sha512AndSHA1Hex(tarball)
+        var checks = evidence.originChecks
+        // Integrity.
+        switch evidence.origin {
+        case .registry:
+            checks.append(integrityCheck(facts, sha512: digests.sha512, sha1: digests.sha1, tarball: tarball))
+            checks.append(shasumCheck(facts, sha1: digests.sha1))
+        case .staged:
+            let reason = "a staged publish has no dist.integrity or dist.shasum until it is approved (staged.shasum "
+                + "checks the stage item's sha1)"
+            checks.append(.notApplicable(.registryIntegrity, "Registry integrity", reason: reason))
+            checks.append(.notApplicable(.registryShasum, "Registry shasum", reason: reason))
+        }
+
+        // Archive findings and trust, concurrently.
+        async let findingsTask = archiveCheck(tarball)
+        async let trustTask = trust.verify(
+            packument: facts, packumentData: evidence.packumentData ?? Data(), attestations: evidence.attestations,
+            attestationsURL: evidence.attestationsURL, keys: evidence.keys, tarballSHA512Hex: digests.sha512)
+        checks.append(await findingsTask)
+        var outcome = await trustTask
+        if let problem = evidence.attestationsProblem {
+            outcome.publishAttestation.reasons.append(problem)
+            outcome.provenance.reasons.append(problem)
+        }
+        if let problem = evidence.keysProblem { outcome.signatures.reasons.append(problem) }
         checks += [outcome.signatures, outcome.publishAttestation, outcome.provenance]
 
-        // 3 + 4. Source and rebuild.
+        // Source and rebuild.
         let sourceResult: SourceStageResult
         if request.scope == .full {
-            sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball)
+            sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball,
+                                              origin: evidence.origin)
         } else {
             let reason = "source and rebuild checks were not requested"
             sourceResult = SourceStageResult(checks: [
@@ -100,7 +160,7 @@ public struct VerificationPipeline: Sendable {
         }
         checks += sourceResult.checks
 
-        // 5. Policy.
+        // Policy.
         let input = PolicyInput(
             name: spec.name, version: spec.version, provenance: outcome.identity,
             provenanceInvalid: outcome.provenanceInvalid,
@@ -111,11 +171,18 @@ public struct VerificationPipeline: Sendable {
             branchesContainingCommit: sourceResult.branches, sourceNotRequested: sourceResult.notRequested)
         checks += request.policy.policy.evaluate(input)
 
+        let integrity: String?
+        switch evidence.origin {
+        case .registry: integrity = facts.integrity
+        case .staged: integrity = "sha512-" + Data(DigestEncoding.bytes(fromHex: digests.sha512) ?? []).base64EncodedString()
+        }
         let verdict = Verdict(
-            subject: VerdictSubject(name: spec.name, version: spec.version, integrity: facts.integrity,
-                                    sha512Hex: digests.sha512, tarballURL: tarballURL),
+            subject: VerdictSubject(name: spec.name, version: spec.version, integrity: integrity,
+                                    sha512Hex: digests.sha512, tarballURL: evidence.tarballURL),
             checks: checks, strictness: request.strictness)
-        return VerificationResult(verdict: verdict, inputAttestations: outcome.inputAttestations)
+        return VerificationResult(verdict: verdict, inputAttestations: outcome.inputAttestations,
+                                  sha1Hex: digests.sha1, tag: sourceResult.tag, commit: sourceResult.commit,
+                                  rebuild: sourceResult.comparison, trustReport: outcome.report)
     }
 
     /// The path (and query) of an absolute URL, on the configured registry (never the host a packument names).
@@ -235,7 +302,8 @@ public struct VerificationPipeline: Sendable {
     }
 
     private func sourceChecks(
-        _ request: VerificationRequest, facts: PackumentFacts, identity: ProvenanceIdentity?, tarball: Data
+        _ request: VerificationRequest, facts: PackumentFacts, identity: ProvenanceIdentity?, tarball: Data,
+        origin: FetchedEvidence.Origin
     ) async -> SourceStageResult {
         let spec = request.spec
         // Which commit, named by whom.
@@ -373,7 +441,7 @@ public struct VerificationPipeline: Sendable {
         let rebuildTitle = "Rebuild matches the registry tarball"
         guard let commit, commitExists else {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "no source commit to rebuild"))
-            return SourceStageResult(checks: checks)
+            return SourceStageResult(checks: checks, commit: commit, branches: branches, tag: tag)
         }
         let comparison: RebuildComparison
         do {
@@ -382,7 +450,7 @@ public struct VerificationPipeline: Sendable {
                 npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball)
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
-            return SourceStageResult(checks: checks, commit: commit, branches: branches)
+            return SourceStageResult(checks: checks, commit: commit, branches: branches, tag: tag)
         }
         var evidence = ["commit": commit, "outcome": comparison.outcome.rawValue,
                         "publisherNPM": facts.npmVersion ?? "unknown (packument has no _npmVersion)"]
@@ -413,7 +481,8 @@ public struct VerificationPipeline: Sendable {
                 evidence: ["files": comparison.onlyInRegistry.joined(separator: ", ")],
                 reasons: comparison.onlyInRegistry.map { "not in source: \($0)" }))
         }
-        return SourceStageResult(checks: checks, rebuildOutcome: comparison.outcome, commit: commit, branches: branches)
+        return SourceStageResult(checks: checks, rebuildOutcome: comparison.outcome, commit: commit, branches: branches,
+                                 tag: tag, comparison: comparison)
     }
 
     struct SourceStageResult {
@@ -422,5 +491,7 @@ public struct VerificationPipeline: Sendable {
         var commit: String?
         var branches: [String]?
         var notRequested = false
+        var tag: String?
+        var comparison: RebuildComparison?
     }
 }

@@ -89,7 +89,12 @@ public struct NPMTrustStage: TrustVerifying {
         } else {
             fetched = .notAnnounced
         }
-        let report = verifier.verify(evidence, keys: availability, attestations: fetched)
+        var report = verifier.verify(evidence, keys: availability, attestations: fetched)
+        if let malformed {
+            report.attestations.append(AttestationCheck(
+                predicateType: evidence.attestations?.provenancePredicateType ?? "attestations", status: .malformed,
+                reason: "the attestations response is malformed: \(malformed)"))
+        }
         var outcome = Self.outcome(report, announced: evidence.attestations != nil)
         if let malformed {
             outcome.provenance = .fail(.trustProvenance, "Provenance attestation",
@@ -101,6 +106,7 @@ public struct NPMTrustStage: TrustVerifying {
             outcome.publishAttestationVerified = false
         }
         outcome.inputAttestations = inputs
+        outcome.report = report
         return outcome
     }
 
@@ -178,11 +184,7 @@ public struct NPMTrustStage: TrustVerifying {
 
         var identity: ProvenanceIdentity?
         if provenance.status == .pass, let facts = report.provenance {
-            let mapped = ProvenanceIdentity(
-                repository: facts.repository, repositoryID: facts.repositoryID, ownerID: facts.repositoryOwnerID,
-                workflowPath: facts.workflowPath, ref: facts.ref, commit: facts.commit, trigger: facts.trigger,
-                runnerEnvironment: facts.runnerEnvironment, deploymentEnvironment: facts.environment,
-                builderID: facts.builderID, invocationURI: facts.runInvocationURL)
+            let mapped = ProvenanceIdentity(facts: facts)
             identity = mapped
             for (key, value) in [("repository", mapped.repository), ("workflow", mapped.workflowPath),
                                  ("ref", mapped.ref), ("commit", mapped.commit), ("trigger", mapped.trigger),

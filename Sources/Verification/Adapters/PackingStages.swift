@@ -180,7 +180,7 @@ public struct PackingRebuilder: Rebuilding {
         }
         return RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,
                                  contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA,
-                                 generation: result.npmGeneration.rawValue)
+                                 generation: result.npmGeneration.rawValue, report: report)
     }
 }
 

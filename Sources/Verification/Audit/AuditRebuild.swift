@@ -34,6 +34,22 @@ extension PackageAuditor {
         .sourceTag, .sourceCommitExists, .sourceTagMatchesProvenance, .rebuildCompare, .rebuildNotInSource, .policyRebuild,
     ]
 
+    /// The rebuild outcome of a package audited with `--rebuild`, in one line (`nil` when no rebuild ran for it).
+    public static func rebuildSummary(_ package: PackageAudit) -> String? {
+        guard let compare = package.checks.first(where: { $0.id == .rebuildCompare }) else { return nil }
+        var line: String
+        switch compare.status {
+        case .pass: line = "rebuilt: \(compare.evidence["outcome"] ?? "pass")"
+        case .fail: line = "rebuild differs: " + (compare.reasons.first ?? "fail")
+        case .skipped(let reason): line = "rebuild skipped: \(reason)"
+        case .notApplicable(let reason): line = "rebuild not applicable: \(reason)"
+        }
+        if let notInSource = package.checks.first(where: { $0.id == .rebuildNotInSource }), notInSource.status.isSkipped {
+            line += "; not verified: \(notInSource.status.reason ?? "files not in source")"
+        }
+        return line
+    }
+
     /// Rebuilds every package version whose verified provenance names a repository (each version once, bounded
     /// concurrency) and adds the source and rebuild checks to each of its packages; statuses are re-derived.
     func rebuild(_ packages: [PackageAudit], options: AuditRebuildOptions, policy: PolicyDocument?) async -> [PackageAudit] {
@@ -86,11 +102,14 @@ extension PackageAuditor {
         }
     }
 
-    /// Re-derives status and reasons after checks were added.
+    /// Re-derives status and reasons after checks were added: a package whose source or rebuild check was skipped
+    /// is `skipped` (reason ``AuditSkipReason/rebuildSkipped``), never `verified`, as `verify` makes it incomplete.
     static func finishing(_ package: PackageAudit) -> PackageAudit {
         let locked = LockedPackage(name: package.name, version: package.version, location: package.location, source: .registry)
+        let rebuildSkipped = package.checks.contains { rebuildCheckIDs.contains($0.id) && $0.status.isSkipped }
         var result = finish(locked, checks: package.checks, signatures: package.signatures,
-                            attestations: package.attestations, skip: package.skipReason)
+                            attestations: package.attestations,
+                            skip: package.skipReason ?? (rebuildSkipped ? .rebuildSkipped : nil))
         result.provenance = package.provenance
         return result
     }

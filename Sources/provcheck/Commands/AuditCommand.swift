@@ -241,6 +241,14 @@ enum AuditText {
                 }.joined()
             }
         }
+        // --rebuild: every package's rebuild outcome (verified or not), from the engine's source and rebuild checks.
+        let rebuilt = report.packages.compactMap { package in
+            PackageAuditor.rebuildSummary(package).map { (package, $0) }
+        }
+        if !rebuilt.isEmpty {
+            out += "\n" + style.paint(plural(rebuilt.count, "package rebuilt from source", "packages rebuilt from source"), "1")
+                + ":\n" + rebuilt.map { "  \($0.0.name)@\($0.0.version): \($0.1)\n" }.joined()
+        }
         if counts.total == 0 { out += "no packages to audit\n" }
         return out
     }
