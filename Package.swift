@@ -16,7 +16,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "ProvcheckKit", targets: [
-            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
+            "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
             "Sigstore", "NPMTrust", "Verification",
         ]),
         .library(name: "LoopbackRegistry", targets: ["LoopbackRegistry"]),
@@ -37,22 +37,24 @@ let package = Package(
         .target(name: "CDeflate", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: Library modules
+        // provcheck's one JSON parser and writer, at the bottom: every document that carries trust goes through it.
+        .target(name: "JSON"),
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         .target(name: "Archive", dependencies: ["Digest", "CZlib", "CArchive"]),
-        .target(name: "Registry", dependencies: ["Digest", "Archive", "COpenSSL"]),
+        .target(name: "Registry", dependencies: ["JSON", "Digest", "Archive", "COpenSSL"]),
         .target(name: "Deflate", dependencies: ["CDeflate", "CZlib"]),
         .target(name: "Packing", dependencies: ["Digest", "Archive", "Deflate", "CZlib"]),
         .target(name: "Compare", dependencies: ["Digest", "Archive"]),
-        .target(name: "Sigstore", dependencies: ["Digest", "COpenSSL"]),
-        .target(name: "NPMTrust", dependencies: ["Digest", "Registry", "Sigstore", "COpenSSL"]),
+        .target(name: "Sigstore", dependencies: ["JSON", "Digest", "COpenSSL"]),
+        .target(name: "NPMTrust", dependencies: ["JSON", "Digest", "Registry", "Sigstore", "COpenSSL"]),
         .target(name: "Verification", dependencies: [
-            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "COpenSSL",
+            "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "COpenSSL",
         ]),
-        .target(name: "LoopbackRegistry", dependencies: ["Registry", "Digest", "COpenSSL"]),
+        .target(name: "LoopbackRegistry", dependencies: ["JSON", "Registry", "Digest", "COpenSSL"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
-            "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
+            "JSON", "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
             "Deflate",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -62,13 +64,13 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["JSON", "Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate", "CZlib", "TestSupport"]),
         .testTarget(name: "PackingTests", dependencies: ["Packing", "Archive", "Digest", "TestSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
-        .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "TestSupport"]),
-        .testTarget(name: "NPMTrustTests", dependencies: ["NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Digest", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "SigstoreTests", dependencies: ["JSON", "Sigstore", "TestSupport"]),
+        .testTarget(name: "NPMTrustTests", dependencies: ["JSON", "NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Verification", "Digest", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["JSON", "LoopbackRegistry", "TestSupport"]),
     ]
 )

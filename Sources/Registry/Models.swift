@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A full packument: the registry document `GET /<name>` with `Accept: application/json` (not the abbreviated
 /// "corgi" form, which lacks `time`).

@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import JSON
 
 /// An npm registry client: packuments, tarballs (streamed to disk), registry keys, attestations and staged
 /// publishes, with timeouts, bounded retries, an ETag-revalidated disk cache, an offline mode and a bound on

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Registry
 
 /// The facts of one packument version that the verification pipeline needs, read from the packument JSON.

@@ -2,6 +2,7 @@ import Archive
 import Compare
 import Digest
 import Foundation
+import JSON
 import NPMTrust
 import Packing
 import Registry
