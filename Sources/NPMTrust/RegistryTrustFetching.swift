@@ -38,7 +38,7 @@ extension RegistryKeysAvailability {
         case .registry:
             let url = client.keysURL.absoluteString
             guard let response = try await client.keys() else { return .registryHasNoKeys(source: url) }
-            return .keys(try TrustedRegistryKeys(json: JSONEncoder().encode(response), source: url))
+            return .keys(try TrustedRegistryKeys(document: response.json, source: url))
         }
     }
 }

@@ -78,9 +78,7 @@ public final class RegistryClient: Sendable {
             if error.status == 404 || error.status == 400 { return nil }
             throw error
         }
-        do { return try JSONDecoder().decode(RegistryKeysResponse.self, from: data) } catch {
-            throw RegistryError.malformed(url, problem: JSONProblem.describe(error))
-        }
+        return try RegistryKeysResponse.decode(data, from: url)
     }
 
     /// The attestations of `name@version`, or `nil` when the registry answers 404.

@@ -57,8 +57,8 @@ public struct PackumentFacts: Hashable, Sendable {
 
     /// The exact version `versionOrTag` names in a packument: a version it has, else a dist-tag (default `latest`).
     /// - Throws: ``VerificationError/versionNotFound(source:version:known:)`` when it names neither.
-    public static func resolve(_ versionOrTag: String?, packument data: Data, source: String) throws -> String {
-        guard let document = try? RawJSON(parsing: data), document.objectValue != nil else {
+    public static func resolve(_ versionOrTag: String?, document: RawJSON, source: String) throws -> String {
+        guard document.objectValue != nil else {
             throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
         }
         if let requested = versionOrTag, document["versions"]?[requested]?.objectValue != nil { return requested }
@@ -73,7 +73,15 @@ public struct PackumentFacts: Hashable, Sendable {
     /// Read with provcheck's own JSON parser (the one the registry client uses), so every string is compared exactly
     /// as served (Foundation's `JSONSerialization` would drop a leading U+FEFF from a value).
     public static func parse(packument data: Data, version: String, source: String) throws -> PackumentFacts {
-        guard let document = try? RawJSON(parsing: data), document.objectValue != nil else {
+        guard let document = try? RawJSON(parsing: data) else {
+            throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
+        }
+        return try parse(document: document, version: version, source: source)
+    }
+
+    /// Reads a version from a packument already parsed with provcheck's JSON parser.
+    public static func parse(document: RawJSON, version: String, source: String) throws -> PackumentFacts {
+        guard document.objectValue != nil else {
             throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
         }
         guard let versions = document["versions"]?.objectValue else {

@@ -1,6 +1,7 @@
 import Compare
 import Foundation
 import NPMTrust
+import Registry
 
 /// Errors that stop a verification before a verdict exists (usage, network or environment: exit code 2).
 public enum VerificationError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -127,8 +128,9 @@ public struct TrustOutcome: Sendable {
 
 /// Verifies registry signatures and attestations for a version (the `NPMTrust` module behind an adapter).
 public protocol TrustVerifying: Sendable {
-    /// Verifies `dist.signatures` and the attestations response (`nil` = none fetched) for the packument version.
-    func verify(packument: PackumentFacts, packumentData: Data, attestations: Data?, attestationsURL: String?,
+    /// Verifies `dist.signatures` and the attestations response (`nil` = none fetched) for the packument version;
+    /// `document` is the packument the fetch stage read (`nil` when the tarball does not come from one).
+    func verify(packument: PackumentFacts, document: PackumentDocument?, attestations: Data?, attestationsURL: String?,
                 keys: Data?, tarballSHA512Hex: String?) async -> TrustOutcome
 }
 
@@ -296,6 +298,10 @@ public struct VerificationResult: Sendable {
     }
 }
 
+/// The packument as the fetch stage read it: the `Registry` module's model, or why the document does not fit it
+/// (the trust stage then fails its checks with that reason).
+public typealias PackumentDocument = Result<Packument, RegistryError>
+
 /// What the fetch stage gathered for one version: the facts of its manifest, the tarball and the trust documents.
 /// The registry fetch (``VerificationPipeline/fetch(_:)``) and the staged-publish fetch (``StagedChecker``) both
 /// produce one; every later stage reads only this.
@@ -312,8 +318,8 @@ public struct FetchedEvidence: Sendable {
     public var origin: Origin
     /// The manifest facts (for a staged publish: from the stage item and the tarball's `package.json`).
     public var facts: PackumentFacts
-    /// The packument document (registry origin), for the trust stage.
-    public var packumentData: Data?
+    /// The packument as the `Registry` module's model (registry origin), read from the same parse as ``facts``.
+    public var packument: PackumentDocument?
     /// The tarball bytes.
     public var tarball: Data
     /// Where the tarball was fetched from.
@@ -332,12 +338,12 @@ public struct FetchedEvidence: Sendable {
     public var originChecks: [Check]
 
     /// Makes evidence.
-    public init(origin: Origin, facts: PackumentFacts, packumentData: Data? = nil, tarball: Data, tarballURL: String?,
+    public init(origin: Origin, facts: PackumentFacts, packument: PackumentDocument? = nil, tarball: Data, tarballURL: String?,
                 attestations: Data? = nil, attestationsURL: String? = nil, attestationsProblem: String? = nil,
                 keys: Data? = nil, keysProblem: String? = nil, originChecks: [Check] = []) {
         self.origin = origin
         self.facts = facts
-        self.packumentData = packumentData
+        self.packument = packument
         self.tarball = tarball
         self.tarballURL = tarballURL
         self.attestations = attestations

@@ -1,5 +1,7 @@
 import Digest
 import Foundation
+import JSON
+import Registry
 
 /// Verifies one package version end to end and returns a ``Verdict``:
 ///
@@ -58,9 +60,11 @@ public struct VerificationPipeline: Sendable {
         } catch {
             throw VerificationError.registry(url: registry.baseURL.absoluteString + spec.name, problem: "\(error)")
         }
-        let facts = try PackumentFacts.parse(
-            packument: packumentData, version: spec.version,
-            source: registry.baseURL.absoluteString + spec.name.replacingOccurrences(of: "/", with: "%2f"))
+        let source = registry.baseURL.absoluteString + spec.name.replacingOccurrences(of: "/", with: "%2f")
+        // The packument is parsed once: the facts and the Registry model both read this document.
+        let document = try Self.parseDocument(packumentData, source: source)
+        let facts = try PackumentFacts.parse(document: document, version: spec.version, source: source)
+        let packument = Self.model(document, source: source, raw: packumentData)
         guard let tarballURL = facts.tarballURL else {
             throw VerificationError.malformedPackument(source: spec.name, problem: "version \(spec.version) has no dist.tarball")
         }
@@ -73,7 +77,7 @@ public struct VerificationPipeline: Sendable {
         let attestations = await attestationsFetch
         let keys = await keysFetch
         return FetchedEvidence(
-            origin: .registry, facts: facts, packumentData: packumentData, tarball: tarball, tarballURL: tarballURL,
+            origin: .registry, facts: facts, packument: packument, tarball: tarball, tarballURL: tarballURL,
             attestations: attestations.data, attestationsURL: attestationsURL, attestationsProblem: attestations.problem,
             keys: keys.data, keysProblem: keys.problem)
     }
@@ -91,15 +95,16 @@ public struct VerificationPipeline: Sendable {
         } catch {
             throw VerificationError.registry(url: source, problem: "\(error)")
         }
-        let version = try PackumentFacts.resolve(versionOrTag, packument: packumentData, source: source)
-        let facts = try PackumentFacts.parse(packument: packumentData, version: version, source: source)
+        let document = try Self.parseDocument(packumentData, source: source)
+        let version = try PackumentFacts.resolve(versionOrTag, document: document, source: source)
+        let facts = try PackumentFacts.parse(document: document, version: version, source: source)
         let attestationsURL = facts.attestationsURL.map { Self.onRegistry($0, base: registry.baseURL) }
         async let attestationsFetch = fetchOptional(attestationsURL)
         async let keysFetch = fetchKeys()
         let attestations = await attestationsFetch
         let keys = await keysFetch
         var outcome = await trust.verify(
-            packument: facts, packumentData: packumentData, attestations: attestations.data,
+            packument: facts, document: Self.model(document, source: source, raw: packumentData), attestations: attestations.data,
             attestationsURL: attestationsURL, keys: keys.data, tarballSHA512Hex: nil)
         if let problem = attestations.problem {
             outcome.publishAttestation.reasons.append(problem)
@@ -133,7 +138,7 @@ public struct VerificationPipeline: Sendable {
         // Archive findings and trust, concurrently.
         async let findingsTask = archiveCheck(tarball)
         async let trustTask = trust.verify(
-            packument: facts, packumentData: evidence.packumentData ?? Data(), attestations: evidence.attestations,
+            packument: facts, document: evidence.packument, attestations: evidence.attestations,
             attestationsURL: evidence.attestationsURL, keys: evidence.keys, tarballSHA512Hex: digests.sha512)
         checks.append(await findingsTask)
         var outcome = await trustTask
@@ -183,6 +188,19 @@ public struct VerificationPipeline: Sendable {
         return VerificationResult(verdict: verdict, inputAttestations: outcome.inputAttestations,
                                   sha1Hex: digests.sha1, tag: sourceResult.tag, commit: sourceResult.commit,
                                   rebuild: sourceResult.comparison, trustReport: outcome.report)
+    }
+
+    /// Parses a packument with provcheck's JSON parser.
+    static func parseDocument(_ data: Data, source: String) throws -> RawJSON {
+        do { return try RawJSON(parsing: data) } catch {
+            throw VerificationError.malformedPackument(source: source, problem: "not a JSON object (\(error))")
+        }
+    }
+
+    /// The `Registry` module's model of an already parsed packument.
+    static func model(_ document: RawJSON, source: String, raw: Data) -> PackumentDocument {
+        let url = URL(string: source) ?? URL(fileURLWithPath: "packument")
+        do { return .success(try Packument.decode(document: document, from: url, raw: raw)) } catch { return .failure(error) }
     }
 
     /// The path (and query) of an absolute URL, on the configured registry (never the host a packument names).

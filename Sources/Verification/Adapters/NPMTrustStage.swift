@@ -32,15 +32,16 @@ public struct NPMTrustStage: TrustVerifying {
         }
     }
 
-    public func verify(packument: PackumentFacts, packumentData: Data, attestations: Data?, attestationsURL: String?,
+    public func verify(packument: PackumentFacts, document: PackumentDocument?, attestations: Data?, attestationsURL: String?,
                        keys keysDocument: Data?, tarballSHA512Hex: String?) async -> TrustOutcome {
         let spec = "\(packument.name)@\(packument.version)"
         // Evidence.
         let evidence: PackageVersionEvidence
         do {
-            let source = attestationsURL.flatMap(URL.init(string:)) ?? URL(fileURLWithPath: "packument")
-            let decoded = try Packument.decode(packumentData, from: source)
-            evidence = try PackageVersionEvidence(packument: decoded, version: packument.version, source: spec)
+            guard let document else {
+                throw VerificationError.malformedPackument(source: spec, problem: "no packument was read")
+            }
+            evidence = try PackageVersionEvidence(packument: try document.get(), version: packument.version, source: spec)
         } catch {
             return Self.allFailed("the packument cannot be read for trust checks: \(error)",
                                   attestationsAnnounced: packument.attestationsURL != nil)

@@ -262,7 +262,7 @@ struct StagedBundleTrust: TrustVerifying {
     var verifier: RegistryTrustVerifier
     var bundle: Bundle?
 
-    func verify(packument facts: PackumentFacts, packumentData: Data, attestations: Data?, attestationsURL: String?,
+    func verify(packument facts: PackumentFacts, document: PackumentDocument?, attestations: Data?, attestationsURL: String?,
                 keys: Data?, tarballSHA512Hex: String?) async -> TrustOutcome {
         let signatures = Check.notApplicable(.trustSignatures, "Registry signatures",
                                              reason: "the registry signs a staged publish only when it is approved")
