@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         .target(name: "Archive", dependencies: ["Digest", "CZlib", "CArchive"]),
         .target(name: "Registry", dependencies: ["JSON", "Digest", "Archive", "COpenSSL"]),
-        .target(name: "Deflate", dependencies: ["CDeflate", "CZlib"]),
+        .target(name: "Deflate", dependencies: ["CDeflate", "CZlib", "Digest"]),
         .target(name: "Packing", dependencies: ["Digest", "Archive", "Deflate", "CZlib"]),
         .target(name: "Compare", dependencies: ["Digest", "Archive"]),
         .target(name: "Sigstore", dependencies: ["JSON", "Digest", "COpenSSL"]),
@@ -68,9 +68,9 @@ let package = Package(
         .testTarget(name: "DeflateTests", dependencies: ["Deflate", "CZlib", "TestSupport"]),
         .testTarget(name: "PackingTests", dependencies: ["Packing", "Archive", "Digest", "TestSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
-        .testTarget(name: "SigstoreTests", dependencies: ["JSON", "Sigstore", "TestSupport"]),
+        .testTarget(name: "SigstoreTests", dependencies: ["JSON", "Digest", "Sigstore", "TestSupport"]),
         .testTarget(name: "NPMTrustTests", dependencies: ["JSON", "NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Verification", "Digest", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Verification", "Digest", "Sigstore", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["JSON", "LoopbackRegistry", "TestSupport"]),
     ]
 )

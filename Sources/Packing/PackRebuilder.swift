@@ -1,3 +1,4 @@
+import Deflate
 import Digest
 import Foundation
 
@@ -77,7 +78,7 @@ public struct GzipOutcome: Codable, Sendable, Hashable {
     /// The engine that produced the written `.tgz`.
     public let engine: String
     /// Its header (XFL, OS).
-    public let header: GzipHeaderFields
+    public let header: GzipHeader
     /// `true`/`false` when an expected integrity was given: whether some candidate reproduced it.
     public let reproducedExpected: Bool?
     /// Every engine/header combination tried.
@@ -85,6 +86,35 @@ public struct GzipOutcome: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case engine, header, reproducedExpected = "reproduced_expected", tried
+    }
+
+    /// The header's JSON form: the two bytes npm's headers differ in.
+    private struct HeaderBytes: Codable {
+        var xfl: UInt8
+        var os: UInt8
+    }
+
+    init(engine: String, header: GzipHeader, reproducedExpected: Bool?, tried: [String]) {
+        self.engine = engine
+        self.header = header
+        self.reproducedExpected = reproducedExpected
+        self.tried = tried
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let bytes = try c.decode(HeaderBytes.self, forKey: .header)
+        self.init(engine: try c.decode(String.self, forKey: .engine), header: GzipHeader(extraFlags: bytes.xfl, os: bytes.os),
+                  reproducedExpected: try c.decodeIfPresent(Bool.self, forKey: .reproducedExpected),
+                  tried: try c.decode([String].self, forKey: .tried))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(engine, forKey: .engine)
+        try c.encode(HeaderBytes(xfl: header.extraFlags, os: header.os), forKey: .header)
+        try c.encode(reproducedExpected, forKey: .reproducedExpected)
+        try c.encode(tried, forKey: .tried)
     }
 }
 
@@ -296,8 +326,9 @@ public struct PackRebuilder: Sendable {
             return (commit, try repository.tags(pointingAt: commit).first)
         }
         if let version = options.version {
-            throw RebuildError(code: .tagNotFound, message: "no tag for version \(version) (tried v\(version), \(version)"
-                + (options.name.map { ", \($0)@\(version)" } ?? "") + ") and no usable gitHead in \(repository.origin); pass --ref")
+            throw RebuildError(code: .tagNotFound, message: "no tag for version \(version) (tried "
+                + GitRepository.tagCandidates(name: options.name, version: version).joined(separator: ", ")
+                + ") and no usable gitHead in \(repository.origin); pass --ref")
         }
         throw RebuildError(code: .refNotFound, message: "no --ref given and no version to look up a tag in \(repository.origin)")
     }
@@ -336,8 +367,8 @@ struct GzipPass {
     struct Outcome {
         let integrity: String
         let engine: String
-        let header: GzipHeaderFields
-        let matched: GzipHeaderFields?
+        let header: GzipHeader
+        let matched: GzipHeader?
     }
 
     mutating func finish(expected: Integrity?) throws -> Outcome {
@@ -355,7 +386,7 @@ struct GzipPass {
         for hasher in hashers { hasher.update(trailer) }
         try trailer.withUnsafeBytes { try file.write($0) }
         var chosen = 0
-        var matched: GzipHeaderFields?
+        var matched: GzipHeader?
         let digests = hashers.map { $0.finalize() }
         if let expected {
             for (index, digest) in digests.enumerated() where expected.verify(digest).ok {
@@ -364,7 +395,7 @@ struct GzipPass {
                 break
             }
         }
-        if chosen != 0 { try file.patch(offset: 8, bytes: [candidate.headers[chosen].xfl, candidate.headers[chosen].os]) }
+        if chosen != 0 { try file.patch(offset: 8, bytes: [candidate.headers[chosen].extraFlags, candidate.headers[chosen].os]) }
         try file.close()
         return Outcome(integrity: digests[chosen].sri(.sha512)!, engine: candidate.engine.name,
                        header: candidate.headers[chosen], matched: matched)

@@ -418,3 +418,18 @@ public enum Npmrc {
         return output + rest
     }
 }
+
+extension RegistryConfiguration {
+    /// Whether `url` names this machine (`127.0.0.1`, `localhost`, `::1`).
+    public static func isLoopback(_ url: URL) -> Bool {
+        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host?.lowercased() ?? "")
+    }
+
+    /// The configuration under `--offline`, which means "no network but this machine": a loopback registry is still
+    /// asked (tests, local mirrors); any other registry is read from the cache only. The one place this rule lives.
+    public func offline(_ offline: Bool) -> RegistryConfiguration {
+        var configuration = self
+        configuration.offline = offline && !Self.isLoopback(registry)
+        return configuration
+    }
+}

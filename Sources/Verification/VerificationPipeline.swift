@@ -1,6 +1,7 @@
 import Digest
 import Foundation
 import JSON
+import Packing
 import Registry
 
 /// Verifies one package version end to end and returns a ``Verdict``:
@@ -247,9 +248,7 @@ public struct VerificationPipeline: Sendable {
 
     // MARK: Registry checks
 
-    /// Checks the tarball against `dist.integrity` with the `Digest` module's SRI rules: the strongest algorithm
-    /// present is the one checked (a second hash of the same algorithm may match), unknown algorithms are ignored,
-    /// a malformed string fails.
+    /// `registry.integrity`: the tarball against `dist.integrity` (``DistDigestRule``, shared with `integrity`).
     private func integrityCheck(_ facts: PackumentFacts, sha512: String, sha1: String, tarball: Data) -> Check {
         let title = "Registry integrity"
         var evidence = ["tarballSHA512": sha512]
@@ -257,27 +256,17 @@ public struct VerificationPipeline: Sendable {
             return .skipped(.registryIntegrity, title, reason: "the packument gives no dist.integrity", evidence: evidence)
         }
         evidence["integrity"] = integrity
-        let parsed: Integrity
-        do {
-            parsed = try Integrity(integrity)
-        } catch {
-            return .fail(.registryIntegrity, title, evidence: evidence,
-                         reasons: ["dist.integrity is not a valid SRI string: \(error)"])
-        }
         var known: [HashAlgorithm: [UInt8]] = [:]
         known[.sha512] = DigestEncoding.bytes(fromHex: sha512)
         known[.sha1] = DigestEncoding.bytes(fromHex: sha1)
         var digests = DigestSet(known)
-        if digests[parsed.strongestAlgorithm] == nil {
-            digests = Hashing.digests(of: tarball, algorithms: [parsed.strongestAlgorithm])
-        }
-        let check = parsed.verify(digests)
-        evidence["algorithm"] = check.algorithm.rawValue
-        if check.ok { return .pass(.registryIntegrity, title, evidence: evidence) }
-        return .fail(.registryIntegrity, title, evidence: evidence,
-                     reasons: ["the tarball's \(check.algorithm.rawValue) is \(check.actual ?? "?"), dist.integrity says \(check.expected)"])
+        let comparison = DistDigestRule.integrity(integrity, digests: &digests) { Hashing.digests(of: tarball, algorithms: $0) }
+        if comparison.algorithm != "?" { evidence["algorithm"] = comparison.algorithm }
+        return comparison.ok ? .pass(.registryIntegrity, title, evidence: evidence)
+            : .fail(.registryIntegrity, title, evidence: evidence, reasons: comparison.reason.map { [$0] } ?? [])
     }
 
+    /// `registry.shasum`: the tarball against `dist.shasum` (``DistDigestRule``, shared with `integrity`).
     private func shasumCheck(_ facts: PackumentFacts, sha1: String) -> Check {
         let title = "Registry shasum"
         var evidence = ["tarballSHA1": sha1]
@@ -285,10 +274,10 @@ public struct VerificationPipeline: Sendable {
             return .skipped(.registryShasum, title, reason: "the packument gives no dist.shasum", evidence: evidence)
         }
         evidence["shasum"] = shasum
-        return shasum.lowercased() == sha1
-            ? .pass(.registryShasum, title, evidence: evidence)
-            : .fail(.registryShasum, title, evidence: evidence,
-                    reasons: ["the tarball's sha1 is \(sha1), dist.shasum says \(shasum)"])
+        let digests = DigestSet([.sha1: DigestEncoding.bytes(fromHex: sha1) ?? []])
+        let comparison = DistDigestRule.shasum(shasum, digests: digests)
+        return comparison.ok ? .pass(.registryShasum, title, evidence: evidence)
+            : .fail(.registryShasum, title, evidence: evidence, reasons: comparison.reason.map { [$0] } ?? [])
     }
 
     private func archiveCheck(_ tarball: Data) async -> Check {
@@ -311,12 +300,7 @@ public struct VerificationPipeline: Sendable {
 
     /// The tag names a version may be released under, in the order tried.
     public static func tagCandidates(name: String, version: String) -> [String] {
-        var tags = ["v\(version)", version, "\(name)@\(version)", "\(name)-v\(version)"]
-        if name.hasPrefix("@"), let slash = name.firstIndex(of: "/") {
-            let bare = name[name.index(after: slash)...]
-            tags += ["\(bare)@\(version)", "\(bare)-v\(version)"]
-        }
-        return tags
+        GitRepository.tagCandidates(name: name, version: version)
     }
 
     private func sourceChecks(

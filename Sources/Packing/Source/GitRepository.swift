@@ -124,21 +124,27 @@ public struct GitRepository: Sendable {
         return result
     }
 
-    /// The tag npm projects use for `version`: tried in order `v<version>`, `<version>`, `<name>@<version>`,
-    /// `<name>-v<version>`, `<unscoped-name>@<version>`. Returns the tag and its commit, or nil.
-    public func findTag(name: String?, version: String) throws -> (tag: String, commit: String)? {
-        let all = try tags()
+    /// The tag names npm projects release `version` under, in the order tried: `v<version>`, `<version>`,
+    /// `<name>@<version>`, `<name>-v<version>`, then for a scoped name `<unscoped>@<version>`, `<unscoped>-v<version>`.
+    /// The one list (rebuild, verify's source stage and watch use it).
+    public static func tagCandidates(name: String?, version: String) -> [String] {
         var candidates = ["v\(version)", version]
         if let name {
             candidates.append("\(name)@\(version)")
             candidates.append("\(name)-v\(version)")
-            if let slash = name.lastIndex(of: "/") {
+            if name.hasPrefix("@"), let slash = name.lastIndex(of: "/") {
                 let bare = String(name[name.index(after: slash)...])
                 candidates.append("\(bare)@\(version)")
                 candidates.append("\(bare)-v\(version)")
             }
         }
-        for tag in candidates {
+        return candidates
+    }
+
+    /// The first of ``tagCandidates(name:version:)`` that exists, with its commit, or nil.
+    public func findTag(name: String?, version: String) throws -> (tag: String, commit: String)? {
+        let all = try tags()
+        for tag in Self.tagCandidates(name: name, version: version) {
             if let commit = all[tag] { return (tag, commit) }
         }
         return nil

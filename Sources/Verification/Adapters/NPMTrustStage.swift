@@ -6,21 +6,17 @@ import Sigstore
 /// The trust stage on top of the `NPMTrust` module: registry signatures, the publish attestation and the SLSA
 /// provenance, verified offline against registry keys and a Sigstore trusted root.
 public struct NPMTrustStage: TrustVerifying {
-    /// Where the registry keys come from.
-    public enum Keys: Sendable {
-        /// A keys file (`--keys`).
-        case file(URL)
-        /// npm's built-in keys for registry.npmjs.org, else the registry's `/-/npm/v1/keys` document.
-        case automatic(registry: URL)
-    }
-
     let verifier: RegistryTrustVerifier
-    let keys: Keys
+    let keys: RegistryKeysSource
+    let registry: URL
 
-    /// Makes the stage with a trusted root (default: the production Sigstore root built into the tool).
-    public init(trustedRoot: TrustedRoot = .production, keys: Keys) {
+    /// Makes the stage with a trusted root (default: the production Sigstore root built into the tool), the key
+    /// source (``NPMTrust/RegistryKeysAvailability/choose(_:registry:document:documentSource:)``, the one choice)
+    /// and the registry whose keys document the fetch stage reads.
+    public init(trustedRoot: TrustedRoot = .production, keys: RegistryKeysSource, registry: URL) {
         self.verifier = RegistryTrustVerifier(trustedRoot: trustedRoot)
         self.keys = keys
+        self.registry = registry
     }
 
     /// Loads a trusted root file, naming it in errors.
@@ -49,19 +45,8 @@ public struct NPMTrustStage: TrustVerifying {
         // Keys.
         let availability: RegistryKeysAvailability
         do {
-            switch keys {
-            case .file(let url):
-                availability = .keys(try TrustedRegistryKeys(json: try Data(contentsOf: url), source: url.path))
-            case .automatic(let registry):
-                if registry.host?.lowercased() == "registry.npmjs.org" {
-                    availability = .keys(.npmPublicRegistry)
-                } else if let keysDocument {
-                    availability = .keys(try TrustedRegistryKeys(
-                        json: keysDocument, source: registry.absoluteString + "-/npm/v1/keys"))
-                } else {
-                    availability = .registryHasNoKeys(source: registry.absoluteString + "-/npm/v1/keys")
-                }
-            }
+            availability = try RegistryKeysAvailability.choose(
+                keys, registry: registry, document: keysDocument, documentSource: registry.absoluteString + "-/npm/v1/keys")
         } catch {
             return Self.allFailed("the registry keys cannot be used: \(error)",
                                   attestationsAnnounced: packument.attestationsURL != nil)

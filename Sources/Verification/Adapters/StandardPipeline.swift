@@ -1,4 +1,5 @@
 import Foundation
+import NPMTrust
 import Registry
 
 /// Options for the standard pipeline the CLI runs.
@@ -31,10 +32,10 @@ extension VerificationPipeline {
         }
         let configuration = Self.effective(options)
         let root = try options.trustedRoot.map(NPMTrustStage.loadTrustedRoot) ?? .production
-        let keys: NPMTrustStage.Keys = options.keys.map { .file($0) } ?? .automatic(registry: configuration.registry)
+        let keys: RegistryKeysSource = options.keys.map { .file($0) } ?? .automatic
         return VerificationPipeline(
             registry: RegistryClientAccess(client: RegistryClient(configuration: configuration)),
-            trust: NPMTrustStage(trustedRoot: root, keys: keys),
+            trust: NPMTrustStage(trustedRoot: root, keys: keys, registry: configuration.registry),
             sources: PackingSource(cacheDirectory: configuration.cacheDirectory?.appendingPathComponent("git")),
             rebuilder: PackingRebuilder(),
             inspector: ArchiveStage(),
@@ -44,10 +45,6 @@ extension VerificationPipeline {
     /// `--offline` means "no network but this machine": a loopback registry is still asked (it is local); any other
     /// registry is read from the cache only.
     static func effective(_ options: StandardPipelineOptions) -> RegistryConfiguration {
-        var configuration = options.registry
-        let host = configuration.registry.host ?? ""
-        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host)
-        configuration.offline = options.offline && !loopback
-        return configuration
+        options.registry.offline(options.offline)
     }
 }

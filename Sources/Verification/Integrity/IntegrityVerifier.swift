@@ -154,35 +154,16 @@ public struct IntegrityVerifier: Sendable {
         var problems: [String] = []
 
         let integrity: HashComparison? = version.dist.integrity.map { sri in
-            let parsed: Integrity
-            do {
-                parsed = try Integrity(sri)
-            } catch {
-                return HashComparison(algorithm: "?", expected: sri, actual: nil, ok: false,
-                                      reason: "dist.integrity is not a valid SRI string: \(error)")
-            }
-            if digests[parsed.strongestAlgorithm] == nil {
+            DistDigestRule.integrity(sri, digests: &digests) { algorithms in
                 do {
-                    digests = try Hashing.digest(fileAt: file, algorithms: Set(parsed.algorithms).union([.sha512, .sha1]))
+                    return try Hashing.digest(fileAt: file, algorithms: algorithms.union([.sha512, .sha1]))
                 } catch {
                     problems.append("cannot hash \(tarballURL.absoluteString): \(error)")
+                    return nil
                 }
             }
-            let check = parsed.verify(digests)
-            return HashComparison(algorithm: check.algorithm.rawValue, expected: check.expected, actual: check.actual,
-                                  ok: check.ok,
-                                  reason: check.ok ? nil : "the tarball's \(check.algorithm.rawValue) differs from dist.integrity")
         }
-        let shasum: HashComparison? = version.dist.shasum.map { hex in
-            do {
-                let check = try Shasum(hex).verify(digests)
-                return HashComparison(algorithm: "sha1", expected: hex, actual: check.actual, ok: check.ok,
-                                      reason: check.ok ? nil : "the tarball's sha1 differs from dist.shasum")
-            } catch {
-                return HashComparison(algorithm: "sha1", expected: hex, actual: digests.hex(.sha1), ok: false,
-                                      reason: "dist.shasum is not a 40-digit hex sha1: \(error)")
-            }
-        }
+        let shasum: HashComparison? = version.dist.shasum.map { DistDigestRule.shasum($0, digests: digests) }
         if integrity == nil && shasum == nil {
             problems.append("the packument gives neither dist.integrity nor dist.shasum: nothing to check the tarball against")
         }

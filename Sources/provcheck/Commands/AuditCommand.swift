@@ -99,8 +99,7 @@ struct AuditCommand: AsyncParsableCommand {
                 cacheDirectory: registryOptions.cacheDir, offline: registryOptions.offline)
             if registryOptions.cacheDir == nil && !registryOptions.offline { configuration.cacheDirectory = nil }
             // As in verify: --offline never blocks a loopback registry (tests, local mirrors); it forbids clones.
-            let host = configuration.registry.host ?? ""
-            if ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) { configuration.offline = false }
+            configuration = configuration.offline(registryOptions.offline)
             configuration.maxConcurrentRequests = concurrency
             if let timeout = registryOptions.timeout { configuration.timeout = max(1, timeout) }
             if let attempts = registryOptions.attempts { configuration.retry.maxAttempts = max(1, attempts) }

@@ -36,7 +36,8 @@ struct IntegrityCommand: AsyncParsableCommand {
         let report: IntegrityReport
         do {
             let spec = try PackageSpec(parsing: spec)
-            let client = RegistryClient(configuration: try registryOptions.configuration())
+            // --offline still allows a loopback registry (the one rule, as verify).
+            let client = RegistryClient(configuration: try registryOptions.configuration().offline(registryOptions.offline))
             report = try await IntegrityVerifier(client: client).verify(spec)
         } catch {
             FileHandle.standardError.write(Data("provcheck integrity: \(error)\n".utf8))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Registry
+import Sigstore
 import Verification
 
 #if canImport(Glibc)

@@ -113,9 +113,7 @@ struct WatchRunCommand: AsyncParsableCommand {
             throw ExitStatus.error
         }
         // --offline means "nothing but this machine": a loopback registry is still asked (as `verify` does).
-        var effective = registry
-        effective.offline = registryOptions.offline
-            && !["127.0.0.1", "localhost", "::1", "[::1]"].contains(registry.registry.host ?? "")
+        let effective = registry.offline(registryOptions.offline)
         let client = RegistryClient(configuration: effective)
         let trust: any WatchTrustReading
         do {
