@@ -90,6 +90,22 @@ public protocol RegistryAccess: Sendable {
     func fetch(_ url: String) async throws -> Data?
     /// The registry keys document (`/-/npm/v1/keys`), `nil` when the registry has none (404).
     func keys() async throws -> Data?
+    /// Streams the tarball at `url` into `file` (never whole in memory); `false` on 404.
+    func downloadTarball(_ url: String, to file: URL) async throws -> Bool
+    /// Where the fetch stage puts the tarball (the registry cache's folder; `nil`: the system's temporary folder).
+    var temporaryFolder: URL? { get }
+}
+
+extension RegistryAccess {
+    /// Default: the system's temporary folder.
+    public var temporaryFolder: URL? { nil }
+
+    /// Default: ``fetch(_:)`` and write the bytes (fakes in tests); the real client streams.
+    public func downloadTarball(_ url: String, to file: URL) async throws -> Bool {
+        guard let data = try await fetch(url) else { return false }
+        try data.write(to: file)
+        return true
+    }
 }
 
 /// What the trust stage found: one check per trust concern, and the verified provenance identity.
@@ -194,6 +210,18 @@ public protocol Rebuilding: Sendable {
     /// `nodeVersion`'s zlib would), and compares the result with `registryTarball`.
     func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
                            npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison
+    /// The same for a registry tarball on disk (read in a stream where the stage can).
+    func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                           npmVersion: String?, nodeVersion: String?, registryTarballFile: URL) async throws -> RebuildComparison
+}
+
+extension Rebuilding {
+    /// Default: read the file and call the in-memory variant.
+    public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                                  npmVersion: String?, nodeVersion: String?, registryTarballFile: URL) async throws -> RebuildComparison {
+        try await rebuildAndCompare(repository: repository, commit: commit, directory: directory, npmVersion: npmVersion,
+                                    nodeVersion: nodeVersion, registryTarball: Data(contentsOf: registryTarballFile))
+    }
 }
 
 /// What the archive inspection found, one sentence per finding.
@@ -214,12 +242,62 @@ public struct ArchiveFindings: Hashable, Sendable {
 public protocol ArchiveInspecting: Sendable {
     /// The findings; both lists empty when clean.
     func findings(in tarball: Data) async throws -> ArchiveFindings
+    /// The findings of a tarball on disk (read in a stream).
+    func findings(inFileAt file: URL) async throws -> ArchiveFindings
+}
+
+extension ArchiveInspecting {
+    /// Default: read the file and call the in-memory variant.
+    public func findings(inFileAt file: URL) async throws -> ArchiveFindings {
+        try await findings(in: Data(contentsOf: file))
+    }
 }
 
 /// Hashes bytes (the `Digest` module).
 public protocol TarballHashing: Sendable {
     /// Lowercase hex sha512 and sha1 of the bytes.
     func sha512AndSHA1Hex(_ data: Data) -> (sha512: String, sha1: String)
+    /// The same for a file, read in a stream.
+    func sha512AndSHA1Hex(fileAt file: URL) throws -> (sha512: String, sha1: String)
+}
+
+extension TarballHashing {
+    /// Default: read the file and call the in-memory variant.
+    public func sha512AndSHA1Hex(fileAt file: URL) throws -> (sha512: String, sha1: String) {
+        sha512AndSHA1Hex(try Data(contentsOf: file))
+    }
+}
+
+/// A tarball on disk for the length of one verification: streamed there by the fetch stage (in the registry
+/// cache's folder when there is one) and read from there by every stage; removed when the last reference goes.
+public final class TarballFile: Sendable {
+    /// The file.
+    public let url: URL
+    private let owned: Bool
+
+    /// Wraps `url`; `owned` files are deleted when this value is released.
+    public init(url: URL, owned: Bool) {
+        self.url = url
+        self.owned = owned
+    }
+
+    /// A fresh path in `folder` (default: the system's temporary folder), owned.
+    public static func temporary(in folder: URL?) throws -> TarballFile {
+        let directory = folder ?? FileManager.default.temporaryDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return TarballFile(url: directory.appendingPathComponent("provcheck-tarball-\(UUID().uuidString).tgz"), owned: true)
+    }
+
+    /// Writes `data` to a fresh owned file (a tarball given in memory, e.g. ``VerificationRequest/tarballOverride``).
+    public static func holding(_ data: Data, in folder: URL?) throws -> TarballFile {
+        let file = try temporary(in: folder)
+        try data.write(to: file.url)
+        return file
+    }
+
+    deinit {
+        if owned { try? FileManager.default.removeItem(at: url) }
+    }
 }
 
 // MARK: - Request
@@ -320,8 +398,8 @@ public struct FetchedEvidence: Sendable {
     public var facts: PackumentFacts
     /// The packument as the `Registry` module's model (registry origin), read from the same parse as ``facts``.
     public var packument: PackumentDocument?
-    /// The tarball bytes.
-    public var tarball: Data
+    /// The tarball, on disk.
+    public var tarball: TarballFile
     /// Where the tarball was fetched from.
     public var tarballURL: String?
     /// The attestations response, when fetched.
@@ -338,7 +416,7 @@ public struct FetchedEvidence: Sendable {
     public var originChecks: [Check]
 
     /// Makes evidence.
-    public init(origin: Origin, facts: PackumentFacts, packument: PackumentDocument? = nil, tarball: Data, tarballURL: String?,
+    public init(origin: Origin, facts: PackumentFacts, packument: PackumentDocument? = nil, tarball: TarballFile, tarballURL: String?,
                 attestations: Data? = nil, attestationsURL: String? = nil, attestationsProblem: String? = nil,
                 keys: Data? = nil, keysProblem: String? = nil, originChecks: [Check] = []) {
         self.origin = origin

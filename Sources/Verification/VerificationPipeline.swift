@@ -71,7 +71,9 @@ public struct VerificationPipeline: Sendable {
         }
         let attestationsURL = facts.attestationsURL.map { Self.onRegistry($0, base: registry.baseURL) }
         let override = request.tarballOverride
-        async let tarballFetch = override == nil ? fetchRequired(tarballURL) : override!
+        let folder = registry.temporaryFolder
+        async let tarballFetch = override == nil ? fetchRequired(tarballURL, folder: folder)
+            : try TarballFile.holding(override!, in: folder)
         async let attestationsFetch = fetchOptional(attestationsURL)
         async let keysFetch = fetchKeys()
         let tarball = try await tarballFetch
@@ -121,8 +123,9 @@ public struct VerificationPipeline: Sendable {
     public func evaluate(_ evidence: FetchedEvidence, request: VerificationRequest) async -> VerificationResult {
         let spec = request.spec
         let facts = evidence.facts
-        let tarball = evidence.tarball
-        let digests = hasher.sha512AndSHA1Hex(tarball)
+        let tarball = evidence.tarball.url
+        let digests: (sha512: String, sha1: String)
+        do { digests = try hasher.sha512AndSHA1Hex(fileAt: tarball) } catch { digests = ("", "") }
         var checks = evidence.originChecks
         // Integrity.
         switch evidence.origin {
@@ -215,12 +218,14 @@ public struct VerificationPipeline: Sendable {
         return prefix + path + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
     }
 
-    private func fetchRequired(_ url: String) async throws -> Data {
+    /// Streams the tarball to a file in `folder` (the registry cache's temporary folder when there is one).
+    private func fetchRequired(_ url: String, folder: URL?) async throws -> TarballFile {
         do {
-            guard let data = try await registry.fetch(url) else {
+            let file = try TarballFile.temporary(in: folder)
+            guard try await registry.downloadTarball(url, to: file.url) else {
                 throw VerificationError.registry(url: url, problem: "404 Not Found (the tarball the packument names is missing)")
             }
-            return data
+            return file
         } catch let error as VerificationError {
             throw error
         } catch {
@@ -249,7 +254,7 @@ public struct VerificationPipeline: Sendable {
     // MARK: Registry checks
 
     /// `registry.integrity`: the tarball against `dist.integrity` (``DistDigestRule``, shared with `integrity`).
-    private func integrityCheck(_ facts: PackumentFacts, sha512: String, sha1: String, tarball: Data) -> Check {
+    private func integrityCheck(_ facts: PackumentFacts, sha512: String, sha1: String, tarball: URL) -> Check {
         let title = "Registry integrity"
         var evidence = ["tarballSHA512": sha512]
         guard let integrity = facts.integrity else {
@@ -260,7 +265,7 @@ public struct VerificationPipeline: Sendable {
         known[.sha512] = DigestEncoding.bytes(fromHex: sha512)
         known[.sha1] = DigestEncoding.bytes(fromHex: sha1)
         var digests = DigestSet(known)
-        let comparison = DistDigestRule.integrity(integrity, digests: &digests) { Hashing.digests(of: tarball, algorithms: $0) }
+        let comparison = DistDigestRule.integrity(integrity, digests: &digests) { try? Hashing.digest(fileAt: tarball, algorithms: $0) }
         if comparison.algorithm != "?" { evidence["algorithm"] = comparison.algorithm }
         return comparison.ok ? .pass(.registryIntegrity, title, evidence: evidence)
             : .fail(.registryIntegrity, title, evidence: evidence, reasons: comparison.reason.map { [$0] } ?? [])
@@ -280,13 +285,13 @@ public struct VerificationPipeline: Sendable {
             : .fail(.registryShasum, title, evidence: evidence, reasons: comparison.reason.map { [$0] } ?? [])
     }
 
-    private func archiveCheck(_ tarball: Data) async -> Check {
+    private func archiveCheck(_ tarball: URL) async -> Check {
         let title = "Archive structure"
         guard let inspector else {
             return .skipped(.archiveFindings, title, reason: "archive inspection is not available in this build")
         }
         do {
-            let findings = try await inspector.findings(in: tarball)
+            let findings = try await inspector.findings(inFileAt: tarball)
             let evidence = ["errors": "\(findings.errors.count)", "warnings": "\(findings.warnings.count)"]
             return findings.errors.isEmpty
                 ? .pass(.archiveFindings, title, evidence: evidence, reasons: findings.warnings)
@@ -304,7 +309,7 @@ public struct VerificationPipeline: Sendable {
     }
 
     private func sourceChecks(
-        _ request: VerificationRequest, facts: PackumentFacts, identity: ProvenanceIdentity?, tarball: Data,
+        _ request: VerificationRequest, facts: PackumentFacts, identity: ProvenanceIdentity?, tarball: URL,
         origin: FetchedEvidence.Origin
     ) async -> SourceStageResult {
         let spec = request.spec
@@ -449,7 +454,7 @@ public struct VerificationPipeline: Sendable {
         do {
             comparison = try await rebuilder.rebuildAndCompare(
                 repository: repository, commit: commit, directory: facts.repositoryDirectory,
-                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball)
+                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarballFile: tarball)
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
             return SourceStageResult(checks: checks, commit: commit, branches: branches, tag: tag)

@@ -62,6 +62,40 @@ import Glibc
         #expect(peakKiB < Self.limitKiB, "peak RSS \(peakKiB) KiB ≥ 100 MB")
     }
 
+    /// Issue 17 item 5: `provcheck verify big@1.0.0` on the same 1 GiB tarball. The engine's fetch stage streams the
+    /// tarball into the cache folder and every stage (hashes, integrity, archive findings) reads it from there; before,
+    /// verify held the whole tarball (and copies of it) in memory: 2.14 GB peak for 1 GiB.
+    @Test(.enabled(if: mebibytes > 0 && FileManager.default.fileExists(atPath: "/proc/self/status")))
+    func verifyCommandOnAOneGiBTarballStaysUnder100MB() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-memory-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (tarball, sri, _) = try Self.generate(in: folder)
+        var content = RegistryContent()
+        content.addVersion(name: "big", version: "1.0.0", tarball: try Data(contentsOf: tarball, options: .alwaysMapped),
+                           manifest: ["dist": ["integrity": .string(sri)]])
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+
+        let (status, peakKiB, stdout, stderr) = try Self.spawnMeasured(
+            ProvcheckBinary.url().path,
+            ["verify", "big@1.0.0", "--registry", registry.baseURL.absoluteString, "--offline", "--json",
+             "--cache-dir", folder.appendingPathComponent("cache").path],
+            in: folder)
+        print("memory bound: provcheck verify on a \(Self.mebibytes) MiB tar: exit \(status), peak RSS \(peakKiB) KiB")
+        let verdict = try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
+        let checks = verdict?["checks"] as? [[String: Any]] ?? []
+        #expect(checks.first { $0["id"] as? String == "registry.integrity" }?["status"] as? String == "pass",
+                "\(stdout.prefix(2000)) \(stderr.prefix(2000))")
+        #expect(checks.first { $0["id"] as? String == "archive.findings" }?["status"] as? String == "pass")
+        #expect(peakKiB > 0)
+        #expect(peakKiB < Self.limitKiB, "peak RSS \(peakKiB) KiB ≥ 100 MB")
+        // Nothing is left behind in the cache's temporary folder.
+        let leftovers = (try? FileManager.default.contentsOfDirectory(
+            atPath: folder.appendingPathComponent("cache/tmp").path)) ?? []
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
     /// Runs `path arguments` with stdout/stderr in files and returns the exit status, the child's peak RSS in KiB
     /// and its output.
     ///

@@ -65,6 +65,14 @@ public struct PackingRebuilder: Rebuilding {
 
     public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
                                   npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
+        let file = try TarballFile.holding(registryTarball, in: nil)
+        return try await rebuildAndCompare(repository: repository, commit: commit, directory: directory,
+                                           npmVersion: npmVersion, nodeVersion: nodeVersion, registryTarballFile: file.url)
+    }
+
+    /// Rebuilds and compares with the registry tarball on disk, reading it in a stream.
+    public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                                  npmVersion: String?, nodeVersion: String?, registryTarballFile: URL) async throws -> RebuildComparison {
         let source: RebuildSource
         if let packing = repository as? PackingSourceRepository {
             source = .repository(packing.repository, ref: commit)
@@ -74,16 +82,16 @@ public struct PackingRebuilder: Rebuilding {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-rebuild-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let registryHex = DigestTarballHashing().sha512AndSHA1Hex(registryTarball).sha512
+        let registryHex = try DigestTarballHashing().sha512AndSHA1Hex(fileAt: registryTarballFile).sha512
         let expected = "sha512-" + Data(Self.bytes(fromHex: registryHex)).base64EncodedString()
         let options = RebuildOptions(
             directory: directory, npmVersion: npmVersion, nodeVersion: nodeVersion, expectedIntegrity: expected,
             output: folder.appendingPathComponent("rebuilt.tgz"))
         let result = try await Task.detached { try PackRebuilder().rebuild(source, options: options) }.value
-        let rebuilt = try Data(contentsOf: URL(fileURLWithPath: result.tgzPath))
-        var comparison = try Self.compare(registry: registryTarball, rebuilt: rebuilt, result: result)
+        var comparison = try Self.compare(registry: registryTarballFile, rebuilt: URL(fileURLWithPath: result.tgzPath),
+                                          result: result)
         if !comparison.onlyInRegistry.isEmpty, let packing = repository as? PackingSourceRepository {
-            try await Self.lookUpInSource(&comparison, registryTarball: registryTarball, commit: commit,
+            try await Self.lookUpInSource(&comparison, registryTarball: registryTarballFile, commit: commit,
                                           directory: directory, gitDirectory: packing.repository.gitDirectory)
         }
         return comparison
@@ -92,9 +100,9 @@ public struct PackingRebuilder: Rebuilding {
     /// Files only in the registry tarball that the source does have at `commit`: the same content means the
     /// rebuild's packing rules left them out (listed in a note, no longer "not in source"); other content is a
     /// content difference.
-    static func lookUpInSource(_ comparison: inout RebuildComparison, registryTarball: Data, commit: String,
+    static func lookUpInSource(_ comparison: inout RebuildComparison, registryTarball: URL, commit: String,
                                directory: String?, gitDirectory: URL) async throws {
-        let report = try ArchiveInspector(crossCheckWithLibarchive: false).inspect(data: registryTarball, name: "registry tarball")
+        let report = try ArchiveInspector(crossCheckWithLibarchive: false).inspect(fileAt: registryTarball)
         var registryDigests = [String: String]()
         for entry in report.entries where entry.type.isRegularFile { registryDigests[entry.pathInPackage] = entry.sha512 }
         var samePacked = [String]()
@@ -139,7 +147,7 @@ public struct PackingRebuilder: Rebuilding {
     /// Compares the registry tarball (A) with the rebuild (B) with the `Compare` module's comparator and maps its
     /// report onto the rebuild outcome over the files the source produces; files only in the registry tarball are
     /// listed separately (``RebuildComparison/onlyInRegistry``).
-    static func compare(registry: Data, rebuilt: Data, result: RebuildResult) throws -> RebuildComparison {
+    static func compare(registry: URL, rebuilt: URL, result: RebuildResult) throws -> RebuildComparison {
         let report = try TarballComparator().compare(registry, rebuilt, nameA: "registry tarball", nameB: "rebuild")
         var notes = [String]()
         if report.verdict != .differs { notes.append(report.summary) }
@@ -152,7 +160,7 @@ public struct PackingRebuilder: Rebuilding {
         if report.highlights.packageJSONDiffers {
             notes.append("package.json differs in " + report.highlights.packageJSONFields.map(\.field).joined(separator: ", "))
         }
-        let rebuiltSHA = DigestTarballHashing().sha512AndSHA1Hex(rebuilt).sha512
+        let rebuiltSHA = try DigestTarballHashing().sha512AndSHA1Hex(fileAt: rebuilt).sha512
         let onlyInRegistry = report.filesOnlyInA.map(\.path).sorted()
         let onlyInRebuild = report.filesOnlyInB.map(\.path).sorted()
         let changed = report.changed.map(\.path).sorted()
@@ -189,6 +197,12 @@ public struct PackingRebuilder: Rebuilding {
 public struct ArchiveStage: ArchiveInspecting {
     /// Makes the stage.
     public init() {}
+
+    public func findings(inFileAt file: URL) async throws -> ArchiveFindings {
+        let report = try ArchiveInspector().inspect(fileAt: file)
+        return ArchiveFindings(errors: report.findings.filter { $0.severity == .error }.map(\.description),
+                               warnings: report.findings.filter { $0.severity == .warning }.map(\.description))
+    }
 
     public func findings(in tarball: Data) async throws -> ArchiveFindings {
         let report = try ArchiveInspector().inspect(data: tarball, name: "registry tarball")

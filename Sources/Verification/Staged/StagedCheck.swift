@@ -138,16 +138,13 @@ public struct StagedChecker: Sendable {
     /// the facts the later stages need, read from the tarball's `package.json` (and, for the policy's "earlier
     /// versions had provenance" rule, from the published packument when there is one).
     func fetch(_ item: StageItem) async throws -> FetchedEvidence {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-staged-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let staged = folder.appendingPathComponent("staged.tgz")
+        let tarball = try TarballFile.temporary(in: client.configuration.cacheDirectory?.appendingPathComponent("tmp"))
+        let staged = tarball.url
         try await client.stagedTarball(id: item.id, to: staged)
-        let tarball: Data
-        do { tarball = try Data(contentsOf: staged) } catch {
-            throw StagedCheckError(message: "stage \(item.id): cannot read the downloaded tarball: \(error)")
+        let sha1: String
+        do { sha1 = try DigestTarballHashing().sha512AndSHA1Hex(fileAt: staged).sha1 } catch {
+            throw StagedCheckError(message: "stage \(item.id): cannot hash the downloaded tarball: \(error)")
         }
-        let sha1 = DigestTarballHashing().sha512AndSHA1Hex(tarball).sha1
 
         var checks: [Check] = []
         let shasumTitle = "Staged tarball sha1 matches the stage item"
