@@ -75,46 +75,32 @@ public struct RebuildOptions: Sendable {
 
 /// The gzip layer of a rebuild.
 public struct GzipOutcome: Codable, Sendable, Hashable {
+    /// The header's JSON form: the two bytes npm's headers differ in.
+    struct HeaderBytes: Codable, Sendable, Hashable {
+        var xfl: UInt8
+        var os: UInt8
+    }
+
     /// The engine that produced the written `.tgz`.
     public let engine: String
-    /// Its header (XFL, OS).
-    public let header: GzipHeader
+    private let headerBytes: HeaderBytes
     /// `true`/`false` when an expected integrity was given: whether some candidate reproduced it.
     public let reproducedExpected: Bool?
     /// Every engine/header combination tried.
     public let tried: [String]
 
-    enum CodingKeys: String, CodingKey {
-        case engine, header, reproducedExpected = "reproduced_expected", tried
-    }
-
-    /// The header's JSON form: the two bytes npm's headers differ in.
-    private struct HeaderBytes: Codable {
-        var xfl: UInt8
-        var os: UInt8
-    }
+    /// Its header (XFL, OS).
+    public var header: GzipHeader { GzipHeader(extraFlags: headerBytes.xfl, os: headerBytes.os) }
 
     init(engine: String, header: GzipHeader, reproducedExpected: Bool?, tried: [String]) {
         self.engine = engine
-        self.header = header
+        self.headerBytes = HeaderBytes(xfl: header.extraFlags, os: header.os)
         self.reproducedExpected = reproducedExpected
         self.tried = tried
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let bytes = try c.decode(HeaderBytes.self, forKey: .header)
-        self.init(engine: try c.decode(String.self, forKey: .engine), header: GzipHeader(extraFlags: bytes.xfl, os: bytes.os),
-                  reproducedExpected: try c.decodeIfPresent(Bool.self, forKey: .reproducedExpected),
-                  tried: try c.decode([String].self, forKey: .tried))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(engine, forKey: .engine)
-        try c.encode(HeaderBytes(xfl: header.extraFlags, os: header.os), forKey: .header)
-        try c.encode(reproducedExpected, forKey: .reproducedExpected)
-        try c.encode(tried, forKey: .tried)
+    enum CodingKeys: String, CodingKey {
+        case engine, headerBytes = "header", reproducedExpected = "reproduced_expected", tried
     }
 }
 

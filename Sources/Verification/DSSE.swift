@@ -1,6 +1,7 @@
 import COpenSSL
 import Digest
 import Foundation
+import JSON
 import Sigstore
 
 /// SHA-256 as lowercase hex (the `Digest` module's OpenSSL EVP hashing).
@@ -32,6 +33,19 @@ extension DSSEEnvelope {
         let signature = try key.sign(pae)
         return DSSEEnvelope(payload: payload, payloadType: payloadType,
                             signatures: [Signature(sig: signature, keyid: key.keyID)])
+    }
+
+    /// The envelope's JSON document (`payloadType`, `payload` and each signature's `sig` in standard base64,
+    /// `keyid` when present), written with provcheck's JSON writer.
+    public var jsonDocument: Data {
+        RawJSON.object([
+            "payloadType": .string(payloadType), "payload": .string(payload.base64EncodedString()),
+            "signatures": .array(signatures.map { signature in
+                var members: [String: RawJSON] = ["sig": .string(signature.sig.base64EncodedString())]
+                if let keyid = signature.keyid { members["keyid"] = .string(keyid) }
+                return .object(members)
+            }),
+        ]).encoded()
     }
 
     /// Verifies every signature with a public key in PEM (`PUBLIC KEY`); returns whether all verify.

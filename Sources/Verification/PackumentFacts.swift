@@ -79,6 +79,15 @@ public struct PackumentFacts: Hashable, Sendable {
         return try parse(document: document, version: version, source: source)
     }
 
+    /// A manifest's `repository`: the string form, or `url` and `directory` of the object form.
+    static func repository(of manifest: RawJSON) -> (url: String?, directory: String?) {
+        switch manifest["repository"] {
+        case .string(let url)?: (url, nil)
+        case .object(let repository)?: (repository["url"]?.stringValue, repository["directory"]?.stringValue)
+        default: (nil, nil)
+        }
+    }
+
     /// Reads a version from a packument already parsed with provcheck's JSON parser.
     public static func parse(document: RawJSON, version: String, source: String) throws -> PackumentFacts {
         guard document.objectValue != nil else {
@@ -108,13 +117,7 @@ public struct PackumentFacts: Hashable, Sendable {
             facts.attestationsURL = attestations["url"]?.stringValue
             facts.provenancePredicateType = attestations["provenance"]?["predicateType"]?.stringValue
         }
-        switch manifest["repository"] {
-        case .string(let url)?: facts.repositoryURL = url
-        case .object(let repository)?:
-            facts.repositoryURL = repository["url"]?.stringValue
-            facts.repositoryDirectory = repository["directory"]?.stringValue
-        default: break
-        }
+        (facts.repositoryURL, facts.repositoryDirectory) = Self.repository(of: manifest)
         if let time = document["time"]?[version]?.stringValue { facts.publishTime = Timestamp.parse(time) }
         if let user = manifest["_npmUser"], user.objectValue != nil {
             facts.npmUserName = user["name"]?.stringValue

@@ -192,8 +192,7 @@ public struct RebuildComparison: Hashable, Sendable {
     /// Makes a comparison.
     public init(outcome: RebuildOutcome, onlyInRegistry: [String] = [], onlyInRebuild: [String] = [],
                 contentDiffers: [String] = [], notes: [String] = [], rebuiltSHA512Hex: String? = nil,
-                generation: String? = nil, report: ComparisonReport? = nil) {
-        self.report = report
+                generation: String? = nil) {
         self.outcome = outcome
         self.onlyInRegistry = onlyInRegistry
         self.onlyInRebuild = onlyInRebuild

@@ -287,12 +287,10 @@ public struct MessageSignature: Sendable, Equatable {
     }
 }
 
-/// A DSSE envelope (Dead Simple Signing Envelope), the one model provcheck reads and writes. Its JSON form
-/// (``Codable``) is the envelope's own: `payloadType`, `payload` and each signature's `sig` in standard base64,
-/// `keyid` when present.
-public struct DSSEEnvelope: Sendable, Hashable, Codable {
+/// A DSSE envelope (Dead Simple Signing Envelope).
+public struct DSSEEnvelope: Sendable, Equatable {
     /// One DSSE signature.
-    public struct Signature: Sendable, Hashable, Codable {
+    public struct Signature: Sendable, Equatable {
         /// The signature bytes (over the PAE).
         public let sig: Data
         /// The key id, if any (npm publish attestations use the registry key id).
@@ -303,40 +301,6 @@ public struct DSSEEnvelope: Sendable, Hashable, Codable {
             self.sig = sig
             self.keyid = keyid
         }
-
-        enum CodingKeys: String, CodingKey { case keyid, sig }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            guard let sig = Base64.decode(try c.decode(String.self, forKey: .sig)) else {
-                throw DecodingError.dataCorruptedError(forKey: .sig, in: c, debugDescription: "not base64")
-            }
-            self.init(sig: sig, keyid: try c.decodeIfPresent(String.self, forKey: .keyid))
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encodeIfPresent(keyid, forKey: .keyid)
-            try c.encode(sig.base64EncodedString(), forKey: .sig)
-        }
-    }
-
-    enum CodingKeys: String, CodingKey { case payloadType, payload, signatures }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        guard let payload = Base64.decode(try c.decode(String.self, forKey: .payload)) else {
-            throw DecodingError.dataCorruptedError(forKey: .payload, in: c, debugDescription: "not base64")
-        }
-        self.init(payload: payload, payloadType: try c.decode(String.self, forKey: .payloadType),
-                  signatures: try c.decode([Signature].self, forKey: .signatures))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(payloadType, forKey: .payloadType)
-        try c.encode(payload.base64EncodedString(), forKey: .payload)
-        try c.encode(signatures, forKey: .signatures)
     }
 
     /// The payload bytes (for in-toto, the statement JSON).

@@ -186,9 +186,11 @@ public struct PackingRebuilder: Rebuilding {
                     + difference.examples.prefix(3).map { "\($0.path): \($0.a) vs \($0.b)" }.joined(separator: "; "))
             }
         }
-        return RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,
-                                 contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA,
-                                 generation: result.npmGeneration.rawValue, report: report)
+        var comparison = RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,
+                                           contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA,
+                                           generation: result.npmGeneration.rawValue)
+        comparison.report = report
+        return comparison
     }
 }
 

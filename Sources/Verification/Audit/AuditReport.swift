@@ -25,14 +25,12 @@ public enum AuditSkipReason: String, Hashable, Sendable, Codable, CaseIterable {
     case rebuildSkipped = "rebuild-skipped"
 
     /// A short phrase for summaries.
-    public var phrase: String {
-        switch self {
-        case .noRegistryKeys: "registry has no signing keys"
-        case .notFromRegistry: "not from a registry"
-        case .networkError: "network error after retries"
-        case .rebuildSkipped: "rebuild check skipped"
-        }
-    }
+    public var phrase: String { Self.phrases[self] ?? rawValue }
+
+    private static let phrases: [AuditSkipReason: String] = [
+        .noRegistryKeys: "registry has no signing keys", .notFromRegistry: "not from a registry",
+        .networkError: "network error after retries", .rebuildSkipped: "rebuild check skipped",
+    ]
 }
 
 /// The audit outcome of one package.

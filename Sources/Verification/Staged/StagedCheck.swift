@@ -176,13 +176,7 @@ public struct StagedChecker: Sendable {
             let evidence = ["name": name ?? "", "version": version ?? ""]
             checks.append(reasons.isEmpty ? .pass(.stagedManifest, manifestTitle, evidence: evidence)
                                           : .fail(.stagedManifest, manifestTitle, evidence: evidence, reasons: reasons))
-            switch json["repository"] {
-            case .string(let url)?: facts.repositoryURL = url
-            case .object(let repository)?:
-                facts.repositoryURL = repository["url"]?.stringValue
-                facts.repositoryDirectory = repository["directory"]?.stringValue
-            default: break
-            }
+            (facts.repositoryURL, facts.repositoryDirectory) = PackumentFacts.repository(of: json)
         }
         // Without a bundle the staged version counts as having no provenance, so a policy requiring it
         // (explicitly, or because earlier published versions had it) fails: pass --bundle.

@@ -115,7 +115,7 @@ struct VerifyCommand: AsyncParsableCommand {
                     throw VerificationError.input(path: vsaKey, problem: "cannot read the --vsa-key file")
                 }
                 let envelope = try DSSEEnvelope.sign(payload: payload, privateKeyPEM: keyData, keySource: vsaKey)
-                try write(try ProvcheckJSON.encode(envelope), to: vsa, what: "VSA envelope")
+                try write(envelope.jsonDocument, to: vsa, what: "VSA envelope")
             } else {
                 try write(payload, to: vsa, what: "VSA")
             }
