@@ -23,11 +23,7 @@ import TestSupport
         ])
     }
 
-    static func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-watch-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func folder() throws -> URL { try TemporaryFolder(label: "watch-cli").url }
 
     static func registry(staged tarball: Data? = nil) throws -> LoopbackRegistry {
         var content = try RegistryContent.fixtures(at: Fixtures.root)

@@ -34,6 +34,7 @@ enum PnpmYAML {
     /// Parses `text` (from `file`, for messages) into the main lockfile document.
     /// - Throws: ``LockfileError`` naming the file, and the line where known.
     static func parse(_ text: String, file: String) throws -> YAMLValue {
+        try checkNesting(text, file: file)
         let documents: [Node]
         do {
             documents = Array(try Yams.compose_all(yaml: text))
@@ -50,6 +51,59 @@ enum PnpmYAML {
                 + "or an env document and the main one")
         }
         return try value(main, file: file)
+    }
+
+    /// Deeper nesting than this is refused before libyaml and Yams see the text (Yams composes recursively, so a
+    /// hostile `{a: {a: …` would exhaust the stack); real lockfiles nest fewer than 10 levels.
+    static let maxNesting = 64
+
+    /// Refuses flow nesting (`[`, `{` outside quotes and comments) or block indentation deeper than ``maxNesting``.
+    static func checkNesting(_ text: String, file: String) throws {
+        var flow = 0
+        var line = 1
+        var atLineStart = true
+        var indent = 0
+        var quote: UInt8? = nil
+        var comment = false
+        var previous: UInt8 = 0x0A
+        var escaped = false
+        func refuse(_ what: String) -> LockfileError {
+            LockfileError(file: file, message: "line \(line): \(what) nested deeper than \(maxNesting) levels")
+        }
+        for byte in text.utf8 {
+            defer { previous = byte }
+            if byte == 0x0A {
+                line += 1
+                atLineStart = true
+                indent = 0
+                comment = false
+                if quote == 0x27 || quote == 0x22 { continue }  // quoted scalars may span lines
+                continue
+            }
+            if atLineStart {
+                if byte == 0x20 || byte == 0x2D && quote == nil { indent += 1; continue }  // spaces and "- " markers
+                atLineStart = false
+                if quote == nil, indent / 2 > maxNesting { throw refuse("block structure") }
+            }
+            if comment { continue }
+            if let open = quote {
+                if open == 0x22 {
+                    if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { quote = nil }
+                } else if byte == 0x27 {
+                    quote = nil  // '' (an escaped quote) closes and reopens: the same as staying inside
+                }
+                continue
+            }
+            switch byte {
+            case 0x27, 0x22: quote = byte
+            case 0x23 where previous == 0x20 || previous == 0x09 || previous == 0x0A: comment = true
+            case 0x5B, 0x7B:
+                flow += 1
+                if flow > maxNesting { throw refuse("flow collections") }
+            case 0x5D, 0x7D: flow = max(0, flow - 1)
+            default: break
+            }
+        }
     }
 
     static func value(_ node: Node, file: String) throws -> YAMLValue {
