@@ -247,6 +247,9 @@ public struct GitTreeSource: PackageSource {
         self.repository = repository
         var dir = (directory ?? "").split(separator: "/").filter { !$0.isEmpty && $0 != "." }.joined(separator: "/")
         if dir.isEmpty { dir = "" }
+        if dir.split(separator: "/").contains("..") || dir.hasPrefix("-") {
+            throw SourceError("directory \(directory ?? "") is refused: it must stay inside the repository")
+        }
         label = "\(repository.origin)@\(commit)" + (dir.isEmpty ? "" : ":\(dir)")
         let treeish = dir.isEmpty ? "\(commit)^{tree}" : "\(commit):\(dir)"
         if !dir.isEmpty {
@@ -255,34 +258,40 @@ public struct GitTreeSource: PackageSource {
                 throw SourceError("directory \(dir) does not exist at commit \(commit) of \(repository.origin)")
             }
         }
-        let output = try repository.git(["ls-tree", "-r", "-z", "-l", "--full-tree", treeish])
+        // -t lists every tree before its contents: a path whose parent was not listed has a "/" inside a name.
+        let output = try repository.git(["ls-tree", "-r", "-t", "-z", "-l", "--full-tree", "--end-of-options", treeish])
         root = SourceNode(name: dir.isEmpty ? "package" : String(dir.split(separator: "/").last!), kind: .directory)
         var directories: [Substring: SourceNode] = ["": root]
-        func directoryNode(_ path: Substring) -> SourceNode {
-            if let node = directories[path] { return node }
-            let slash = path.lastIndex(of: "/")
-            let parentPath = slash.map { path[path.startIndex..<$0] } ?? ""
-            let name = slash.map { path[path.index(after: $0)...] } ?? path
-            let parent = directoryNode(parentPath)
-            let node = SourceNode(name: String(name), kind: .directory)
-            parent.add(node)
-            directories[path] = node
-            return node
+        var seen = Set<Substring>()
+        func refuse(_ path: String, _ why: String) -> SourceError {
+            SourceError("the git tree of \(label) is refused: the entry '\(path)' \(why); such a tree cannot be checked out safely")
         }
         var symlinkBlobs: [(SourceNode, Substring, String, String)] = []
         for record in output.split(separator: 0) {
             // "<mode> SP <type> SP <object> SP+ <size> TAB <path>"
-            guard let tab = record.firstIndex(of: 9) else { continue }
+            guard let tab = record.firstIndex(of: 9) else {
+                throw refuse(String(decoding: record, as: UTF8.self), "cannot be read (a name containing NUL?)")
+            }
             let meta = String(decoding: record[record.startIndex..<tab], as: UTF8.self)
                 .split(separator: " ", omittingEmptySubsequences: true)
-            let path = Substring(String(decoding: record[(tab + 1)...], as: UTF8.self))
-            guard meta.count == 4 else { continue }
+            let rawPath = record[(tab + 1)...]
+            let path = Substring(String(decoding: rawPath, as: UTF8.self))
+            guard meta.count == 4 else { throw refuse(String(path), "has an unreadable ls-tree record") }
+            guard Array(path.utf8) == Array(rawPath) else { throw refuse(String(path), "has a name that is not UTF-8") }
             let slash = path.lastIndex(of: "/")
             let parentPath = slash.map { path[path.startIndex..<$0] } ?? ""
             let name = String(slash.map { path[path.index(after: $0)...] } ?? path)
-            let parent = directoryNode(parentPath)
+            if let why = Self.unsafeName(name) { throw refuse(String(path), why) }
+            guard let parent = directories[parentPath] else {
+                throw refuse(String(path), "has a name containing '/' (or an unsafe parent)")
+            }
+            guard seen.insert(path).inserted else { throw refuse(String(path), "appears twice in one tree") }
             let object = String(meta[2])
             switch meta[0] {
+            case "040000":
+                let node = SourceNode(name: name, kind: .directory)
+                parent.add(node)
+                directories[path] = node
             case "100644", "100755", "100664":
                 let mode: UInt32 = meta[0] == "100755" ? 0o755 : 0o644
                 parent.add(SourceNode(name: name, kind: .file(mode: mode, size: UInt64(meta[3]) ?? 0,
@@ -299,6 +308,24 @@ public struct GitTreeSource: PackageSource {
             let target = (try? repository.git(["cat-file", "blob", "--end-of-options", object])).map { String(decoding: $0, as: UTF8.self) } ?? ""
             parent.add(SourceNode(name: name, kind: .symlink(target: target)))
         }
+    }
+
+    /// Why a git tree entry name is unsafe to write to disk (nil when it is fine): empty, `.`, `..`, `.git` in any
+    /// letter case, or containing `/` or NUL.
+    static func unsafeName(_ name: String) -> String? {
+        if name.isEmpty { return "has an empty name" }
+        if name == "." || name == ".." { return "is named '\(name)'" }
+        // `.git` as case-insensitive file systems see it: any letter case, HFS+ ignorable code points dropped,
+        // trailing dots and spaces dropped (Windows).
+        let folded = String(String.UnicodeScalarView(name.unicodeScalars.filter { scalar in
+            !((0x200c...0x200f).contains(scalar.value) || (0x202a...0x202e).contains(scalar.value)
+                || (0x206a...0x206f).contains(scalar.value) || scalar.value == 0xfeff)
+        })).lowercased()
+        var trimmed = Substring(folded)
+        while let last = trimmed.last, last == "." || last == " " { trimmed = trimmed.dropLast() }
+        if folded == ".git" || trimmed == ".git" { return "is named '\(name)' (git's own folder)" }
+        if name.contains("/") || name.unicodeScalars.contains("\0") { return "has a name containing '/' or NUL" }
+        return nil
     }
 
     public func readAll(_ location: ContentLocation) throws -> Data {
