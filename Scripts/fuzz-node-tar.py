@@ -239,7 +239,7 @@ def main():
     os.makedirs(artifacts, exist_ok=True)
     work = tempfile.mkdtemp(prefix="fuzz-node-tar-")
     deadline = time.time() + args.seconds
-    tried = flagged = agreed = missed = only_new = 0
+    tried = flagged = agreed = missed = only_new = oracle_missing = 0
     try:
         while time.time() < deadline:
             files = []
@@ -267,6 +267,7 @@ def main():
                     missed += 1
                     shutil.copy(path, os.path.join(artifacts, "crash-%d-%d.tar" % (args.seed, tried)))
                     continue
+                oracle_missing += sum(1 for label in theirs if path not in theirs[label])
                 errors = [e for e in mine["errors"] if e != "not-gzip"]
                 differs = [label for label in theirs
                            if path in theirs[label]
@@ -286,8 +287,8 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"node-tar differential: {tried} archives, {agreed} read alike, {flagged} read differently and flagged "
-          f"as errors by provcheck ({only_new} of them by npm-reads-differently alone), {missed} disagreements NOT flagged (seed {args.seed}; artifacts in {artifacts})")
-    return 1 if missed else 0
+          f"as errors by provcheck ({only_new} of them by npm-reads-differently alone), {missed} disagreements NOT flagged, {oracle_missing} oracle listings missing (seed {args.seed}; artifacts in {artifacts})")
+    return 1 if missed or oracle_missing else 0
 
 
 if __name__ == "__main__":
