@@ -33,6 +33,19 @@ import TestSupport
     }
 
     @Test(arguments: [0, 1])
+    func verifyFailsTheArchiveCheck(index: Int) throws {
+        let (name, tar) = Self.cases[index]
+        var content = RegistryContent()
+        content.addVersion(name: name, version: "1.0.0", tarball: GzipBuilder.gzip(tar))
+        let registry = try LoopbackRegistry(content: content)
+        defer { registry.stop() }
+        let run = try ProvcheckBinary.run(["verify", "\(name)@1.0.0", "--registry", registry.baseURL.absoluteString])
+        #expect(run.status != 0, "\(name): \(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("FAIL  archive.findings"), "\(run.stdout)")
+        #expect(run.stdout.contains("npm-reads-differently"), "\(run.stdout)")
+    }
+
+    @Test(arguments: [0, 1])
     func compareIsNeverAcceptable(index: Int) throws {
         let (name, tar) = Self.cases[index]
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-nodetar-\(UUID().uuidString)")
