@@ -14,7 +14,9 @@ public enum ConfinedTreeWriter {
     /// Writes `source` into `folder`, which must not exist yet (it is created with mode 0700).
     /// - Throws: ``SourceError`` naming the entry for an unsafe or colliding name, or the failing system call.
     public static func write(_ source: any PackageSource, into folder: URL) throws {
-        try check(source.root, path: "")
+        // A folder on disk is the user's own: its `.git` folder is copied as before. A git tree never has one
+        // (``GitTreeSource`` refuses it).
+        try check(source.root, path: "", allowGitFolder: source is WorktreeSource)
         guard mkdir(folder.path, 0o700) == 0 else {
             throw SourceError("cannot create the build copy \(folder.path): \(String(cString: strerror(errno)))")
         }
@@ -98,11 +100,12 @@ public enum ConfinedTreeWriter {
     }
 
     /// Refuses names that leave the folder and names that collide on a case-insensitive file system.
-    static func check(_ node: SourceNode, path: String) throws {
+    static func check(_ node: SourceNode, path: String, allowGitFolder: Bool = false) throws {
         var folded: [String: String] = [:]
         for child in node.children {
             let childPath = path.isEmpty ? child.name : path + "/" + child.name
-            if let why = GitTreeSource.unsafeName(child.name) {
+            let ownGitFolder = allowGitFolder && path.isEmpty && child.name == ".git"
+            if !ownGitFolder, let why = GitTreeSource.unsafeName(child.name) {
                 throw SourceError("the build copy is refused: the entry '\(childPath)' \(why)")
             }
             let key = child.name.precomposedStringWithCanonicalMapping.lowercased()

@@ -108,3 +108,18 @@ import Testing
         #expect(throws: SourceError.self) { try ConfinedTreeWriter.write(source, into: copy) }
     }
 }
+
+extension HostileGitTreeRegressionTests {
+    /// A folder on disk (`rebuild --worktree --build-command`) keeps its own `.git` folder in the copy.
+    @Test func worktreeCopyKeepsItsOwnGitFolder() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let package = folder.appendingPathComponent("pkg")
+        try FileManager.default.createDirectory(at: package.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try Data("ref: refs/heads/main\n".utf8).write(to: package.appendingPathComponent(".git/HEAD"))
+        try Data(#"{"name":"w","version":"1.0.0"}"#.utf8).write(to: package.appendingPathComponent("package.json"))
+        let copy = folder.appendingPathComponent("copy")
+        try ConfinedTreeWriter.write(try WorktreeSource(folder: package), into: copy)
+        #expect(FileManager.default.fileExists(atPath: copy.appendingPathComponent(".git/HEAD").path))
+    }
+}
