@@ -6,7 +6,9 @@ records with odd lengths and values, GNU L/K long names in every order and repet
 size-field and type-flag variants, link names on non-links, random byte flips), lists each one with
 `provcheck archive-probe --list` and with node-tar 6 (npm 10) and node-tar 7 (npm 11) through
 Scripts/node-tar-list.js, and checks the invariant: provcheck's entry list equals node-tar's, or provcheck reports a
-finding of severity error (other than `not-gzip`: the archives are plain tar). Disagreements are written to
+finding of severity error (other than `not-gzip`: the archives are plain tar). Each round also packs one random tree
+(long, deep, non-ASCII names, links) with real writers — node-tar 6 and 7 (portable, as npm pack, and not), GNU tar
+(gnu, pax, ustar), Python (gnu, pax) — and requires no error finding for those (false positives). Disagreements are written to
 Fuzz/artifacts/node-tar/ (not committed).
 
 Usage: Scripts/fuzz-node-tar.py SECONDS [--seed N] [--provcheck PATH]
@@ -203,6 +205,49 @@ class Gen:
         return bytes(out)
 
 
+WRITER_JS = r"""
+const [moduleDir, out, portable] = process.argv.slice(1)
+const fs = require('fs'), path = require('path')
+const file = [path.join(moduleDir, 'dist/commonjs/index.js'), path.join(moduleDir, 'index.js')].find(f => fs.existsSync(f))
+require(file).c({ file: out, sync: true, portable: portable === '1', cwd: process.cwd() }, ['package'])
+"""
+
+
+def writer_archives(rng, work, oracles):
+    """Archives real writers make from one random tree (long, deep, non-ASCII names): node-tar 6 and 7 (as npm pack
+    writes, and non-portable), GNU tar (gnu, pax, ustar) and Python (gnu, pax). provcheck must read them as node-tar
+    does and report no error: a false-positive check."""
+    tree = os.path.join(work, "tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    for _ in range(rng.randint(1, 12)):
+        parts = ["package"] + ["d" + "x" * rng.randint(0, 60) + rng.choice(["", "é", "日本", "-", "."])
+                               for _ in range(rng.randint(0, 6))]
+        folder = os.path.join(tree, *parts)
+        os.makedirs(folder, exist_ok=True)
+        name = rng.choice(["", "@", "."]) + "f" * rng.randint(1, 110) + rng.choice(["", "ü", " s"]) + ".js"
+        with open(os.path.join(folder, name), "w") as f:
+            f.write("x" * rng.choice([0, 1, 511, 512, 513, 3000]))
+        if rng.random() < 0.2:
+            os.symlink(name, os.path.join(folder, "link" + "l" * rng.randint(0, 120)))
+    made = []
+    for label, node, module in oracles:
+        for portable in ("1", "0"):
+            out = os.path.join(work, "w-%s-%s.tar" % (label, portable))
+            if subprocess.run([node, "-e", WRITER_JS, module, out, portable], cwd=tree, capture_output=True).returncode == 0:
+                made.append(out)
+    for fmt in ("gnu", "pax", "ustar"):
+        out = os.path.join(work, "w-gnutar-%s.tar" % fmt)
+        if subprocess.run(["tar", "--format=" + fmt, "-cf", out, "package"], cwd=tree, capture_output=True).returncode == 0:
+            made.append(out)
+    import tarfile
+    for fmt, label in ((tarfile.GNU_FORMAT, "gnu"), (tarfile.PAX_FORMAT, "pax")):
+        out = os.path.join(work, "w-python-%s.tar" % label)
+        with tarfile.open(out, "w", format=fmt) as t:
+            t.add(os.path.join(tree, "package"), arcname="package")
+        made.append(out)
+    return made
+
+
 def comparable(entries, node):
     rows = []
     for e in entries:
@@ -240,6 +285,7 @@ def main():
     work = tempfile.mkdtemp(prefix="fuzz-node-tar-")
     deadline = time.time() + args.seconds
     tried = flagged = agreed = missed = only_new = oracle_missing = 0
+    written = false_positives = 0
     try:
         while time.time() < deadline:
             files = []
@@ -248,6 +294,8 @@ def main():
                 with open(path, "wb") as f:
                     f.write(gen.archive())
                 files.append(path)
+            writers = writer_archives(rng, work, oracles)
+            files += writers
             ours = {}
             out = subprocess.run([args.provcheck, "archive-probe", "--list"] + files, capture_output=True, text=True)
             for line in out.stdout.splitlines():
@@ -269,6 +317,14 @@ def main():
                     continue
                 oracle_missing += sum(1 for label in theirs if path not in theirs[label])
                 errors = [e for e in mine["errors"] if e != "not-gzip"]
+                if path in writers:
+                    written += 1
+                    if errors:
+                        false_positives += 1
+                        name = os.path.join(artifacts, "false-positive-%d-%d.tar" % (args.seed, tried))
+                        shutil.copy(path, name)
+                        with open(name + ".json", "w") as f:
+                            json.dump(mine, f, indent=1)
                 differs = [label for label in theirs
                            if path in theirs[label]
                            and comparable(theirs[label][path]["entries"], True) != comparable(mine["entries"], False)]
@@ -287,8 +343,10 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"node-tar differential: {tried} archives, {agreed} read alike, {flagged} read differently and flagged "
-          f"as errors by provcheck ({only_new} of them by npm-reads-differently alone), {missed} disagreements NOT flagged, {oracle_missing} oracle listings missing (seed {args.seed}; artifacts in {artifacts})")
-    return 1 if missed or oracle_missing else 0
+          f"as errors by provcheck ({only_new} of them by npm-reads-differently alone), {missed} disagreements NOT flagged, {oracle_missing} oracle listings missing; "
+          f"{written} archives from real writers (node-tar 6/7, GNU tar, Python), {false_positives} of them with an error "
+          f"(seed {args.seed}; artifacts in {artifacts})")
+    return 1 if missed or oracle_missing or false_positives else 0
 
 
 if __name__ == "__main__":

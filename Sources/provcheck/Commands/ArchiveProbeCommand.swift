@@ -63,7 +63,7 @@ struct ArchiveProbeCommand: ParsableCommand {
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
     }
 
-    /// One JSON line: `{"file", "entries": [{"path", "type", "size", "linkpath"}], "errors": [code…]}`.
+    /// One JSON line: `{"file", "entries": [{"path", "type", "size", "linkpath"}], "errors": [code…], "messages"}`.
     private func listEntries(_ file: String) throws {
         struct Listed: Encodable {
             var path: String
@@ -75,6 +75,7 @@ struct ArchiveProbeCommand: ParsableCommand {
             var file: String
             var entries: [Listed]
             var errors: [String]
+            var messages: [String]
         }
         let listing: Listing
         do {
@@ -82,9 +83,10 @@ struct ArchiveProbeCommand: ParsableCommand {
             listing = Listing(
                 file: file,
                 entries: report.entries.map { Listed(path: $0.path, type: $0.type.rawValue, size: $0.size, linkpath: $0.linkname) },
-                errors: report.findings.filter { $0.severity == .error }.map(\.code.rawValue))
+                errors: report.findings.filter { $0.severity == .error }.map(\.code.rawValue),
+                messages: report.findings.filter { $0.severity == .error }.map(\.message))
         } catch {
-            listing = Listing(file: file, entries: [], errors: [error.code.rawValue])
+            listing = Listing(file: file, entries: [], errors: [error.code.rawValue], messages: [error.message])
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

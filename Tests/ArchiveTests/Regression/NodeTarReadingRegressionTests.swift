@@ -106,6 +106,22 @@ import TestSupport
         #expect(report.findings(.paxGlobalHeader).count == 1)
     }
 
+    /// node-tar 7 (npm 11) writes `size=0` in the PAX header of a directory with a long name; node-tar reads the
+    /// zero as absent, POSIX readers as 0: the same entry, no finding (a false positive found by the fuzzer's
+    /// real-writer check).
+    @Test func nodeTar7PAXSizeZeroOnADirectoryIsNotAFinding() throws {
+        let long = "package/" + String(repeating: "d", count: 120) + "/"
+        var tar = TarBuilder()
+        tar.pax([("path", long), ("size", "0")])
+        tar.entry(TarBuilder.Header(name: String(long.prefix(99)), typeflag: UInt8(ascii: "5")))
+        tar.pax([("path", long + "f.js"), ("size", "3")])
+        tar.file(String((long + "f.js").suffix(99)), "abc")
+        tar.end()
+        let report = try Self.inspect(tar.data)
+        #expect(report.findings(.npmReadsDifferently).isEmpty, "\(report.findings)")
+        #expect(report.entries.map(\.path) == [long, long + "f.js"])
+    }
+
     @Test func everyRealFixtureTarballReadsAlikeInNodeTar() throws {
         let enumerator = FileManager.default.enumerator(at: Fixtures.root, includingPropertiesForKeys: nil)
         let files = (enumerator?.allObjects as? [URL] ?? []).filter { $0.pathExtension == "tgz" }
