@@ -122,10 +122,11 @@ package struct TarBuilder {
             var tar = TarBuilder()
             tar.file("package/package.json", #"{"name":"hostile","version":"1.0.0"}"#)
             tar.file("package/index.js", "module.exports = 'good'\n")
-            var block = TarBuilder.header(Header(name: "index.js"), contentCount: 22)
+            let evil = Array("module.exports = 'evil'".utf8)
+            var block = TarBuilder.header(Header(name: "index.js"), contentCount: evil.count)
             block[345 + 130] = UInt8(ascii: "A")  // byte 475
             tar.raw(rechecksummed(block))
-            tar.raw(padded(Array("module.exports = 'evil'".utf8.prefix(22))))
+            tar.raw(padded(evil))
             tar.end()
             return tar.data
         }

@@ -150,6 +150,13 @@ import TestSupport
             let ours = try ArchiveInspector().inspect(fileAt: file).entries.map(\.path)
             #expect(nodePaths == ours, "\(name): node-tar \(nodePaths), provcheck \(ours)")
         }
+        // What npm does with the prefix archive: extract with `strip: 1` (as pacote does) — the second entry lands on
+        // the package's index.js.
+        let out = folder.appendingPathComponent("installed")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let tarFile = folder.appendingPathComponent("prefix.tar").path
+        _ = try Self.shell("node -e \"require('\(module)').x({file: '\(tarFile)', cwd: '\(out.path)', strip: 1, sync: true})\"")
+        #expect(try String(contentsOf: out.appendingPathComponent("index.js"), encoding: .utf8) == "module.exports = 'evil'")
     }
 
     static func shell(_ command: String) throws -> String {
