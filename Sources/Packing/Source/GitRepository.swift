@@ -278,6 +278,7 @@ public struct GitTreeSource: PackageSource {
             let path = Substring(String(decoding: rawPath, as: UTF8.self))
             guard meta.count == 4 else { throw refuse(String(path), "has an unreadable ls-tree record") }
             guard Array(path.utf8) == Array(rawPath) else { throw refuse(String(path), "has a name that is not UTF-8") }
+            if path.hasPrefix("/") { throw refuse(String(path), "has an absolute name") }
             let slash = path.lastIndex(of: "/")
             let parentPath = slash.map { path[path.startIndex..<$0] } ?? ""
             let name = String(slash.map { path[path.index(after: $0)...] } ?? path)

@@ -123,3 +123,38 @@ extension HostileGitTreeRegressionTests {
         #expect(FileManager.default.fileExists(atPath: copy.appendingPathComponent(".git/HEAD").path))
     }
 }
+
+extension HostileGitTreeRegressionTests {
+    /// Names git's own tools refuse but a crafted tree object holds (`git hash-object -t tree --literally`): an
+    /// absolute name and a name containing '/'.
+    @Test(arguments: ["/abs", "a/b"])
+    func craftedTreeNamesWithSlashesAreRefused(name: String) throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (repo, _) = try Self.repository(in: folder, rootEntries: [])
+        let script = """
+            cd '\(repo.path)'
+            blob=$(printf 'x\\n' | git hash-object -w --stdin)
+            tree=$(python3 -c "import sys,binascii; sys.stdout.buffer.write(b'100644 \(name)\\\\x00' + binascii.unhexlify('$blob'))" \
+                | git hash-object -t tree --literally -w --stdin)
+            GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.invalid \
+                git commit-tree "$tree" -m crafted
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-ec", script]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let commit = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && commit.count == 40, "\(commit)")
+        do {
+            _ = try GitRepository.open(repo.path).source(commit: commit)
+            Issue.record("\(name): the crafted tree was read")
+        } catch {
+            #expect("\(error)".contains("is refused"), "\(name): \(error)")
+        }
+    }
+}
