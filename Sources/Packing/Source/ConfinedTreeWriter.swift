@@ -53,7 +53,7 @@ public enum ConfinedTreeWriter {
         var currentIndex = -1
         var written = Set<Int>()
         func create(_ index: Int) throws -> Int32 {
-            let (path, mode, _) = files[index]
+            let path = files[index].path
             let parent = try openParent(root, path)
             defer { if parent != root { close(parent) } }
             let fd = openat(parent, path.last!, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(0o600))
