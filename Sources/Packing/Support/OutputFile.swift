@@ -90,43 +90,10 @@ final class OutputFile {
 
 /// Runs `--build-command` in a throwaway copy.
 enum BuildRunner {
-    /// Writes every file, directory and symlink of `source` under `folder`.
+    /// Writes every file, directory and symlink of `source` under `folder` (a new folder), confined to it
+    /// (``ConfinedTreeWriter``).
     static func materialize(_ source: any PackageSource, into folder: URL) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-        var files: [(String, UInt32, ContentLocation)] = []
-        func walk(_ node: SourceNode, _ path: String) throws {
-            for child in node.children {
-                let childPath = path + "/" + child.name
-                switch child.kind {
-                case .directory:
-                    try fm.createDirectory(atPath: childPath, withIntermediateDirectories: true)
-                    try walk(child, childPath)
-                case .file(let mode, _, let content):
-                    files.append((childPath, mode, content))
-                case .symlink(let target):
-                    try? fm.createSymbolicLink(atPath: childPath, withDestinationPath: target)
-                default:
-                    break
-                }
-            }
-        }
-        try walk(source.root, folder.path)
-        var current: OutputFile?
-        var currentIndex = -1
-        try source.stream(files.map(\.2)) { index, chunk in
-            if index != currentIndex {
-                try current?.close()
-                current = try OutputFile(URL(fileURLWithPath: files[index].0))
-                currentIndex = index
-            }
-            try current?.write(chunk)
-        }
-        try current?.close()
-        for (path, mode, _) in files {
-            if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: Data()) }
-            chmod(path, mode_t(mode))
-        }
+        try ConfinedTreeWriter.write(source, into: folder)
     }
 
     /// Runs the command with `/bin/sh -c`, killing it after the timeout. Returns a short log line.

@@ -26,8 +26,11 @@ public struct PackingSource: SourceOpening {
             }
         }
         let cache = cacheDirectory
+        // A `.url` may come from the packument: only https/ssh remotes, never a local path or another transport.
+        let trust: GitLocationTrust
+        if case .path = location { trust = .user } else { trust = .remoteOnly }
         return try await Task.detached {
-            let repository = try GitRepository.open(location.description, cacheDirectory: cache)
+            let repository = try GitRepository.open(location.description, cacheDirectory: cache, trust: trust)
             return PackingSourceRepository(repository: repository, tags: try repository.tags())
         }.value
     }

@@ -8,7 +8,8 @@ struct RebuildCommand: ParsableCommand {
         commandName: "rebuild",
         abstract: "Rebuild the npm tarball from a git repository at a tag/commit, or from a folder (--worktree).",
         discussion: """
-        SOURCE is a git repository (work tree or bare), a git bundle file, or a clonable URL; with --worktree, \
+        SOURCE is a git repository (work tree or bare), a git bundle file, or an https://, ssh:// or user@host:path \
+        URL (other transports such as file:// and ext:: are refused); with --worktree, \
         a package folder on disk read exactly as `npm pack` reads it.
         Without --ref, the tag for --version is looked up (v<version>, <version>, <name>@<version>).
         The generation (file selection, order, gzip) follows --npm-version (the packument's _npmVersion); default npm 10.
