@@ -473,8 +473,9 @@ final class ServerCore: Sendable {
         var offset = data.startIndex
         while offset < data.endIndex {
             let end = min(data.endIndex, offset + piece)
-            guard connection.send(data[offset..<end]) else { return false }
+            // Counted as handed to the socket (before the client can have read them).
             state.withLock { $0.bytesSent += end - offset }
+            guard connection.send(data[offset..<end]) else { return false }
             connection.pacer.wrote(end - offset)
             offset = end
         }
