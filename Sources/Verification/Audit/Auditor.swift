@@ -26,7 +26,7 @@ public struct AuditOptions: Sendable {
 
     /// Creates options.
     public init(
-        omit: Set<DependencyKind> = [], concurrency: Int = 64, keys: RegistryKeysSource = .automatic,
+        omit: Set<DependencyKind> = [], concurrency: Int = 128, keys: RegistryKeysSource = .automatic,
         policy: PolicyDocument? = nil, projectDirectory: URL? = nil, rebuild: AuditRebuildOptions? = nil
     ) {
         self.rebuild = rebuild

@@ -43,7 +43,7 @@ struct AuditCommand: AsyncParsableCommand {
     var workspace: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Packuments fetched at once (and connections kept open to one registry host).", valueName: "n"))
-    var concurrency: Int = 64
+    var concurrency: Int = 128
 
     @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}) for the default registry (default: built-in keys for registry.npmjs.org, else <registry>/-/npm/v1/keys).", valueName: "file"))
     var keys: String?
