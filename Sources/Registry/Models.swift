@@ -20,6 +20,12 @@ public struct Packument: Sendable, Encodable {
     public var invalidVersions: [String: String]
     /// The document bytes as received.
     public var raw: Data
+    /// Whether this is npm's abbreviated packument (asked for with
+    /// `Accept: application/vnd.npm.install-v1+json` and served without `time`): every version's `dist`
+    /// (integrity, signatures, attestations) and dependencies, but no publish times, `repository`, `_npmUser`,
+    /// `gitHead` or readme. `false` for the full document (also when a registry answered an abbreviated request
+    /// with the full one).
+    public var isAbbreviated: Bool = false
 
     /// Creates a packument value.
     public init(

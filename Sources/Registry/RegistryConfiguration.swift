@@ -32,8 +32,11 @@ public struct RegistryConfiguration: Sendable {
     public var resourceTimeout: TimeInterval
     /// Retry policy for transient failures.
     public var retry: RetryPolicy
-    /// How many requests may be in flight at once (also the connection limit per host).
+    /// How many requests may be in flight at once, over all hosts. Default 64.
     public var maxConcurrentRequests: Int
+    /// How many connections (so requests in flight: HTTP/1.1 has one per connection) one host gets at most.
+    /// Default 64 (npm's `maxsockets` default is 15, with far more client CPU per request; see docs/registry.md).
+    public var maxConnectionsPerHost: Int
     /// The `User-Agent` header.
     public var userAgent: String
     /// Largest JSON document accepted (held in memory), in bytes. Default 256 MiB.
@@ -58,7 +61,8 @@ public struct RegistryConfiguration: Sendable {
         timeout = 30
         resourceTimeout = 600
         retry = RetryPolicy()
-        maxConcurrentRequests = 16
+        maxConcurrentRequests = 64
+        maxConnectionsPerHost = 64
         userAgent = "provcheck"
         maxDocumentBytes = 256 << 20
         maxTarballBytes = 4 << 30

@@ -42,8 +42,8 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: [.customShort("w"), .long], help: ArgumentHelp("Audit only what this workspace (name or folder) needs (repeatable; package-lock.json v2/v3).", valueName: "workspace"))
     var workspace: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Packuments fetched at once (and connections kept open).", valueName: "n"))
-    var concurrency: Int = 32
+    @Option(name: .long, help: ArgumentHelp("Packuments fetched at once (and connections kept open to one registry host).", valueName: "n"))
+    var concurrency: Int = 128
 
     @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}) for the default registry (default: built-in keys for registry.npmjs.org, else <registry>/-/npm/v1/keys).", valueName: "file"))
     var keys: String?
@@ -101,6 +101,7 @@ struct AuditCommand: AsyncParsableCommand {
             // As in verify: --offline never blocks a loopback registry (tests, local mirrors); it forbids clones.
             configuration = configuration.offline(registryOptions.offline)
             configuration.maxConcurrentRequests = concurrency
+            configuration.maxConnectionsPerHost = concurrency
             if let timeout = registryOptions.timeout { configuration.timeout = max(1, timeout) }
             if let attempts = registryOptions.attempts { configuration.retry.maxAttempts = max(1, attempts) }
             if let keys {
