@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Packing
 import Registry
 import Verification
 
@@ -123,9 +124,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
     private func write(_ data: Data, to path: String, what: String) throws {
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try OutputTarget.write(data, to: URL(fileURLWithPath: path))
         } catch {
-            throw VerificationError.input(path: path, problem: "cannot write the \(what): \(error.localizedDescription)")
+            throw VerificationError.input(path: path, problem: "cannot write the \(what): \(error.problem)")
         }
     }
 }
