@@ -139,7 +139,8 @@ public struct RebuildError: Error, Sendable, CustomStringConvertible {
     }
     public let code: Code
     public let message: String
-    public var description: String { message }
+    /// The message, with credentials in any URL it names hidden (``URLCredentials``).
+    public var description: String { URLCredentials.redact(message) }
 }
 
 /// Rebuilds the tarball `npm pack` would produce from a tagged git tree or a folder.
