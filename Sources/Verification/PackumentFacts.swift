@@ -59,8 +59,14 @@ public struct PackumentFacts: Hashable, Sendable {
     /// Read with provcheck's own JSON parser (the one the registry client uses), so every string is compared exactly
     /// as served (Foundation's `JSONSerialization` would drop a leading U+FEFF from a value).
     public static func parse(packument data: Data, version: String, source: String) throws -> PackumentFacts {
-        guard let document = try? RawJSON(parsing: data), document.objectValue != nil else {
-            throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
+        let document: RawJSON
+        do {
+            document = try RawJSON(parsing: data)
+        } catch {
+            throw VerificationError.malformedPackument(source: source, problem: "\(error)")
+        }
+        guard document.objectValue != nil else {
+            throw VerificationError.malformedPackument(source: source, problem: "the top level is not a JSON object")
         }
         guard let versions = document["versions"]?.objectValue else {
             throw VerificationError.malformedPackument(source: source, problem: "no \"versions\" object")

@@ -200,7 +200,13 @@ public struct VerificationPipeline: Sendable {
             return .skipped(.registryShasum, title, reason: "the packument gives no dist.shasum", evidence: evidence)
         }
         evidence["shasum"] = shasum
-        return shasum.lowercased() == sha1
+        // One rule with `provcheck integrity`: Digest's ``Shasum`` (hex in either case, surrounding whitespace
+        // ignored; anything else is malformed).
+        guard let parsed = try? Shasum(shasum) else {
+            return .fail(.registryShasum, title, evidence: evidence,
+                         reasons: ["dist.shasum \"\(shasum.prefix(100))\" is not a 40-digit hex sha1"])
+        }
+        return parsed.hex == sha1.lowercased()
             ? .pass(.registryShasum, title, evidence: evidence)
             : .fail(.registryShasum, title, evidence: evidence,
                     reasons: ["the tarball's sha1 is \(sha1), dist.shasum says \(shasum)"])

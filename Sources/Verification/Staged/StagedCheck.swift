@@ -198,8 +198,8 @@ public struct StagedChecker: Sendable {
         let provenanceTitle = "Provenance bundle for the staged tarball"
         if let bundle = request.bundle {
             let data: Data
-            do { data = try Data(contentsOf: bundle) } catch {
-                throw StagedCheckError(message: "--bundle \(bundle.path): cannot read: \(error.localizedDescription)")
+            do { data = try InputFile.read(bundle) } catch {
+                throw StagedCheckError(message: "--bundle \(bundle.path): the file \(error.problem)")
             }
             let evidence = PackageVersionEvidence(
                 name: item.packageName, version: item.version, integrity: integrity, publishTime: nil, signatures: [],

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 import NPMTrust
 import Packing
@@ -25,8 +26,8 @@ public struct WatchState: Codable, Hashable, Sendable {
     public static func load(contentsOf url: URL) throws -> WatchState {
         guard FileManager.default.fileExists(atPath: url.path) else { return WatchState() }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw WatchStateError(file: url.path, message: "cannot read: \(error.localizedDescription)")
+        do { data = try InputFile.read(url) } catch {
+            throw WatchStateError(file: url.path, message: "the file \(error.problem)")
         }
         return try decode(data, source: url.path)
     }

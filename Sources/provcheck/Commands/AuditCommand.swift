@@ -1,4 +1,5 @@
 import ArgumentParser
+import Digest
 import Foundation
 import NPMTrust
 import Packing
@@ -109,8 +110,8 @@ struct AuditCommand: AsyncParsableCommand {
                 // Fail early on a bad keys file (not per package later).
                 let url = URL(fileURLWithPath: keys)
                 let data: Data
-                do { data = try Data(contentsOf: url) } catch {
-                    throw ValidationError("--keys \(keys): cannot read the file: \(error.localizedDescription)")
+                do { data = try InputFile.read(url) } catch {
+                    throw ValidationError("--keys \(keys): \(error.problem)")
                 }
                 _ = try TrustedRegistryKeys(json: data, source: keys)
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Digest
 import Foundation
 import Packing
 import Registry
@@ -110,9 +111,9 @@ struct VerifyCommand: AsyncParsableCommand {
             if let vsaKey {
                 let keyData: Data
                 do {
-                    keyData = try Data(contentsOf: URL(fileURLWithPath: vsaKey))
+                    keyData = try InputFile.read(URL(fileURLWithPath: vsaKey))
                 } catch {
-                    throw VerificationError.input(path: vsaKey, problem: "cannot read the --vsa-key file")
+                    throw VerificationError.input(path: vsaKey, problem: "cannot read the --vsa-key file: \(error.problem)")
                 }
                 let envelope = try DSSEEnvelope.sign(payload: payload, privateKeyPEM: keyData, keySource: vsaKey)
                 try write(try ProvcheckJSON.encode(envelope), to: vsa, what: "VSA envelope")
