@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 import Registry
 
@@ -44,9 +45,9 @@ extension RegistryKeysAvailability {
         case .file(let url):
             let data: Data
             do {
-                data = try Data(contentsOf: url)
+                data = try InputFile.read(url)
             } catch {
-                throw RegistryKeyError(source: url.path, keyid: nil, problem: .unreadable(error.localizedDescription))
+                throw RegistryKeyError(source: url.path, keyid: nil, problem: .unreadable("the file \(error.problem)"))
             }
             return .keys(try TrustedRegistryKeys(json: data, source: url.path))
         case .automatic, .registry:

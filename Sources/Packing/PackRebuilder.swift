@@ -155,7 +155,8 @@ public struct RebuildError: Error, Sendable, CustomStringConvertible {
     }
     public let code: Code
     public let message: String
-    public var description: String { message }
+    /// The message, with credentials in any URL it names hidden (``URLCredentials``).
+    public var description: String { URLCredentials.redact(message) }
 }
 
 /// Rebuilds the tarball `npm pack` would produce from a tagged git tree or a folder.
@@ -251,13 +252,29 @@ public struct PackRebuilder: Sendable {
                                    paxRecordsZeroSize: generation == .npm11)
         let tarHasher = MultiHasher([.sha512])
         let keepTar = candidates.count > 1
-        let tarURL = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString).tar")
-        let tarFile = keepTar ? try OutputFile(tarURL) : nil
-        if keepTar { cleanup.append(tarURL) }
+        // Every file is written to an exclusively created temporary (never a predictable name, never through a
+        // link) and the chosen candidate is committed to the output through ``OutputTarget`` at the end.
+        let target: OutputTarget
+        do { target = try OutputTarget(output) } catch {
+            throw RebuildError(code: .output, message: "cannot write the rebuilt tarball to \(error)")
+        }
+        func temporary(_ label: String) throws -> OutputFile {
+            do {
+                let file = try target.makeTemporary(label: label)
+                cleanup.append(URL(fileURLWithPath: file.path))
+                return file
+            } catch {
+                throw RebuildError(code: .output, message: "cannot write the rebuilt tarball to \(error)")
+            }
+        }
+        let tarFile = keepTar ? try temporary("tar") : nil
+        let tarURL = tarFile.map { URL(fileURLWithPath: $0.path) }
 
         var tried: [String] = []
         // First candidate: streamed in the same pass as the tar.
-        var pass = try GzipPass(candidate: candidates[0], output: output)
+        let firstFile = try temporary("candidate-0")
+        var chosenFile = firstFile.path
+        var pass = try GzipPass(candidate: candidates[0], file: firstFile)
         try writer.write(files: files, source: packSource) { chunk in
             tarHasher.update(chunk)
             try tarFile?.write(chunk)
@@ -267,25 +284,24 @@ public struct PackRebuilder: Sendable {
         var outcome = try pass.finish(expected: expected)
         tried += pass.triedDescriptions
         var index = 1
-        while let expected, outcome.matched == nil, index < candidates.count {
-            let candidateOutput = output.deletingLastPathComponent()
-                .appendingPathComponent(".\(output.lastPathComponent).candidate-\(index)")
-            var candidatePass = try GzipPass(candidate: candidates[index], output: candidateOutput)
+        while let expected, let tarURL, outcome.matched == nil, index < candidates.count {
+            let candidateFile = try temporary("candidate-\(index)")
+            var candidatePass = try GzipPass(candidate: candidates[index], file: candidateFile)
             try OutputFile.read(tarURL) { try candidatePass.write($0) }
             let candidateOutcome = try candidatePass.finish(expected: expected)
             tried += candidatePass.triedDescriptions
             if candidateOutcome.matched != nil {
-                do {
-                    try? FileManager.default.removeItem(at: output)
-                    try FileManager.default.moveItem(at: candidateOutput, to: output)
-                } catch {
-                    throw RebuildError(code: .output, message: "cannot move the rebuilt tarball to \(output.path): \(error.localizedDescription)")
-                }
+                chosenFile = candidateFile.path
                 outcome = candidateOutcome
             } else {
-                try? FileManager.default.removeItem(at: candidateOutput)
+                unlink(candidateFile.path)
             }
             index += 1
+        }
+        do {
+            try target.commit(temporary: chosenFile)
+        } catch {
+            throw RebuildError(code: .output, message: "cannot write the rebuilt tarball to \(error)")
         }
         let tarDigest = tarHasher.finalize()
         return RebuildResult(
@@ -330,10 +346,10 @@ struct GzipPass {
     let hashers: [MultiHasher]
     var triedDescriptions: [String] { candidate.headers.map { "\(candidate.engine.name), \($0)" } }
 
-    init(candidate: GzipAttempt, output: URL) throws {
+    init(candidate: GzipAttempt, file: OutputFile) throws {
         self.candidate = candidate
         stream = try candidate.engine.makeStream()
-        file = try OutputFile(output)
+        self.file = file
         hashers = candidate.headers.map { _ in MultiHasher([.sha512]) }
         for (hasher, header) in zip(hashers, candidate.headers) { hasher.update(header.bytes) }
         try candidate.headers[0].bytes.withUnsafeBytes { try file.write($0) }

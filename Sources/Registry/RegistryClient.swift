@@ -274,7 +274,7 @@ public final class RegistryClient: Sendable {
         if result.status == 304, let cache, cached != nil {
             return try cache.body(for: cacheKey)
         }
-        guard result.status == 200 else { throw RegistryError.status(result.status, url: url) }
+        guard result.status == 200 else { throw RegistryError.status(result.status, url: url, credentialSent: configuration.credential(for: url) != nil) }
         let body = try Self.decodedBody(result, url: url, limit: configuration.maxDocumentBytes)
         if cacheable, let cache { try? cache.store(cacheKey, data: body, headers: result.headers) }
         return body
@@ -371,7 +371,7 @@ public final class RegistryClient: Sendable {
         if result.status == 304, let cache, let entry = cached {
             return (cache.bodyURL(for: url), Download(url: url, byteCount: entry.byteCount, fromCache: true), false)
         }
-        guard result.status == 200, let file = currentFile else { throw RegistryError.status(result.status, url: url) }
+        guard result.status == 200, let file = currentFile else { throw RegistryError.status(result.status, url: url, credentialSent: configuration.credential(for: url) != nil) }
         let download = Download(url: url, byteCount: result.byteCount, fromCache: false)
         if cacheable, let cache {
             do {
@@ -432,7 +432,7 @@ public final class RegistryClient: Sendable {
             let retryDelay: TimeInterval
             switch outcome {
             case .success(let result):
-                let error = RegistryError.status(result.status, url: url)
+                let error = RegistryError.status(result.status, url: url, credentialSent: configuration.credential(for: url) != nil)
                 guard result.status != 200, result.status != 304, error.isTransient else { return result }
                 guard attempt < policy.maxAttempts else { throw error.withAttempts(attempt) }
                 retryDelay = Self.retryAfter(result.headers["retry-after"]).map { min($0, policy.maxRetryAfter) }

@@ -73,8 +73,11 @@ public struct PackumentFacts: Hashable, Sendable {
     /// Read with provcheck's own JSON parser (the one the registry client uses), so every string is compared exactly
     /// as served (Foundation's `JSONSerialization` would drop a leading U+FEFF from a value).
     public static func parse(packument data: Data, version: String, source: String) throws -> PackumentFacts {
-        guard let document = try? RawJSON(parsing: data) else {
-            throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
+        let document: RawJSON
+        do {
+            document = try RawJSON(parsing: data)
+        } catch {
+            throw VerificationError.malformedPackument(source: source, problem: "\(error)")
         }
         return try parse(document: document, version: version, source: source)
     }
@@ -91,7 +94,7 @@ public struct PackumentFacts: Hashable, Sendable {
     /// Reads a version from a packument already parsed with provcheck's JSON parser.
     public static func parse(document: RawJSON, version: String, source: String) throws -> PackumentFacts {
         guard document.objectValue != nil else {
-            throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
+            throw VerificationError.malformedPackument(source: source, problem: "the top level is not a JSON object")
         }
         guard let versions = document["versions"]?.objectValue else {
             throw VerificationError.malformedPackument(source: source, problem: "no \"versions\" object")

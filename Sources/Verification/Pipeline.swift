@@ -1,4 +1,5 @@
 import Compare
+import Digest
 import Foundation
 import NPMTrust
 import Registry
@@ -16,7 +17,10 @@ public enum VerificationError: Error, Hashable, Sendable, CustomStringConvertibl
     /// A local input (trusted root, keys file, source path) cannot be used.
     case input(path: String, problem: String)
 
-    public var description: String {
+    /// The message, with credentials in any URL it names hidden (``URLCredentials``).
+    public var description: String { URLCredentials.redact(message) }
+
+    private var message: String {
         switch self {
         case .invalidSpec(let spec):
             "\"\(spec)\" is not a package version: expected <name>@<version>, e.g. gundam-visor@1.0.1 or @scope/name@1.2.3"

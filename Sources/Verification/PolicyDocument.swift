@@ -1,4 +1,6 @@
+import Digest
 import Foundation
+import Registry
 
 /// An error in a policy file, naming the file and the field.
 public struct PolicyFileError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -77,9 +79,9 @@ public struct PolicyDocument: Hashable, Sendable {
     public static func load(contentsOf url: URL) throws -> PolicyDocument {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try InputFile.read(url)
         } catch {
-            throw PolicyFileError(file: url.path, field: nil, message: "cannot read the file: \(error.localizedDescription)")
+            throw PolicyFileError(file: url.path, field: nil, message: "the file \(error.problem)")
         }
         return try parse(data, format: .detect(path: url.path, data: data), source: url.path)
     }
@@ -116,6 +118,13 @@ public struct PolicyDocument: Hashable, Sendable {
     public static func parse(_ data: Data, source: String = "<memory>") throws -> PolicyDocument {
         func fail(_ field: String?, _ message: String) -> PolicyFileError {
             PolicyFileError(file: source, field: field, message: message)
+        }
+        // provcheck's own parser is the grammar: a byte order mark or a repeated key is refused (TOML refuses
+        // repeated keys too; a second "refs" or "workflow" could weaken the policy).
+        do {
+            _ = try RawJSON(parsing: data, rejectingDuplicateKeys: true)
+        } catch {
+            throw fail(nil, "not valid JSON (\(error))")
         }
         let object: Any
         do {

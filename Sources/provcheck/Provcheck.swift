@@ -46,6 +46,7 @@ struct Provcheck: AsyncParsableCommand {
     /// Runs the command line, mapping ArgumentParser's usage errors (its exit code 64) onto provcheck's documented
     /// exit code 2, so scripts see one code for "nothing was verified".
     static func main() async {
+        StandardOutput.prepare()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -53,7 +54,9 @@ struct Provcheck: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            StandardOutput.finish()
         } catch {
+            StandardOutput.finish()
             let code = exitCode(for: error)
             if code == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))

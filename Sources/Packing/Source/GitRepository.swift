@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -58,7 +59,8 @@ public struct GitRepository: Sendable {
         case .remote:
             let cache = cacheDirectory ?? fm.temporaryDirectory.appendingPathComponent("provcheck-git")
             try fm.createDirectory(at: cache, withIntermediateDirectories: true)
-            let safe = location.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
+            // Credentials in the URL never reach the mirror's folder name (git shows it in messages).
+            let safe = URLCredentials.redact(location).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
             let destination = cache.appendingPathComponent(String(safe) + ".git")
             if fm.fileExists(atPath: destination.path) {
                 _ = try Git.run(["--git-dir=\(destination.path)", "fetch", "--quiet", "--tags", "--prune"], context: location)

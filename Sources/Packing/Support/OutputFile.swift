@@ -8,7 +8,8 @@ import Darwin
 /// A buffered, write-only file (created or truncated).
 final class OutputFile {
     private let fd: Int32
-    private let path: String
+    /// The file's path.
+    let path: String
     private var buffer: [UInt8] = []
     private let capacity = 1 << 20
     private var closed = false
@@ -19,6 +20,14 @@ final class OutputFile {
         guard fd >= 0 else {
             throw RebuildError(code: .output, message: "cannot create \(path): \(String(cString: strerror(errno)))")
         }
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// Wraps a descriptor opened by ``OutputTarget`` (exclusively created temporary, or a destination written in
+    /// place); the file takes ownership of `fd`.
+    init(descriptor: Int32, path: String) {
+        self.fd = descriptor
+        self.path = path
         buffer.reserveCapacity(capacity)
     }
 
@@ -60,11 +69,25 @@ final class OutputFile {
         }
     }
 
-    func close() throws {
+    /// Flushes, optionally `fsync`s (regular files), and closes; every step is checked.
+    func close(sync: Bool = false) throws {
         guard !closed else { return }
-        try flush()
+        do {
+            try flush()
+        } catch {
+            closed = true
+            Glibc.close(fd)
+            throw error
+        }
         closed = true
-        Glibc.close(fd)
+        if sync && fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
+            let code = errno
+            Glibc.close(fd)
+            throw RebuildError(code: .output, message: "cannot write \(path): \(String(cString: strerror(code)))")
+        }
+        if Glibc.close(fd) != 0 && errno != EINTR {
+            throw RebuildError(code: .output, message: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Streams a file in 1 MiB chunks.

@@ -43,7 +43,8 @@ public struct PackingSourceRepository: SourceRepository {
     /// Every tag with its (peeled) commit, read once when opened.
     public let tags: [String: String]
 
-    public var location: String { repository.origin }
+    /// Where the repository is, as given, with any credentials in a URL hidden (it is shown in verdicts).
+    public var location: String { URLCredentials.redact(repository.origin) }
 
     public func commit(forTag tag: String) async throws -> String? { tags[tag] }
 

@@ -29,8 +29,19 @@ public struct IntegrityReport: Codable, Sendable {
             && problems.isEmpty && archive.ok
     }
 
+    /// Warnings that do not fail the report: the tarball was checked against SHA-1 only (the packument has no
+    /// stronger `dist.integrity`), and SHA-1 collisions can be made.
+    public var warnings: [String] {
+        let strongest = integrity.flatMap { $0.ok ? $0.algorithm : nil }
+        if (strongest == nil || strongest == "sha1") && (shasum?.ok == true || strongest == "sha1") {
+            return ["only SHA-1 was checked (the packument gives no sha512 dist.integrity); SHA-1 collisions can be "
+                    + "made, so this match is weak evidence"]
+        }
+        return []
+    }
+
     enum CodingKeys: String, CodingKey {
-        case name, version, integrity, shasum, archive, problems, ok
+        case name, version, integrity, shasum, archive, problems, warnings, ok
         case tarballURL = "tarball_url"
     }
 
@@ -66,6 +77,7 @@ public struct IntegrityReport: Codable, Sendable {
         try c.encode(shasum, forKey: .shasum)
         try c.encode(archive, forKey: .archive)
         try c.encode(problems, forKey: .problems)
+        try c.encode(warnings, forKey: .warnings)
         try c.encode(ok, forKey: .ok)
     }
 }

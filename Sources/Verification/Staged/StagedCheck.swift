@@ -120,8 +120,8 @@ public struct StagedChecker: Sendable {
         let evidence = try await fetch(item)
         var bundle: StagedBundleTrust.Bundle?
         if let url = request.bundle {
-            do { bundle = .init(path: url.path, data: try Data(contentsOf: url)) } catch {
-                throw StagedCheckError(message: "--bundle \(url.path): cannot read: \(error.localizedDescription)")
+            do { bundle = .init(path: url.path, data: try InputFile.read(url)) } catch {
+                throw StagedCheckError(message: "--bundle \(url.path): the file \(error.problem)")
             }
         }
         let verification = VerificationRequest(

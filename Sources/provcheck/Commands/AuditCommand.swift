@@ -1,6 +1,8 @@
 import ArgumentParser
+import Digest
 import Foundation
 import NPMTrust
+import Packing
 import Registry
 import Sigstore
 import Verification
@@ -73,8 +75,8 @@ struct AuditCommand: AsyncParsableCommand {
         for kind in omit where DependencyKind(rawValue: kind) == nil {
             throw ValidationError("--omit \(kind): expected dev, optional or peer")
         }
-        guard concurrency >= 1 && concurrency <= 256 else { throw ValidationError("--concurrency must be 1...256") }
-        guard rebuildConcurrency >= 1 && rebuildConcurrency <= 16 else { throw ValidationError("--rebuild-concurrency must be 1...16") }
+        try NumericOption.count(concurrency, name: "--concurrency", in: 1...256)
+        try NumericOption.count(rebuildConcurrency, name: "--rebuild-concurrency", in: 1...16)
         for entry in source where !entry.contains("=") {
             throw ValidationError("--source \(entry): expected REPOSITORY=PATH, e.g. https://github.com/o/r=./r.bundle")
         }
@@ -108,8 +110,8 @@ struct AuditCommand: AsyncParsableCommand {
                 // Fail early on a bad keys file (not per package later).
                 let url = URL(fileURLWithPath: keys)
                 let data: Data
-                do { data = try Data(contentsOf: url) } catch {
-                    throw ValidationError("--keys \(keys): cannot read the file: \(error.localizedDescription)")
+                do { data = try InputFile.read(url) } catch {
+                    throw ValidationError("--keys \(keys): \(error.problem)")
                 }
                 _ = try TrustedRegistryKeys(json: data, source: keys)
             }
@@ -147,9 +149,12 @@ struct AuditCommand: AsyncParsableCommand {
         if let sarif {
             do {
                 let log = report.sarif(toolVersion: ProvcheckVersion.current)
-                try ProvcheckJSON.encode(log).write(to: URL(fileURLWithPath: sarif), options: .atomic)
+                try OutputTarget.write(try ProvcheckJSON.encode(log), to: URL(fileURLWithPath: sarif))
+            } catch let error as OutputTargetError {
+                FileHandle.standardError.write(Data("provcheck audit: cannot write the SARIF file \(sarif): \(error.problem)\n".utf8))
+                throw ExitStatus.error
             } catch {
-                FileHandle.standardError.write(Data("provcheck audit: cannot write the SARIF file \(sarif): \(error.localizedDescription)\n".utf8))
+                FileHandle.standardError.write(Data("provcheck audit: cannot write the SARIF file \(sarif): \(error)\n".utf8))
                 throw ExitStatus.error
             }
         }

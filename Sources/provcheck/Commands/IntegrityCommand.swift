@@ -66,6 +66,7 @@ enum IntegrityText {
         line("integrity", report.integrity)
         line("shasum", report.shasum)
         for problem in report.problems { lines.append("  FAIL \(problem)") }
+        for warning in report.warnings { lines.append("  WARN \(warning)") }
         let archive = report.archive
         if let member = archive.gzip?.members.first {
             let h = member.header

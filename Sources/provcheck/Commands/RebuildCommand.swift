@@ -61,6 +61,7 @@ struct RebuildCommand: ParsableCommand {
 
     func validate() throws {
         if worktree && ref != nil { throw ValidationError("--ref and --worktree exclude each other") }
+        try NumericOption.seconds(buildTimeout, name: "--build-timeout")
         if let npmVersion, NPMGeneration(npmVersion: npmVersion) == nil {
             throw ValidationError("--npm-version \(npmVersion) is not an npm version (expected e.g. 10.8.2)")
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Digest
 import Foundation
+import Packing
 import Registry
 import Sigstore
 import Verification
@@ -110,9 +112,9 @@ struct VerifyCommand: AsyncParsableCommand {
             if let vsaKey {
                 let keyData: Data
                 do {
-                    keyData = try Data(contentsOf: URL(fileURLWithPath: vsaKey))
+                    keyData = try InputFile.read(URL(fileURLWithPath: vsaKey))
                 } catch {
-                    throw VerificationError.input(path: vsaKey, problem: "cannot read the --vsa-key file")
+                    throw VerificationError.input(path: vsaKey, problem: "cannot read the --vsa-key file: \(error.problem)")
                 }
                 let envelope = try DSSEEnvelope.sign(payload: payload, privateKeyPEM: keyData, keySource: vsaKey)
                 try write(envelope.jsonDocument, to: vsa, what: "VSA envelope")
@@ -124,9 +126,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
     private func write(_ data: Data, to path: String, what: String) throws {
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try OutputTarget.write(data, to: URL(fileURLWithPath: path))
         } catch {
-            throw VerificationError.input(path: path, problem: "cannot write the \(what): \(error.localizedDescription)")
+            throw VerificationError.input(path: path, problem: "cannot write the \(what): \(error.problem)")
         }
     }
 }

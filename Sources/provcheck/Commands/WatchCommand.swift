@@ -1,4 +1,5 @@
 import ArgumentParser
+import Digest
 import Foundation
 import NPMTrust
 import Registry
@@ -188,8 +189,8 @@ struct WatchMergeCommand: AsyncParsableCommand {
         do {
             merged = try WatchReport.merge(try reports.map { path in
                 let data: Data
-                do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                    throw WatchReportError(message: "\(path): cannot read: \(error.localizedDescription)")
+                do { data = try InputFile.read(URL(fileURLWithPath: path)) } catch {
+                    throw WatchReportError(message: "\(error)")
                 }
                 return try WatchReport.decode(data, source: path)
             })
