@@ -7,6 +7,7 @@
 //   Library:      Digest → Archive → Compare
 //                 Deflate → Packing
 //                 Registry, Sigstore → NPMTrust
+//                 Packing, Registry, Compare → Build (dependency install, sandboxed lifecycle build)
 //                 Verification (pipeline, policy, verdicts, audit, watch, staged)
 //   Executables:  provcheck (CLI), loopback-registry (test/demo registry server)
 import PackageDescription
@@ -17,7 +18,7 @@ let package = Package(
     products: [
         .library(name: "ProvcheckKit", targets: [
             "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
-            "Sigstore", "NPMTrust", "Verification",
+            "Sigstore", "NPMTrust", "Build", "Verification",
         ]),
         .library(name: "LoopbackRegistry", targets: ["LoopbackRegistry"]),
         .executable(name: "provcheck", targets: ["provcheck"]),
@@ -45,15 +46,16 @@ let package = Package(
         .target(name: "Compare", dependencies: ["Digest", "Archive"]),
         .target(name: "Sigstore", dependencies: ["Digest", "COpenSSL"]),
         .target(name: "NPMTrust", dependencies: ["Digest", "Registry", "Sigstore", "COpenSSL"]),
+        .target(name: "Build", dependencies: ["Digest", "Archive", "Registry", "Packing", "Compare", "CArchive"]),
         .target(name: "Verification", dependencies: [
-            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "COpenSSL",
+            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "Build", "COpenSSL",
         ]),
         .target(name: "LoopbackRegistry", dependencies: ["Registry", "Digest", "COpenSSL"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
             "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
-            "Deflate",
+            "Deflate", "Build",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),
@@ -65,6 +67,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate", "CZlib", "TestSupport"]),
         .testTarget(name: "PackingTests", dependencies: ["Packing", "Archive", "Digest", "TestSupport"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Packing", "Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "TestSupport"]),
         .testTarget(name: "NPMTrustTests", dependencies: ["NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),

@@ -162,6 +162,11 @@ public struct RebuildComparison: Hashable, Sendable {
     public var rebuiltSHA512Hex: String?
     /// The npm packing rules the rebuild emulated (e.g. `npm7-10`).
     public var generation: String?
+    /// Evidence of a sandboxed build (`--build`: recipe, node, sandbox, determinism), merged into `rebuild.compare`.
+    public var buildEvidence: [String: String] = [:]
+    /// Why the files of ``onlyInRegistry`` stay unverified (e.g. the build could not run); replaces the default
+    /// reason of `rebuild.not-in-source`.
+    public var notInSourceReason: String?
 
     /// Makes a comparison.
     public init(outcome: RebuildOutcome, onlyInRegistry: [String] = [], onlyInRebuild: [String] = [],

@@ -389,6 +389,7 @@ public struct VerificationPipeline: Sendable {
         if let generation = comparison.generation { evidence["npmGeneration"] = generation }
         if let directory = facts.repositoryDirectory { evidence["directory"] = directory }
         if let rebuilt = comparison.rebuiltSHA512Hex { evidence["rebuiltSHA512"] = rebuilt }
+        evidence.merge(comparison.buildEvidence) { _, build in build }
         var reasons = [String]()
         if !comparison.contentDiffers.isEmpty {
             reasons.append("content differs: " + comparison.contentDiffers.joined(separator: ", "))
@@ -408,7 +409,8 @@ public struct VerificationPipeline: Sendable {
         } else {
             checks.append(.skipped(
                 .rebuildNotInSource, notInSourceTitle,
-                reason: "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source at "
+                reason: comparison.notInSourceReason
+                    ?? "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source at "
                     + "the commit (build output?): the rebuild cannot verify them",
                 evidence: ["files": comparison.onlyInRegistry.joined(separator: ", ")],
                 reasons: comparison.onlyInRegistry.map { "not in source: \($0)" }))
