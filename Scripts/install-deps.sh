@@ -5,7 +5,8 @@ set -euo pipefail
 need=()
 # ca-certificates: the system trust store the HTTPS client verifies the registry against; python3: the memory-bound
 # test measures the child process from a small Python parent.
-for pkg in libssl-dev zlib1g-dev libarchive-dev pkg-config git ca-certificates; do
+# bubblewrap: the sandbox of `--build` (docs/build.md) and its tests.
+for pkg in libssl-dev zlib1g-dev libarchive-dev pkg-config git ca-certificates bubblewrap; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 command -v python3 >/dev/null 2>&1 || need+=(python3)
