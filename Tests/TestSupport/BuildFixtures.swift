@@ -83,7 +83,10 @@ public enum BuildFixtures {
 
     /// The CI-like publish: a fresh clone, `npm ci` (when a lockfile exists) at its root, `npm pack` in `directory`,
     /// offline against `registry`. Returns the tarball.
-    public static func ciPack(repository: URL, directory: String? = nil, registry: URL, in parent: URL) throws -> URL {
+    /// `appending` (path in the package → text): after the real pack, appended to those built files and packed again
+    /// with `--ignore-scripts` (a tampered publish: the same build plus injected code).
+    public static func ciPack(repository: URL, directory: String? = nil, registry: URL, in parent: URL,
+                              appending: [String: String] = [:]) throws -> URL {
         let fm = FileManager.default
         let work = parent.appendingPathComponent("ci-\(UUID().uuidString.prefix(8))")
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
@@ -104,6 +107,16 @@ public enum BuildFixtures {
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
         let packDir = directory.map { clone.appendingPathComponent($0) } ?? clone
         try run(["npm", "pack", "--pack-destination", out.path], in: packDir, environment: env)
+        if !appending.isEmpty {
+            for (path, text) in appending {
+                let handle = try FileHandle(forWritingTo: packDir.appendingPathComponent(path))
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data(text.utf8))
+                try handle.close()
+            }
+            for file in try fm.contentsOfDirectory(atPath: out.path) { try fm.removeItem(at: out.appendingPathComponent(file)) }
+            try run(["npm", "pack", "--ignore-scripts", "--pack-destination", out.path], in: packDir, environment: env)
+        }
         guard let tgz = try fm.contentsOfDirectory(atPath: out.path).first(where: { $0.hasSuffix(".tgz") }) else {
             throw Failure(description: "npm pack wrote no tarball in \(out.path)")
         }
