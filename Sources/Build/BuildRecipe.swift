@@ -47,10 +47,14 @@ public struct BuildRecipe: Sendable, Hashable, Codable {
     public var steps: [RecipeStep]
     /// What was inferred and what was left out, one sentence each.
     public var notes: [String]
+    /// The workflow file the steps were read from, when they were.
+    public var workflow: String?
+    /// `NODE_ENV` as the workflow sets it (given to every step).
+    public var nodeEnv: String?
 
     enum CodingKeys: String, CodingKey {
         case installDirectory = "install_directory", packageDirectory = "package_directory", lockfile
-        case npmGeneration = "npm_generation", steps, notes
+        case npmGeneration = "npm_generation", steps, notes, workflow, nodeEnv = "node_env"
     }
 
     /// A shell transcript that reproduces the build by hand in a checkout of the commit.
@@ -63,7 +67,8 @@ public struct BuildRecipe: Sendable, Hashable, Codable {
         for step in steps {
             let prefix = step.directory == "." ? "" : "(cd \(step.directory) && "
             let suffix = step.directory == "." ? "" : ")"
-            lines.append(prefix + step.command + suffix + "   # " + (step.event ?? "build command") + ", " + step.origin)
+            lines.append(prefix + step.command + suffix + "   # " + (step.event ?? (step.origin == "--build-command" ? "build command" : "workflow step"))
+                + ", " + step.origin)
         }
         lines.append((packageDirectory == "." ? "" : "cd \(packageDirectory) && ") + "npm pack --ignore-scripts")
         return lines
@@ -109,8 +114,10 @@ public enum RecipeInference {
     /// - Parameter buildCommand: replaces the lifecycle scripts (`--build-command`), run in the package folder.
     /// - Throws: ``BuildError`` `.lockfile` for a yarn/pnpm-only project or dependencies without any lockfile;
     ///   `.io` when the package has no readable `package.json`.
+    /// - Parameter workflow: a workflow file (path relative to the checkout, e.g. the one a verified provenance
+    ///   names): its `run:` steps up to `npm publish` replace the lifecycle guess when it has such a step.
     public static func infer(checkout root: URL, packageDirectory: String?, generation: NPMGeneration,
-                             buildCommand: String? = nil) throws -> BuildRecipe {
+                             buildCommand: String? = nil, workflow: String? = nil) throws -> BuildRecipe {
         let packageDir = normalize(packageDirectory)
         let manifest = try readManifest(root, packageDir)
         var notes: [String] = []
@@ -165,7 +172,28 @@ public enum RecipeInference {
         }
 
         var steps: [RecipeStep] = []
-        if let buildCommand {
+        var workflowUsed: String?
+        var nodeEnv: String?
+        var fromWorkflow: (steps: [RecipeStep], notes: [String], nodeEnv: String?, packageDirectory: String?)?
+        if buildCommand == nil, let workflow {
+            let path = normalize(workflow)
+            if path.split(separator: "/").contains("..") {
+                notes.append("workflow \(workflow) leaves the repository: not read")
+            } else if let data = FileManager.default.contents(atPath: root.appendingPathComponent(path).path),
+                    let text = String(data: data, encoding: .utf8) {
+                fromWorkflow = try fromWorkflowFile(text, file: path, checkout: root, packageDirectory: packageDir,
+                                                    generation: generation)
+                if fromWorkflow == nil { notes.append("\(path) has no `npm publish` / `npm pack` step: the lifecycle scripts are used") }
+            } else {
+                notes.append("workflow \(path) is not in the commit: the lifecycle scripts are used")
+            }
+        }
+        if let fromWorkflow {
+            steps = fromWorkflow.steps
+            notes += fromWorkflow.notes
+            nodeEnv = fromWorkflow.nodeEnv
+            workflowUsed = normalize(workflow)
+        } else if let buildCommand {
             steps.append(RecipeStep(phase: .pack, directory: packageDir, event: nil, command: buildCommand, origin: "--build-command"))
             notes.append("--build-command replaces the package's lifecycle scripts")
         } else {
@@ -207,7 +235,8 @@ public enum RecipeInference {
             if steps.isEmpty { notes.append("the package has no lifecycle script that runs before packing") }
         }
         return BuildRecipe(installDirectory: installDir, packageDirectory: packageDir, lockfile: lockfile,
-                           npmGeneration: generation.rawValue, steps: steps, notes: notes)
+                           npmGeneration: generation.rawValue, steps: steps, notes: notes, workflow: workflowUsed,
+                           nodeEnv: nodeEnv)
     }
 
     static func readManifest(_ root: URL, _ folder: String) throws -> RawJSON {

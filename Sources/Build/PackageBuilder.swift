@@ -51,10 +51,15 @@ public struct BuildRequest: Sendable {
     public var expectedIntegrity: String?
     /// Where the `.tgz` goes.
     public var output: URL
+    /// The workflow file that published the package (path in the repository, e.g. from a verified provenance):
+    /// its plain npm/node steps become the recipe.
+    public var workflow: String?
 
     /// Makes a request.
     public init(repository: GitRepository, commit: String, directory: String? = nil, npmVersion: String? = nil,
-                publisherNodeVersion: String? = nil, expectedIntegrity: String? = nil, output: URL) {
+                publisherNodeVersion: String? = nil, expectedIntegrity: String? = nil, output: URL,
+                workflow: String? = nil) {
+        self.workflow = workflow
         self.repository = repository
         self.commit = commit
         self.directory = directory
@@ -202,7 +207,8 @@ public struct PackageBuilder: Sendable {
         }
         let generation = request.npmVersion.flatMap(NPMGeneration.init(npmVersion:)) ?? .npm10
         let recipe = try RecipeInference.infer(checkout: checkout, packageDirectory: request.directory,
-                                               generation: generation, buildCommand: settings.buildCommand)
+                                               generation: generation, buildCommand: settings.buildCommand,
+                                               workflow: request.workflow)
         let epoch = ProcessRunner.capture("/usr/bin/env", ["git", "--git-dir", request.repository.gitDirectory.path,
                                                           "show", "-s", "--format=%ct", request.commit]).flatMap { Int($0) }
         var report = BuildReport(recipe: recipe, node: nodeInfo, sandboxed: settings.sandbox.mode == .bubblewrap,
@@ -233,7 +239,7 @@ public struct PackageBuilder: Sendable {
         // The recipe.
         for (index, step) in recipe.steps.enumerated() {
             let run = try runStep(step, index: index, sandbox: sandbox, checkout: checkout, home: home, node: node,
-                                  epoch: epoch, logs: logs)
+                                  epoch: epoch, logs: logs, nodeEnv: recipe.nodeEnv)
             report.steps.append(run)
         }
 
@@ -257,7 +263,8 @@ public struct PackageBuilder: Sendable {
     }
 
     /// The environment of a step: cleared except what the recipe needs.
-    func environment(for step: RecipeStep, checkout: URL, home: URL, node: URL, epoch: Int?) -> [String: String] {
+    func environment(for step: RecipeStep, checkout: URL, home: URL, node: URL, epoch: Int?,
+                     nodeEnv: String? = nil) -> [String: String] {
         var bins: [String] = []
         var folder = step.directory
         while true {
@@ -280,6 +287,7 @@ public struct PackageBuilder: Sendable {
             "npm_config_audit": "false",
         ]
         if let epoch { env["SOURCE_DATE_EPOCH"] = String(epoch) }
+        if let nodeEnv { env["NODE_ENV"] = nodeEnv }
         if let event = step.event {
             env["npm_lifecycle_event"] = event
             env["npm_lifecycle_script"] = step.command
@@ -294,14 +302,15 @@ public struct PackageBuilder: Sendable {
     }
 
     private func runStep(_ step: RecipeStep, index: Int, sandbox: Sandbox, checkout: URL, home: URL, node: URL,
-                         epoch: Int?, logs: URL) throws -> StepRun {
+                         epoch: Int?, logs: URL, nodeEnv: String? = nil) throws -> StepRun {
         let directory = step.directory == "." ? checkout : checkout.appendingPathComponent(step.directory)
         let log = logs.appendingPathComponent("step-\(index).log")
         let outcome = try sandbox.run(script: step.command, in: directory,
-                                      environment: environment(for: step, checkout: checkout, home: home, node: node, epoch: epoch),
+                                      environment: environment(for: step, checkout: checkout, home: home, node: node, epoch: epoch,
+                                                               nodeEnv: nodeEnv),
                                       log: log)
         let tail = ProcessRunner.tail(outcome.output)
-        let name = (step.event.map { "`\($0)`" } ?? "the build command") + " (\(step.command))"
+        let name = (step.event.map { "`\($0)`" } ?? (step.origin == "--build-command" ? "the build command" : "`\(step.origin)`")) + " (\(step.command))"
             + (step.directory == "." ? "" : " in \(step.directory)")
         if outcome.timedOut {
             throw BuildError(.timeout, "\(name) ran past \(Int(settings.sandbox.timeout)) s and was killed", outputTail: tail)

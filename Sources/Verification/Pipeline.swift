@@ -188,6 +188,29 @@ public protocol Rebuilding: Sendable {
     /// `nodeVersion`'s zlib would), and compares the result with `registryTarball`.
     func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
                            npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison
+    /// The same, with what else is known about how the package was published (``RebuildContext``).
+    func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                           npmVersion: String?, nodeVersion: String?, registryTarball: Data,
+                           context: RebuildContext) async throws -> RebuildComparison
+}
+
+/// What else is known about how a package was published (used by sandboxed builds, see docs/build.md).
+public struct RebuildContext: Hashable, Sendable {
+    /// The workflow file a verified provenance names (`.github/workflows/publish.yml`).
+    public var workflowPath: String?
+
+    /// Makes a context.
+    public init(workflowPath: String? = nil) { self.workflowPath = workflowPath }
+}
+
+extension Rebuilding {
+    /// Default: the context is not used.
+    public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                                  npmVersion: String?, nodeVersion: String?, registryTarball: Data,
+                                  context: RebuildContext) async throws -> RebuildComparison {
+        try await rebuildAndCompare(repository: repository, commit: commit, directory: directory, npmVersion: npmVersion,
+                                    nodeVersion: nodeVersion, registryTarball: registryTarball)
+    }
 }
 
 /// What the archive inspection found, one sentence per finding.

@@ -379,7 +379,8 @@ public struct VerificationPipeline: Sendable {
         do {
             comparison = try await rebuilder.rebuildAndCompare(
                 repository: repository, commit: commit, directory: facts.repositoryDirectory,
-                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball)
+                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball,
+                context: RebuildContext(workflowPath: commitFrom == "provenance" ? identity?.workflowPath : nil))
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
             return SourceStageResult(checks: checks, commit: commit, branches: branches)

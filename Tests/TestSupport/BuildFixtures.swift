@@ -85,8 +85,9 @@ public enum BuildFixtures {
     /// offline against `registry`. Returns the tarball.
     /// `appending` (path in the package → text): after the real pack, appended to those built files and packed again
     /// with `--ignore-scripts` (a tampered publish: the same build plus injected code).
+    /// `before` commands run in the package folder between `npm ci` and `npm pack` (a workflow's `npm run build`).
     public static func ciPack(repository: URL, directory: String? = nil, registry: URL, in parent: URL,
-                              appending: [String: String] = [:]) throws -> URL {
+                              appending: [String: String] = [:], before: [[String]] = []) throws -> URL {
         let fm = FileManager.default
         let work = parent.appendingPathComponent("ci-\(UUID().uuidString.prefix(8))")
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
@@ -106,6 +107,7 @@ public enum BuildFixtures {
         let out = work.appendingPathComponent("out")
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
         let packDir = directory.map { clone.appendingPathComponent($0) } ?? clone
+        for command in before { try run(command, in: packDir, environment: env) }
         try run(["npm", "pack", "--pack-destination", out.path], in: packDir, environment: env)
         if !appending.isEmpty {
             for (path, text) in appending {

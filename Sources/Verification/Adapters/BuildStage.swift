@@ -11,14 +11,14 @@ extension PackingRebuilder {
     /// from a tarball that differs from what its source builds to.
     static func buildAndCompare(_ plain: RebuildComparison, builder: PackageBuilder, packing: PackingSourceRepository,
                                 commit: String, directory: String?, npmVersion: String?, nodeVersion: String?,
-                                registryTarball: Data) async -> RebuildComparison {
+                                registryTarball: Data, workflow: String? = nil) async -> RebuildComparison {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-build-out-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let expected = "sha512-" + Data(bytes(fromHex: DigestTarballHashing().sha512AndSHA1Hex(registryTarball).sha512)).base64EncodedString()
         func request(_ name: String) -> BuildRequest {
             BuildRequest(repository: packing.repository, commit: commit, directory: directory, npmVersion: npmVersion,
                          publisherNodeVersion: nodeVersion, expectedIntegrity: expected,
-                         output: folder.appendingPathComponent(name))
+                         output: folder.appendingPathComponent(name), workflow: workflow)
         }
         var unbuilt = plain
         do {
@@ -73,6 +73,10 @@ extension PackingRebuilder {
             "buildNode": "\(report.node.version) (\(report.node.path))",
             "buildSandbox": report.sandbox,
         ]
+        if let workflow = report.recipe.workflow { evidence["buildWorkflow"] = workflow }
+        if let nodeEnv = report.recipe.nodeEnv { evidence["buildNodeEnv"] = nodeEnv }
+        let ignored = report.recipe.notes.filter { $0.hasPrefix("not understood") || $0.hasPrefix("not run") }
+        if !ignored.isEmpty { evidence["buildStepsNotRun"] = ignored.joined(separator: "; ") }
         if let install = report.install {
             evidence["buildInstall"] = "\(install.installed) package(s) from \(install.lockfile) "
                 + "(lockfileVersion \(install.lockfileVersion), \(install.fromCache) from the integrity cache)"

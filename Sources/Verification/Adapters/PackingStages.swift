@@ -62,7 +62,7 @@ public struct PackingSourceRepository: SourceRepository {
 /// entry (contents by sha512, headers by hash, tar bytes and `.tgz` bytes), using the `Archive` module's reader.
 public struct PackingRebuilder: Rebuilding {
     /// With `--build`: builds the package in a sandbox (module `Build`) when the plain rebuild leaves registry files
-    /// unexplained, and compares the built tarball instead (see ``buildAndCompare(_:builder:packing:commit:directory:npmVersion:nodeVersion:registryTarball:)``).
+    /// unexplained, and compares the built tarball instead.
     public var builder: PackageBuilder?
 
     /// Makes the stage (`builder`: build packages whose tarball holds build output).
@@ -70,6 +70,13 @@ public struct PackingRebuilder: Rebuilding {
 
     public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
                                   npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
+        try await rebuildAndCompare(repository: repository, commit: commit, directory: directory, npmVersion: npmVersion,
+                                    nodeVersion: nodeVersion, registryTarball: registryTarball, context: RebuildContext())
+    }
+
+    public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                                  npmVersion: String?, nodeVersion: String?, registryTarball: Data,
+                                  context: RebuildContext) async throws -> RebuildComparison {
         let source: RebuildSource
         if let packing = repository as? PackingSourceRepository {
             source = .repository(packing.repository, ref: commit)
@@ -95,7 +102,7 @@ public struct PackingRebuilder: Rebuilding {
            !comparison.onlyInRegistry.isEmpty || comparison.outcome == .different {
             return await Self.buildAndCompare(comparison, builder: builder, packing: packing, commit: commit,
                                               directory: directory, npmVersion: npmVersion, nodeVersion: nodeVersion,
-                                              registryTarball: registryTarball)
+                                              registryTarball: registryTarball, workflow: context.workflowPath)
         }
         return comparison
     }

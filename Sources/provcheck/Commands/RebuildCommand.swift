@@ -63,11 +63,15 @@ struct RebuildCommand: AsyncParsableCommand {
 
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup var buildOptions: BuildOptions
+
+    @Option(name: .long, help: ArgumentHelp("With --build: the workflow file (path in the repository) whose npm/node steps are the recipe.", valueName: "path"))
+    var workflow: String?
     @OptionGroup var registryOptions: RegistryOptions
 
     func validate() throws {
         if worktree && ref != nil { throw ValidationError("--ref and --worktree exclude each other") }
         if worktree && buildOptions.build { throw ValidationError("--build rebuilds a git commit; it excludes --worktree") }
+        if workflow != nil && !buildOptions.build { throw ValidationError("--workflow needs --build") }
         if let npmVersion, NPMGeneration(npmVersion: npmVersion) == nil {
             throw ValidationError("--npm-version \(npmVersion) is not an npm version (expected e.g. 10.8.2)")
         }
@@ -142,7 +146,7 @@ struct RebuildCommand: AsyncParsableCommand {
             let builder = PackageBuilder(settings: settings)
             let request = BuildRequest(repository: repository, commit: commit, directory: directory, npmVersion: npmVersion,
                                        publisherNodeVersion: nodeVersion, expectedIntegrity: expectIntegrity,
-                                       output: URL(fileURLWithPath: output))
+                                       output: URL(fileURLWithPath: output), workflow: workflow)
             built = try await builder.build(request)
             if built.result.gzip.reproducedExpected == false {
                 let second = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-build-2-\(UUID().uuidString).tgz")
