@@ -13,7 +13,7 @@ enum ProcessRunner {
         var status: Int32
         /// Whether the wall-clock limit killed it.
         var timedOut: Bool
-        /// The whole captured output (bounded by what the child printed; read from the log file).
+        /// The end of the captured output (at most the last 64 KiB of the log file: memory stays bounded).
         var output: String
         /// Seconds it ran.
         var seconds: Double
@@ -57,10 +57,20 @@ enum ProcessRunner {
             }
             usleep(20_000)
         }
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let output = tailOfFile(log, bytes: 64 << 10)
         let status = process.terminationStatus
         let timedOut = killed || (timeoutTool != nil && (status == 124 || status == 137))
         return Outcome(status: status, timedOut: timedOut, output: output, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The last `bytes` bytes of a file, as UTF-8 (invalid sequences repaired).
+    static func tailOfFile(_ url: URL, bytes: Int) -> String {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return "" }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > UInt64(bytes) ? size - UInt64(bytes) : 0)
+        let data = (try? handle.readToEnd()) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Runs a short command and returns its trimmed stdout, or `nil` when it fails.

@@ -32,12 +32,12 @@ struct SandboxedBuildTests {
     }
 
     func build(_ repository: URL, directory packageDirectory: String? = nil, expected: String? = nil,
-               settings: BuildSettings? = nil) async throws -> BuiltPackage {
+               settings: BuildSettings? = nil, publisherNode: String? = nil) async throws -> BuiltPackage {
         let repo = try GitRepository.open(repository.path)
         let commit = try #require(repo.resolveCommit("v1.0.0"))
         return try await PackageBuilder(settings: settings ?? self.settings()).build(BuildRequest(
             repository: repo, commit: commit, directory: packageDirectory, npmVersion: "10.8.2",
-            expectedIntegrity: expected, output: directory.appendingPathComponent("out-\(UUID().uuidString).tgz")))
+            publisherNodeVersion: publisherNode, expectedIntegrity: expected, output: directory.appendingPathComponent("out-\(UUID().uuidString).tgz")))
     }
 
     static func sri(_ file: URL) throws -> String { Hashing.sriSHA512(try Data(contentsOf: file)) }
@@ -69,7 +69,10 @@ struct SandboxedBuildTests {
         let repository = try BuildFixtures.makeRepository("monorepo", in: directory)
         let published = try BuildFixtures.ciPack(repository: repository, directory: "packages/x",
                                                  registry: registry.baseURL, in: directory)
-        let built = try await build(repository, directory: "packages/x", expected: try Self.sri(published))
+        let built = try await build(repository, directory: "packages/x", expected: try Self.sri(published),
+                                    publisherNode: "18.20.4")
+        #expect(built.report.node.publisherVersion == "18.20.4")
+        #expect(built.report.node.note?.contains("the publisher used Node 18.20.4, this build Node") == true)
         #expect(built.result.gzip.reproducedExpected == true)
         #expect(built.report.recipe.installDirectory == ".")
         #expect(built.report.recipe.packageDirectory == "packages/x")
@@ -140,6 +143,51 @@ struct SandboxedBuildTests {
         // Nothing bad was cached either.
         let cached = (try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("tarballs").path)) ?? []
         #expect(cached.isEmpty)
+    }
+
+    @Test(.enabled(if: BuildFixtures.bubblewrapWorks, "needs a working bubblewrap"))
+    func dependencyInstallScriptsRunOnlyWhenAllowed() async throws {
+        defer { cleanup() }
+        // A dependency whose postinstall generates the module the build imports.
+        let dependency = directory.appendingPathComponent("fixture-gen")
+        try FileManager.default.createDirectory(at: dependency, withIntermediateDirectories: true)
+        try Data(#"{"name":"fixture-gen","version":"1.0.0","scripts":{"postinstall":"node gen.js"}}"#.utf8)
+            .write(to: dependency.appendingPathComponent("package.json"))
+        try Data("require('fs').writeFileSync('generated.js', 'module.exports = 42\\n')\n".utf8)
+            .write(to: dependency.appendingPathComponent("gen.js"))
+        try BuildFixtures.run(["npm", "pack", "--ignore-scripts", "--pack-destination", directory.path], in: dependency)
+        let tarball = try Data(contentsOf: directory.appendingPathComponent("fixture-gen-1.0.0.tgz"))
+        registry.update { $0.addVersion(name: "fixture-gen", version: "1.0.0", tarball: tarball) }
+        let lock = """
+        {"name":"fixture-postinstall","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{
+          "":{"name":"fixture-postinstall","version":"1.0.0","devDependencies":{"fixture-gen":"1.0.0"}},
+          "node_modules/fixture-gen":{"version":"1.0.0","resolved":"https://registry.npmjs.org/fixture-gen/-/fixture-gen-1.0.0.tgz",
+            "integrity":"\(Hashing.sriSHA512(tarball))","dev":true,"hasInstallScript":true}}}
+        """
+        let manifest = """
+        {"name":"fixture-postinstall","version":"1.0.0","files":["dist"],"scripts":{"prepack":"node build.js"},
+         "devDependencies":{"fixture-gen":"1.0.0"}}
+        """
+        let build = """
+        const fs = require('fs')
+        fs.mkdirSync('dist', { recursive: true })
+        fs.writeFileSync('dist/index.js', 'module.exports = ' + require('fixture-gen/generated.js') + '\\n')
+        """
+        let repository = try BuildFixtures.makeRepository("clock", in: directory, files: [
+            "package.json": manifest, "package-lock.json": lock, "build.js": build,
+        ])
+        await #expect {
+            _ = try await self.build(repository)
+        } throws: { error in
+            (error as? BuildError)?.code == .stepFailed && ((error as? BuildError)?.outputTail ?? "").contains("generated.js")
+        }
+        var allowed = settings()
+        allowed.allowInstallScripts = true
+        let built = try await self.build(repository, settings: allowed)
+        #expect(built.report.install?.installScriptsRun == ["fixture-gen@1.0.0"])
+        #expect(built.report.install?.installScriptsNotRun == [])
+        #expect(built.report.steps.first?.step.event == "postinstall")
+        #expect(built.result.files.contains("dist/index.js"))
     }
 
     @Test func missingBubblewrapIsASkipReasonNotAnUnsandboxedBuild() async throws {
