@@ -2,6 +2,12 @@ import Digest
 import Foundation
 import Registry
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What the dependency install did.
 public struct InstallSummary: Sendable, Hashable, Codable {
     /// The lockfile read (relative to the checkout).
@@ -105,7 +111,15 @@ struct DependencyInstaller {
             }
         }
 
-        // 2. Unpack, parents first.
+        // 2. Unpack, parents first. As `npm ci` does, a node_modules the commit ships is removed first; no folder
+        // on the way may be a symlink (a repository could point one outside the build folder).
+        let shipped = root.appendingPathComponent("node_modules")
+        if (try? FileManager.default.attributesOfItem(atPath: shipped.path)) != nil {
+            try? FileManager.default.removeItem(at: shipped)
+        }
+        for entry in lock.entries where entry.isDependency {
+            try Self.refuseSymlinks(root: root, relative: entry.location, lockfile: lockfile)
+        }
         for (entry, _, _) in toFetch {
             guard let (file, cached) = files[entry.location] else { continue }
             let target = root.appendingPathComponent(entry.location)
@@ -176,6 +190,23 @@ struct DependencyInstaller {
         return (entry.location, cached, false)
     }
 
+    /// Throws when the install root or any existing folder on the way to `relative` (its last component excluded)
+    /// is a symlink.
+    static func refuseSymlinks(root: URL, relative: String, lockfile: String) throws {
+        var path = root.path
+        var components = relative.split(separator: "/").map(String.init)
+        components.removeLast()
+        for component in [""] + components {
+            if !component.isEmpty { path += "/" + component }
+            var info = stat()
+            guard lstat(path, &info) == 0 else { return }  // not there yet: created by us
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                throw BuildError(.unpack, "\(lockfile): installing \(relative) would pass through the symlink \(path) "
+                    + "(the commit ships it): refused")
+            }
+        }
+    }
+
     /// npm's `os`/`cpu` check for this machine (`!x` excludes, otherwise the list must name it).
     static func supportsPlatform(_ entry: LockedInstall) -> Bool {
         #if os(Linux)
@@ -231,10 +262,14 @@ enum BinLinks {
             let link = binFolder.appendingPathComponent(name)
             try? FileManager.default.removeItem(at: link)
             try? FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "../" + inParent + "/" + path)
-            let target = folder.appendingPathComponent(path)
-            if let attributes = try? FileManager.default.attributesOfItem(atPath: target.path),
-               let mode = attributes[.posixPermissions] as? Int {
-                try? FileManager.default.setAttributes([.posixPermissions: mode | 0o111], ofItemAtPath: target.path)
+            // Made executable only when it is a regular file reached without a symlink (a workspace's bin could be
+            // a symlink the commit ships, pointing outside the build folder).
+            let target = folder.resolvingSymlinksInPath().appendingPathComponent(path)
+            var info = stat()
+            if target.path.hasPrefix(root.resolvingSymlinksInPath().path + "/"),
+               lstat(target.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+               target.resolvingSymlinksInPath().path == target.path {
+                chmod(target.path, (info.st_mode & 0o7777) | 0o111)
             }
         }
     }

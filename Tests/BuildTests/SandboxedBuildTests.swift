@@ -190,6 +190,30 @@ struct SandboxedBuildTests {
         #expect(built.result.files.contains("dist/index.js"))
     }
 
+    @Test func aFolderSymlinkShippedByTheCommitIsNeverFollowed() async throws {
+        defer { cleanup() }
+        let outside = directory.appendingPathComponent("outside")
+        let root = directory.appendingPathComponent("project")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("packages"), withIntermediateDirectories: true)
+        // packages/x → a folder outside the project; the lockfile nests a dependency under it.
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("packages/x").path,
+                                                   withDestinationPath: outside.path)
+        let integrity = Hashing.sriSHA512(try Data(contentsOf: BuildFixtures.folder.appendingPathComponent("fixture-banner-1.0.0.tgz")))
+        let lock = try PackageLock.parse(Data("""
+        {"lockfileVersion":3,"packages":{"packages/x/node_modules/fixture-banner":{"version":"1.0.0",
+         "resolved":"https://registry.npmjs.org/fixture-banner/-/fixture-banner-1.0.0.tgz","integrity":"\(integrity)"}}}
+        """.utf8), file: "package-lock.json")
+        let installer = DependencyInstaller(client: RegistryClient(configuration: RegistryConfiguration(registry: registry.baseURL)),
+                                            cacheDirectory: directory.appendingPathComponent("tarballs"))
+        await #expect {
+            _ = try await installer.install(lock, lockfile: "package-lock.json", root: root)
+        } throws: { error in
+            (error as? BuildError)?.code == .unpack && "\(error)".contains("symlink")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+    }
+
     @Test func missingBubblewrapIsASkipReasonNotAnUnsandboxedBuild() async throws {
         defer { cleanup() }
         let repository = try BuildFixtures.makeRepository("clock", in: directory)
