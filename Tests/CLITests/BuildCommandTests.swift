@@ -121,6 +121,30 @@ struct BuildCommandTests {
         #expect(result.stdout.contains("buildDeterministic: no: two builds differ in dist/built-at.js"))
     }
 
+    @Test(.enabled(if: BuildFixtures.bubblewrapWorks, "needs a working bubblewrap"))
+    func watchBuildsWhenThePolicySaysAuto() throws {
+        defer { cleanup() }
+        let repository = try BuildFixtures.makeRepository("single", in: directory)
+        let published = try BuildFixtures.ciPack(repository: repository, registry: registry.baseURL, in: directory)
+        try publish("fixture-single", tarball: published)
+        for (name, build) in [("auto", "auto"), ("never", "never")] {
+            try Data(#"{"build": "\#(build)"}"#.utf8).write(to: directory.appendingPathComponent("\(name).policy.json"))
+            try Data("""
+            {"version": 1, "packages": [{"name": "fixture-single", "rebuild": true, "versions": {"latest": 1},
+              "policy": "\(name).policy.json", "source": "\(repository.path)"}]}
+            """.utf8).write(to: directory.appendingPathComponent("\(name).watch.json"))
+            let run = try ProvcheckBinary.run(["watch", "--config", "\(name).watch.json", "--state", "\(name).state.json",
+                                               "--output", "\(name).report.json", "--offline",
+                                               "--registry", registry.baseURL.absoluteString], in: directory)
+            #expect(run.status == 0 || run.status == 1, "\(run.stderr)\n\(run.stdout)")
+        }
+        let auto = try String(contentsOf: directory.appendingPathComponent("auto.state.json"), encoding: .utf8)
+        let never = try String(contentsOf: directory.appendingPathComponent("never.state.json"), encoding: .utf8)
+        // With build = "auto" the built tarball is compared (byte-identical); without, only the source files are.
+        #expect(auto.contains("\"identical\""), "\(auto)")
+        #expect(never.contains("\"same-content\""), "\(never)")
+    }
+
     @Test func withoutBubblewrapVerifyBuildIsIncompleteAndStrictFails() throws {
         defer { cleanup() }
         let repository = try BuildFixtures.makeRepository("single", in: directory)
