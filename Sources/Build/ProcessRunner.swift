@@ -59,8 +59,11 @@ enum ProcessRunner {
         }
         let output = tailOfFile(log, bytes: 64 << 10)
         let status = process.terminationStatus
-        let timedOut = killed || (timeoutTool != nil && (status == 124 || status == 137))
-        return Outcome(status: status, timedOut: timedOut, output: output, seconds: Date().timeIntervalSince(start))
+        let elapsed = Date().timeIntervalSince(start)
+        // `timeout` exits 124/137, or dies by the signal it sent (Foundation then reports the signal number).
+        let timedOut = killed || (status != 0 && elapsed >= seconds
+            && (status == 124 || status == 137 || process.terminationReason == .uncaughtSignal || timeoutTool != nil))
+        return Outcome(status: status, timedOut: timedOut, output: output, seconds: elapsed)
     }
 
     /// The last `bytes` bytes of a file, as UTF-8 (invalid sequences repaired).

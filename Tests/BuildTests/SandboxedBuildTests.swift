@@ -245,6 +245,32 @@ struct SandboxedBuildTests {
         } throws: { ($0 as? BuildError)?.code == .node && "\($0)".contains("--node /nonexistent/node") }
     }
 
+    @Test(.enabled(if: BuildFixtures.bubblewrapWorks, "needs a working bubblewrap"))
+    func stepsRunWithTheLimitsAClearedEnvironmentAndAWallClock() async throws {
+        defer { cleanup() }
+        let repository = try BuildFixtures.makeRepository("clock", in: directory)
+        var limited = settings()
+        limited.sandbox.memoryBytes = 1 << 30
+        limited.buildCommand = "ulimit -v; umask; env | sort; node scripts/build.js"
+        let built = try await build(repository, settings: limited)
+        let output = try #require(built.report.steps.first?.outputTail)
+        #expect(output.contains("1048576\n0022\n"))
+        #expect(output.contains("CI=true"))
+        #expect(output.contains("SOURCE_DATE_EPOCH=1704067200"))
+        #expect(!output.contains("XDG_CACHE_HOME"))
+        #expect(!output.contains("USER="))
+        var slow = settings()
+        slow.sandbox.timeout = 1
+        slow.buildCommand = "echo started; sleep 30"
+        let start = Date()
+        await #expect {
+            _ = try await build(repository, settings: slow)
+        } throws: { error in
+            (error as? BuildError)?.code == .timeout && (error as? BuildError)?.outputTail == "started"
+        }
+        #expect(Date().timeIntervalSince(start) < 20)
+    }
+
     @Test func missingBubblewrapIsASkipReasonNotAnUnsandboxedBuild() async throws {
         defer { cleanup() }
         let repository = try BuildFixtures.makeRepository("clock", in: directory)
