@@ -166,5 +166,11 @@ struct BuildCommandTests {
         let strict = try verify("fixture-single@1.0.0", source: repository, extra: ["--strict"], environment: ["PATH": bin.path])
         #expect(strict.status == 1, "\(strict.stderr)\n\(strict.stdout)")
         #expect(strict.stdout.contains("FAILED fixture-single@1.0.0"))
+        // --no-sandbox is the explicit opt-out: the build runs, and the output says it was not sandboxed.
+        let unsandboxed = try verify("fixture-single@1.0.0", source: repository, extra: ["--no-sandbox"],
+                                     environment: ["PATH": bin.path])
+        #expect(unsandboxed.status == 0, "\(unsandboxed.stderr)\n\(unsandboxed.stdout)")
+        #expect(unsandboxed.stdout.contains("buildSandbox: NO SANDBOX (--no-sandbox)"))
+        #expect(unsandboxed.stdout.contains("VERIFIED fixture-single@1.0.0"))
     }
 }
