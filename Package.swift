@@ -7,6 +7,7 @@
 //   Library:      Digest → Archive → Compare
 //                 Deflate → Packing
 //                 Registry, Sigstore → NPMTrust
+//                 Packing, Registry, Compare → Build (dependency install, sandboxed lifecycle build)
 //                 Verification (pipeline, policy, verdicts, audit, watch, staged)
 //   Executables:  provcheck (CLI), loopback-registry (test/demo registry server)
 import PackageDescription
@@ -17,7 +18,7 @@ let package = Package(
     products: [
         .library(name: "ProvcheckKit", targets: [
             "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
-            "Sigstore", "NPMTrust", "Verification",
+            "Sigstore", "NPMTrust", "Build", "Verification",
         ]),
         .library(name: "LoopbackRegistry", targets: ["LoopbackRegistry"]),
         .executable(name: "provcheck", targets: ["provcheck"]),
@@ -49,8 +50,9 @@ let package = Package(
         .target(name: "Compare", dependencies: ["Digest", "Archive"]),
         .target(name: "Sigstore", dependencies: ["JSON", "Digest", "COpenSSL"]),
         .target(name: "NPMTrust", dependencies: ["JSON", "Digest", "Registry", "Sigstore", "COpenSSL"]),
+        .target(name: "Build", dependencies: ["JSON", "Digest", "Archive", "Registry", "Packing", "Compare", "CArchive"]),
         .target(name: "Verification", dependencies: [
-            "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "COpenSSL",
+            "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "Build", "COpenSSL",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "LoopbackRegistry", dependencies: ["JSON", "Registry", "Digest", "COpenSSL"]),
@@ -58,7 +60,7 @@ let package = Package(
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
             "JSON", "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
-            "Deflate",
+            "Deflate", "Build",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["JSON", "Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate", "CZlib", "TestSupport"]),
         .testTarget(name: "PackingTests", dependencies: ["Packing", "Archive", "Digest", "TestSupport"]),
+        .testTarget(name: "BuildTests", dependencies: ["JSON", "Build", "Packing", "Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
         .testTarget(name: "SigstoreTests", dependencies: ["JSON", "Digest", "Sigstore", "TestSupport"]),
         .testTarget(name: "NPMTrustTests", dependencies: ["JSON", "NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),

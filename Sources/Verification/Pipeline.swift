@@ -192,6 +192,11 @@ public struct RebuildComparison: Hashable, Sendable {
     public var generation: String?
     /// The comparator's full report (registry tarball A, rebuild B), when the `Compare` module made it.
     public var report: ComparisonReport?
+    /// Evidence of a sandboxed build (`--build`: recipe, node, sandbox, determinism), merged into `rebuild.compare`.
+    public var buildEvidence: [String: String] = [:]
+    /// Why the files of ``onlyInRegistry`` stay unverified (e.g. the build could not run); replaces the default
+    /// reason of `rebuild.not-in-source`.
+    public var notInSourceReason: String?
 
     /// Makes a comparison.
     public init(outcome: RebuildOutcome, onlyInRegistry: [String] = [], onlyInRebuild: [String] = [],
@@ -213,15 +218,27 @@ public protocol Rebuilding: Sendable {
     /// `nodeVersion`'s zlib would), and compares the result with `registryTarball`.
     func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
                            npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison
-    /// The same for a registry tarball on disk (read in a stream where the stage can).
+    /// The same for a registry tarball on disk (read in a stream where the stage can), with what else is known about
+    /// how the package was published (``RebuildContext``).
     func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
-                           npmVersion: String?, nodeVersion: String?, registryTarballFile: URL) async throws -> RebuildComparison
+                           npmVersion: String?, nodeVersion: String?, registryTarballFile: URL,
+                           context: RebuildContext) async throws -> RebuildComparison
+}
+
+/// What else is known about how a package was published (used by sandboxed builds, see docs/build.md).
+public struct RebuildContext: Hashable, Sendable {
+    /// The workflow file a verified provenance names (`.github/workflows/publish.yml`).
+    public var workflowPath: String?
+
+    /// Makes a context.
+    public init(workflowPath: String? = nil) { self.workflowPath = workflowPath }
 }
 
 extension Rebuilding {
-    /// Default: read the file and call the in-memory variant.
+    /// Default: read the file and call the in-memory variant; the context is not used.
     public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
-                                  npmVersion: String?, nodeVersion: String?, registryTarballFile: URL) async throws -> RebuildComparison {
+                                  npmVersion: String?, nodeVersion: String?, registryTarballFile: URL,
+                                  context: RebuildContext) async throws -> RebuildComparison {
         try await rebuildAndCompare(repository: repository, commit: commit, directory: directory, npmVersion: npmVersion,
                                     nodeVersion: nodeVersion, registryTarball: Data(contentsOf: registryTarballFile))
     }

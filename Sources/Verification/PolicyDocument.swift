@@ -1,5 +1,6 @@
 import Digest
 import Foundation
+import JSON
 import Registry
 
 /// An error in a policy file, naming the file and the field.
@@ -58,6 +59,9 @@ public struct PolicyDocument: Hashable, Sendable {
     public var publishAttestationRequired: Bool
     /// Accepted rebuild outcomes.
     public var acceptedRebuildOutcomes: Set<RebuildOutcome>
+    /// Whether `audit --rebuild` and `watch` build packages in the sandbox (`build = "auto"`; default `never`;
+    /// see docs/build.md). `verify` and `rebuild` use `--build`.
+    public var build: BuildPolicy = .never
     /// Where the policy came from (file path, or `default`).
     public var source: String
     /// The sha256 (hex) of the file's bytes, `nil` for the built-in default (recorded in the VSA).
@@ -110,7 +114,7 @@ public struct PolicyDocument: Hashable, Sendable {
 
     private static let knownKeys: Set<String> = [
         "$comment", "description", "version", "repository", "repositoryId", "ownerId", "workflow", "refs", "triggers",
-        "runner", "environment", "provenance", "publishAttestation", "rebuild", "branches",
+        "runner", "environment", "provenance", "publishAttestation", "rebuild", "branches", "build",
     ]
 
     /// Parses policy JSON; `source` names the input in errors.
@@ -190,6 +194,12 @@ public struct PolicyDocument: Hashable, Sendable {
             default: throw fail("publishAttestation", "must be \"required\" or \"optional\"")
             }
         }
+        if let v = dict["build"] {
+            guard let text = v as? String, let mode = BuildPolicy(rawValue: text) else {
+                throw fail("build", "must be \"auto\" (build packages whose tarball holds build output, in the sandbox) or \"never\"")
+            }
+            doc.build = mode
+        }
         if let list = try stringList(dict["rebuild"], field: "rebuild", fail: fail) {
             var accepted = Set<RebuildOutcome>()
             for (i, s) in list.enumerated() {
@@ -252,4 +262,12 @@ public struct PolicyDocument: Hashable, Sendable {
             RebuildPolicy(accepted: acceptedRebuildOutcomes)
         }
     }
+}
+
+/// When packages are built in the sandbox before the rebuild is compared (policy key `build`).
+public enum BuildPolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Build when the registry tarball holds files the source does not (build output).
+    case auto
+    /// Never build (the files stay unverified: `rebuild.not-in-source` is skipped).
+    case never
 }

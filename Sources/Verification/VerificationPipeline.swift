@@ -454,7 +454,8 @@ public struct VerificationPipeline: Sendable {
         do {
             comparison = try await rebuilder.rebuildAndCompare(
                 repository: repository, commit: commit, directory: facts.repositoryDirectory,
-                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarballFile: tarball)
+                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarballFile: tarball,
+                context: RebuildContext(workflowPath: commitFrom == "provenance" ? identity?.workflowPath : nil))
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
             return SourceStageResult(checks: checks, commit: commit, branches: branches, tag: tag)
@@ -464,6 +465,7 @@ public struct VerificationPipeline: Sendable {
         if let generation = comparison.generation { evidence["npmGeneration"] = generation }
         if let directory = facts.repositoryDirectory { evidence["directory"] = directory }
         if let rebuilt = comparison.rebuiltSHA512Hex { evidence["rebuiltSHA512"] = rebuilt }
+        evidence.merge(comparison.buildEvidence) { _, build in build }
         var reasons = [String]()
         if !comparison.contentDiffers.isEmpty {
             reasons.append("content differs: " + comparison.contentDiffers.joined(separator: ", "))
@@ -483,7 +485,8 @@ public struct VerificationPipeline: Sendable {
         } else {
             checks.append(.skipped(
                 .rebuildNotInSource, notInSourceTitle,
-                reason: "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source at "
+                reason: comparison.notInSourceReason
+                    ?? "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source at "
                     + "the commit (build output?): the rebuild cannot verify them",
                 evidence: ["files": comparison.onlyInRegistry.joined(separator: ", ")],
                 reasons: comparison.onlyInRegistry.map { "not in source: \($0)" }))

@@ -1,4 +1,5 @@
 import Archive
+import Build
 import Compare
 import Digest
 import Foundation
@@ -64,19 +65,25 @@ public struct PackingSourceRepository: SourceRepository {
 /// Rebuilds with the `Packing` module's ``Packing/PackRebuilder`` and compares with the registry tarball entry by
 /// entry (contents by sha512, headers by hash, tar bytes and `.tgz` bytes), using the `Archive` module's reader.
 public struct PackingRebuilder: Rebuilding {
-    /// Makes the stage.
-    public init() {}
+    /// With `--build`: builds the package in a sandbox (module `Build`) when the plain rebuild leaves registry files
+    /// unexplained, and compares the built tarball instead.
+    public var builder: PackageBuilder?
+
+    /// Makes the stage (`builder`: build packages whose tarball holds build output).
+    public init(builder: PackageBuilder? = nil) { self.builder = builder }
 
     public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
                                   npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
         let file = try TarballFile.holding(registryTarball, in: nil)
         return try await rebuildAndCompare(repository: repository, commit: commit, directory: directory,
-                                           npmVersion: npmVersion, nodeVersion: nodeVersion, registryTarballFile: file.url)
+                                           npmVersion: npmVersion, nodeVersion: nodeVersion, registryTarballFile: file.url,
+                                           context: RebuildContext())
     }
 
     /// Rebuilds and compares with the registry tarball on disk, reading it in a stream.
     public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
-                                  npmVersion: String?, nodeVersion: String?, registryTarballFile: URL) async throws -> RebuildComparison {
+                                  npmVersion: String?, nodeVersion: String?, registryTarballFile: URL,
+                                  context: RebuildContext) async throws -> RebuildComparison {
         let source: RebuildSource
         if let packing = repository as? PackingSourceRepository {
             source = .repository(packing.repository, ref: commit)
@@ -97,6 +104,12 @@ public struct PackingRebuilder: Rebuilding {
         if !comparison.onlyInRegistry.isEmpty, let packing = repository as? PackingSourceRepository {
             try await Self.lookUpInSource(&comparison, registryTarball: registryTarballFile, commit: commit,
                                           directory: directory, gitDirectory: packing.repository.gitDirectory)
+        }
+        if let builder, let packing = repository as? PackingSourceRepository,
+           !comparison.onlyInRegistry.isEmpty || comparison.outcome == .different {
+            return await Self.buildAndCompare(comparison, builder: builder, packing: packing, commit: commit,
+                                              directory: directory, npmVersion: npmVersion, nodeVersion: nodeVersion,
+                                              registryTarball: registryTarballFile, workflow: context.workflowPath)
         }
         return comparison
     }

@@ -1,3 +1,4 @@
+import Build
 import Foundation
 import NPMTrust
 import Registry
@@ -12,13 +13,18 @@ public struct StandardPipelineOptions: Sendable {
     public var trustedRoot: URL?
     /// A registry keys JSON file (`{"keys":[…]}`; default: the registry's `/-/npm/v1/keys`, else npm's built-in keys).
     public var keys: URL?
+    /// `--build`: build packages whose tarball holds build output, in a sandbox (module `Build`); `nil`: never.
+    /// Its registry is replaced by the pipeline's effective one.
+    public var build: BuildSettings?
 
     /// Makes options.
-    public init(registry: RegistryConfiguration, offline: Bool, trustedRoot: URL? = nil, keys: URL? = nil) {
+    public init(registry: RegistryConfiguration, offline: Bool, trustedRoot: URL? = nil, keys: URL? = nil,
+                build: BuildSettings? = nil) {
         self.registry = registry
         self.offline = offline
         self.trustedRoot = trustedRoot
         self.keys = keys
+        self.build = build
     }
 }
 
@@ -37,7 +43,11 @@ extension VerificationPipeline {
             registry: RegistryClientAccess(client: RegistryClient(configuration: configuration)),
             trust: NPMTrustStage(trustedRoot: root, keys: keys, registry: configuration.registry),
             sources: PackingSource(cacheDirectory: configuration.cacheDirectory?.appendingPathComponent("git")),
-            rebuilder: PackingRebuilder(),
+            rebuilder: PackingRebuilder(builder: options.build.map { settings in
+                var settings = settings
+                settings.registry = configuration
+                return PackageBuilder(settings: settings)
+            }),
             inspector: ArchiveStage(),
             hasher: DigestTarballHashing())
     }

@@ -1,5 +1,6 @@
 import Digest
 import Foundation
+import JSON
 import Registry
 
 /// A `provcheck watch` configuration file (JSON or TOML, same keys): the packages to watch and how.

@@ -132,14 +132,19 @@ public struct PipelineWatchVerifier: WatchVerifying {
     /// No network except the registry.
     public let offline: Bool
 
-    /// Wraps a pipeline.
-    public init(pipeline: VerificationPipeline, offline: Bool = false) {
+    /// The pipeline used for packages whose policy says `build = "auto"` (`nil`: never build).
+    public let buildingPipeline: VerificationPipeline?
+
+    /// Wraps a pipeline (and, for `build = "auto"` policies, one that builds in the sandbox).
+    public init(pipeline: VerificationPipeline, offline: Bool = false, buildingPipeline: VerificationPipeline? = nil) {
         self.pipeline = pipeline
         self.offline = offline
+        self.buildingPipeline = buildingPipeline
     }
 
     public func verify(name: String, version: String, source: String?, policy: PolicyDocument) async throws -> Verdict {
-        try await pipeline.verify(VerificationRequest(
+        let pipeline = policy.build == .auto ? (buildingPipeline ?? self.pipeline) : self.pipeline
+        return try await pipeline.verify(VerificationRequest(
             spec: PackageSpec(name: name, version: version), source: source.map(SourceLocator.init(argument:)),
             policy: policy, offline: offline)).verdict
     }

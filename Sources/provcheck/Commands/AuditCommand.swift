@@ -1,4 +1,5 @@
 import ArgumentParser
+import Build
 import Digest
 import Foundation
 import NPMTrust
@@ -119,9 +120,11 @@ struct AuditCommand: AsyncParsableCommand {
             let policyDocument = try policy.map { try PolicyDocument.load(contentsOf: URL(fileURLWithPath: $0)) }
             var rebuildOptions: AuditRebuildOptions? = nil
             if rebuild {
+                // A policy with build = "auto" builds packages whose tarball holds build output (docs/build.md).
                 let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                     registry: configuration, offline: registryOptions.offline,
-                    trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))
+                    trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) },
+                    build: policyDocument?.build == .auto ? BuildSettings(registry: configuration) : nil))
                 var sources: [String: SourceLocator] = [:]
                 for entry in source {
                     let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)

@@ -60,6 +60,14 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Registry keys JSON ({\"keys\":[…]}; default: the registry's /-/npm/v1/keys).", valueName: "file"))
     var keys: String?
 
+    @OptionGroup var buildOptions: BuildOptions
+
+    @Option(name: .long, help: ArgumentHelp("With --build: shell command replacing the package's lifecycle scripts.", valueName: "command"))
+    var buildCommand: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --build: seconds before a build step is killed (default: 600).", valueName: "seconds"))
+    var buildTimeout: Double = 600
+
     func run() async throws {
         if vsaKey != nil && vsa == nil {
             FileHandle.standardError.write(Data("provcheck verify: --vsa-key needs --vsa FILE\n".utf8))
@@ -73,7 +81,8 @@ struct VerifyCommand: AsyncParsableCommand {
             let registry = try registryOptions.configuration()
             let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                 registry: registry, offline: registryOptions.offline,
-                trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) }))
+                trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) },
+                build: buildOptions.settings(registry: registry, buildCommand: buildCommand, timeout: buildTimeout)))
             result = try await pipeline.verify(VerificationRequest(
                 spec: spec, source: source.map(SourceLocator.init(argument:)), ref: ref, policy: policyDocument,
                 strictness: strict ? .strict : .standard, offline: registryOptions.offline))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Build
 import Digest
 import Foundation
 import NPMTrust
@@ -133,7 +134,12 @@ struct WatchRunCommand: AsyncParsableCommand {
                     pipeline: try VerificationPipeline.standard(StandardPipelineOptions(
                         registry: registry, offline: registryOptions.offline,
                         trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) })),
-                    offline: registryOptions.offline)
+                    offline: registryOptions.offline,
+                    // For packages whose policy says build = "auto" (docs/build.md): sandboxed build, default limits.
+                    buildingPipeline: try VerificationPipeline.standard(StandardPipelineOptions(
+                        registry: registry, offline: registryOptions.offline,
+                        trustedRoot: trustedRoot.map { URL(fileURLWithPath: $0) }, keys: keys.map { URL(fileURLWithPath: $0) },
+                        build: BuildSettings(registry: registry))))
             } catch {
                 standardError("provcheck watch: \(error)")
                 throw ExitStatus.error

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Registry
 
 /// Reads `package-lock.json` / `npm-shrinkwrap.json` (lockfileVersion 1, 2 and 3).
