@@ -7,6 +7,7 @@
 //   Library:      Digest → Archive → Compare
 //                 Deflate → Packing
 //                 Registry, Sigstore → NPMTrust
+//                 Packing, Registry, Compare → Build (dependency install, sandboxed lifecycle build)
 //                 Verification (pipeline, policy, verdicts, audit, watch, staged)
 //   Executables:  provcheck (CLI), loopback-registry (test/demo registry server)
 import PackageDescription
@@ -16,8 +17,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "ProvcheckKit", targets: [
-            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
-            "Sigstore", "NPMTrust", "Verification",
+            "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
+            "Sigstore", "NPMTrust", "Build", "Verification",
         ]),
         .library(name: "LoopbackRegistry", targets: ["LoopbackRegistry"]),
         .executable(name: "provcheck", targets: ["provcheck"]),
@@ -25,6 +26,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        // pnpm-lock.yaml is read with a real YAML parser (libyaml), as pnpm reads it with js-yaml.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // MARK: C libraries
@@ -37,23 +40,27 @@ let package = Package(
         .target(name: "CDeflate", cSettings: [.unsafeFlags(["-O2"])]),
 
         // MARK: Library modules
+        // provcheck's one JSON parser and writer, at the bottom: every document that carries trust goes through it.
+        .target(name: "JSON"),
         .target(name: "Digest", dependencies: ["COpenSSL"]),
         .target(name: "Archive", dependencies: ["Digest", "CZlib", "CArchive"]),
-        .target(name: "Registry", dependencies: ["Digest", "Archive", "COpenSSL"]),
-        .target(name: "Deflate", dependencies: ["CDeflate", "CZlib"]),
+        .target(name: "Registry", dependencies: ["JSON", "Digest", "Archive", "COpenSSL"]),
+        .target(name: "Deflate", dependencies: ["CDeflate", "CZlib", "Digest"]),
         .target(name: "Packing", dependencies: ["Digest", "Archive", "Deflate", "CZlib"]),
         .target(name: "Compare", dependencies: ["Digest", "Archive"]),
-        .target(name: "Sigstore", dependencies: ["Digest", "COpenSSL"]),
-        .target(name: "NPMTrust", dependencies: ["Digest", "Registry", "Sigstore", "COpenSSL"]),
+        .target(name: "Sigstore", dependencies: ["JSON", "Digest", "COpenSSL"]),
+        .target(name: "NPMTrust", dependencies: ["JSON", "Digest", "Registry", "Sigstore", "COpenSSL"]),
+        .target(name: "Build", dependencies: ["JSON", "Digest", "Archive", "Registry", "Packing", "Compare", "CArchive"]),
         .target(name: "Verification", dependencies: [
-            "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "COpenSSL",
+            "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "Build", "COpenSSL",
+            .product(name: "Yams", package: "Yams"),
         ]),
-        .target(name: "LoopbackRegistry", dependencies: ["Registry", "Digest", "COpenSSL"]),
+        .target(name: "LoopbackRegistry", dependencies: ["JSON", "Registry", "Digest", "COpenSSL"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
-            "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
-            "Deflate",
+            "JSON", "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
+            "Deflate", "Build",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),
@@ -62,13 +69,14 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["JSON", "Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "DeflateTests", dependencies: ["Deflate", "CZlib", "TestSupport"]),
         .testTarget(name: "PackingTests", dependencies: ["Packing", "Archive", "Digest", "TestSupport"]),
+        .testTarget(name: "BuildTests", dependencies: ["JSON", "Build", "Packing", "Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
-        .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "TestSupport"]),
-        .testTarget(name: "NPMTrustTests", dependencies: ["NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["Verification", "Digest", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "SigstoreTests", dependencies: ["JSON", "Digest", "Sigstore", "TestSupport"]),
+        .testTarget(name: "NPMTrustTests", dependencies: ["JSON", "NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Verification", "Digest", "Sigstore", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["JSON", "LoopbackRegistry", "TestSupport"]),
     ]
 )

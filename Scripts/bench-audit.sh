@@ -1,26 +1,48 @@
 #!/usr/bin/env bash
-# bench-audit.sh: `provcheck audit` vs `npm audit signatures` on the same generated project and registry.
+# bench-audit.sh: `provcheck audit` vs `npm audit signatures` on the same generated project and registry, with the
+# registry as far away and as big as a real one.
 #
-#   Scripts/bench-audit.sh [N] [RUNS]        (defaults: N=1000 packages, RUNS=5)
+#   Scripts/bench-audit.sh [N] [RUNS] [--delay-ms MS[,MS...]] [--mbps RATE] [--history K] [--readme BYTES]
+#                          [--concurrency C]
+#   defaults: N=1000 packages, RUNS=5, --delay-ms 0,20,50, no bandwidth limit, tiny packuments (one version)
+#   e.g. real-sized documents 20/50 ms away:  Scripts/bench-audit.sh 1000 5 --delay-ms 0,20,50 --mbps 200 \
+#                                                 --history 40 --readme 100000
 #
 # 1. builds provcheck and loopback-registry in release mode (SKIP_BUILD=1 to reuse .build/release);
 # 2. generates a registry of N packages signed with a fresh EC P-256 key (openssl), 1% of them unsigned and 0.5%
 #    with a bad signature, and a project with package-lock.json v3 and node_modules (Scripts/generate-audit-tree.py);
-# 3. serves the registry with loopback-registry on 127.0.0.1;
-# 4. runs `npm audit signatures` (with Scripts/npm-audit-offline-shim.js, npm's own cache folder kept warm between
-#    runs) and `provcheck audit` (no cache) RUNS times each, alternating, on the same project and server;
-# 5. prints the counts of both (they must agree), the median wall times and the ratio.
+#    --history K gives every packument K earlier versions and real manifest fields, --readme BYTES a readme; the
+#    registry serves each packument's abbreviated twin to requests with `Accept: application/vnd.npm.install-v1+json`;
+# 3. for each delay, serves the registry with loopback-registry on 127.0.0.1 with `--delay-ms` (waited before every
+#    answer and once per new connection) and `--mbps` (per connection): both tools talk to the same shaped server;
+# 4. runs `npm audit signatures` (with Scripts/npm-audit-offline-shim.js, an empty npm cache each run) and
+#    `provcheck audit` (no cache) RUNS times each, alternating; bytes sent by the server to each tool are read from
+#    the registry's `/-/loopback/stats` around each run;
+# 5. prints, per delay, the counts of both (they must agree in every run), the median wall times, the ratio and the
+#    median bytes transferred, then the table. Exit status 1 when any run's counts differ.
+# BENCH_NPM_CACHE=warm keeps npm's cache between runs (one untimed warm-up run per delay): npm then revalidates each
+# packument with If-None-Match and the loopback registry answers 304 (npm's best case; provcheck still runs without a
+# cache). Default: an empty npm cache every run, as on a fresh CI machine (both tools fetch every document).
 # BENCH_TLS=1 serves the registry over HTTPS (Fixtures/tls test CA; npm gets --cafile, provcheck npm_config_cafile).
 set -euo pipefail
-N="${1:-1000}"
-RUNS="${2:-5}"
+N=1000; RUNS=5; DELAYS="0,20,50"; MBPS=""; HISTORY=0; README=0; CONCURRENCY=""
+POSITIONAL=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --delay-ms) DELAYS="$2"; shift 2 ;;
+    --mbps) MBPS="$2"; shift 2 ;;
+    --history) HISTORY="$2"; shift 2 ;;
+    --readme) README="$2"; shift 2 ;;
+    --concurrency) CONCURRENCY="$2"; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) POSITIONAL+=("$1"); shift ;;
+  esac
+done
+[ "${#POSITIONAL[@]}" -ge 1 ] && N="${POSITIONAL[0]}"
+[ "${#POSITIONAL[@]}" -ge 2 ] && RUNS="${POSITIONAL[1]}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/provcheck-bench-audit.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
+cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 
 if [ "${SKIP_BUILD:-0}" != "1" ]; then
@@ -28,29 +50,29 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
 fi
 BIN="$ROOT/.build/release"
 
-python3 "$ROOT/Scripts/generate-audit-tree.py" "$WORK/tree" --count "$N" --unsigned $((N / 100)) --bad $((N / 200))
-TLS_ARGS=(); SCHEME=http
-if [ "${BENCH_TLS:-0}" = "1" ]; then
-  TLS_ARGS=(--tls-cert "$ROOT/Fixtures/tls/server.pem" --tls-key "$ROOT/Fixtures/tls/server.key"); SCHEME=https
-fi
-"$BIN/loopback-registry" --fixtures "$WORK/tree/registry/npm" --print-port "${TLS_ARGS[@]}" >"$WORK/port" 2>"$WORK/server.log" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do [ -s "$WORK/port" ] && break; sleep 0.05; done
-PORT="$(cat "$WORK/port")"
-REGISTRY="$SCHEME://127.0.0.1:$PORT/"
+python3 "$ROOT/Scripts/generate-audit-tree.py" "$WORK/tree" --count "$N" --unsigned $((N / 100)) --bad $((N / 200)) \
+  --history "$HISTORY" --readme "$README"
 
-python3 - "$WORK" "$REGISTRY" "$RUNS" "$BIN/provcheck" "$ROOT/Scripts/npm-audit-offline-shim.js" "$N" <<'PY'
-import os, re, statistics, subprocess, sys, time
-work, registry, runs, provcheck, shim, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+python3 - "$WORK" "$RUNS" "$BIN" "$ROOT" "$N" "$DELAYS" "$MBPS" "$HISTORY" "$README" "$CONCURRENCY" <<'PY'
+import json, os, re, shutil, statistics, subprocess, sys, time, urllib.request
+work, runs, bindir, root, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+delays = [float(d) for d in sys.argv[6].split(",") if d]
+mbps, history, readme, concurrency = sys.argv[7], int(sys.argv[8]), int(sys.argv[9]), sys.argv[10]
+tls = os.environ.get("BENCH_TLS", "0") == "1"
 project = os.path.join(work, "tree", "project")
+shim = os.path.join(root, "Scripts", "npm-audit-offline-shim.js")
+ca = os.path.join(root, "Fixtures", "tls", "ca.pem")
 open(os.path.join(work, "npmrc"), "w").close()
+npm_cache = os.path.join(work, "npm-cache")
 npm_env = dict(os.environ, NODE_OPTIONS=f"--require {shim}", npm_config_userconfig=os.path.join(work, "npmrc"),
-               npm_config_cache=os.path.join(work, "npm-cache"), npm_config_update_notifier="false", NO_COLOR="1")
+               npm_config_cache=npm_cache, npm_config_update_notifier="false", NO_COLOR="1")
 pc_env = dict(os.environ, NO_COLOR="1")
-if registry.startswith("https:"):
-    ca = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(shim))), "Fixtures", "tls", "ca.pem")
+if tls:
     npm_env["npm_config_cafile"] = ca
     pc_env["npm_config_cafile"] = ca
+packuments = os.path.join(work, "tree", "registry", "npm", "packuments")
+sizes = [os.path.getsize(os.path.join(packuments, f)) for f in os.listdir(packuments)]
+doc_label = "tiny" if history == 0 and readme == 0 else f"{statistics.mean(sizes) / 1000:.0f} kB full ({history} earlier versions, {readme // 1000} kB readme)"
 
 def number(pattern, text):
     m = re.search(pattern, text)
@@ -62,26 +84,67 @@ def counts(text):
             "missing": number(r"(\d+) packages? ha(?:s|ve) (?:a )?missing registry signature", text),
             "invalid": number(r"(\d+) packages? (?:ha(?:s|ve) (?:an )?invalid registry signatures?|failed a check)", text)}
 
-def run(cmd, env):
+def start_server(delay):
+    args = [os.path.join(bindir, "loopback-registry"), "--fixtures", os.path.join(work, "tree", "registry", "npm"),
+            "--print-port", "--delay-ms", str(delay)]
+    if mbps: args += ["--mbps", mbps]
+    if tls: args += ["--tls-cert", os.path.join(root, "Fixtures/tls/server.pem"), "--tls-key", os.path.join(root, "Fixtures/tls/server.key")]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(os.path.join(work, "server.log"), "a"), text=True)
+    port = proc.stdout.readline().strip()
+    if not port:
+        sys.exit("loopback-registry did not start; see " + os.path.join(work, "server.log"))
+    return proc, port
+
+def stats(port):
+    # Plain HTTP only for the stats call when TLS is on would fail; use the same scheme with the test CA.
+    import ssl
+    scheme = "https" if tls else "http"
+    context = ssl.create_default_context(cafile=ca) if tls else None
+    with urllib.request.urlopen(f"{scheme}://127.0.0.1:{port}/-/loopback/stats", context=context) as r:
+        return json.load(r)
+
+def run(cmd, env, port):
+    before = stats(port)["bytesSent"]
     start = time.perf_counter()
     p = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
-    return time.perf_counter() - start, p.returncode, p.stdout + p.stderr
+    elapsed = time.perf_counter() - start
+    return elapsed, p.returncode, p.stdout + p.stderr, stats(port)["bytesSent"] - before
 
-npm_cmd = ["npm", "audit", "signatures", "--registry", registry]
-pc_cmd = [provcheck, "audit", "--registry", registry, "."]
-npm_times, pc_times = [], []
-npm_counts = pc_counts = None
-for i in range(runs):
-    t, rc, out = run(npm_cmd, npm_env)
-    npm_times.append(t); npm_counts = counts(out); npm_rc = rc
-    t, rc, out = run(pc_cmd, pc_env)
-    pc_times.append(t); pc_counts = counts(out); pc_rc = rc
-    print(f"run {i + 1}: npm {npm_times[-1]:.3f}s  provcheck {pc_times[-1]:.3f}s", flush=True)
-npm_median, pc_median = statistics.median(npm_times), statistics.median(pc_times)
-print(f"\npackages: {n}   registry: loopback-registry (release) at {registry}")
-print(f"npm audit signatures: counts {npm_counts}  exit {npm_rc}  median {npm_median:.3f}s")
-print(f"provcheck audit:      counts {pc_counts}  exit {pc_rc}  median {pc_median:.3f}s")
-print(f"same counts: {'yes' if npm_counts == pc_counts else 'NO'}")
-print(f"ratio (npm / provcheck): {npm_median / pc_median:.1f}x")
-sys.exit(0 if npm_counts == pc_counts else 1)
+rows, all_same = [], True
+for delay in delays:
+    proc, port = start_server(delay)
+    registry = f"{'https' if tls else 'http'}://127.0.0.1:{port}/"
+    npm_cmd = ["npm", "audit", "signatures", "--registry", registry]
+    pc_cmd = [os.path.join(bindir, "provcheck"), "audit", "--registry", registry, "."]
+    if concurrency: pc_cmd[2:2] = ["--concurrency", concurrency]
+    npm_t, pc_t, npm_b, pc_b = [], [], [], []
+    warm = os.environ.get("BENCH_NPM_CACHE", "cold") == "warm"
+    try:
+        if warm:
+            run(npm_cmd, npm_env, port)
+        for i in range(runs):
+            if not warm:
+                shutil.rmtree(npm_cache, ignore_errors=True)
+            t, npm_rc, out, b = run(npm_cmd, npm_env, port); npm_t.append(t); npm_b.append(b); npm_counts = counts(out)
+            t, pc_rc, out, b = run(pc_cmd, pc_env, port); pc_t.append(t); pc_b.append(b); pc_counts = counts(out)
+            same = npm_counts == pc_counts and npm_counts["audited"] == n
+            all_same &= same
+            print(f"{delay:g} ms run {i + 1}: npm {npm_t[-1]:.3f}s {npm_b[-1] / 1e6:.1f} MB  provcheck {pc_t[-1]:.3f}s "
+                  f"{pc_b[-1] / 1e6:.1f} MB  counts {'equal' if same else 'DIFFER'} {pc_counts}", flush=True)
+            if not same:
+                print(f"  npm {npm_counts} exit {npm_rc} / provcheck {pc_counts} exit {pc_rc}", flush=True)
+    finally:
+        proc.terminate(); proc.wait()
+    npm_m, pc_m = statistics.median(npm_t), statistics.median(pc_t)
+    rows.append((delay, npm_m, pc_m, statistics.median(npm_b), statistics.median(pc_b)))
+
+shape = f", {mbps} Mbit/s a connection" if mbps else ""
+shape += ", npm cache warm (304s)" if os.environ.get("BENCH_NPM_CACHE", "cold") == "warm" else ", npm cache empty each run"
+print(f"\npackages: {n}   runs: {runs} (medians)   packuments: {doc_label}{shape}   load: {os.getloadavg()[0]:.2f}")
+print("| registry answers after | `npm audit signatures` | `provcheck audit` | ratio | bytes npm | bytes provcheck |")
+print("|---|---|---|---|---|---|")
+for delay, npm_m, pc_m, nb, pb in rows:
+    print(f"| {delay:g} ms | {npm_m:.2f} s | {pc_m:.2f} s | {npm_m / pc_m:.1f}x | {nb / 1e6:.1f} MB | {pb / 1e6:.1f} MB |")
+print(f"same counts in every run: {'yes' if all_same else 'NO'}")
+sys.exit(0 if all_same else 1)
 PY

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -I Sources/CDeflate/include -o "$tmp/bench" \
-  Scripts/bench/bench-deflate.c Sources/CDeflate/cdeflate.c Sources/CDeflate/sha512.c -lz -lpthread
+  Scripts/bench/bench-deflate.c Sources/CDeflate/cdeflate.c -lz -lpthread
 tar_path=${1:-}
 if [ -z "$tar_path" ]; then
   tar_path="$tmp/bench.tar"

@@ -23,7 +23,8 @@ public enum FindingSeverity: String, Codable, Sendable, Hashable, Comparable, Ca
 /// changes once published.
 public enum FindingCode: String, Codable, Sendable, Hashable, CaseIterable {
     // MARK: paths
-    /// The entry is not under the archive's first directory (npm strips the first component on install).
+    /// The entry is not under the archive's first directory (npm strips the first component, whatever it is, on
+    /// install).
     case pathOutsidePackageDir = "path-outside-package-dir"
     /// A path component is `..`.
     case pathTraversal = "path-traversal"
@@ -84,6 +85,9 @@ public enum FindingCode: String, Codable, Sendable, Hashable, CaseIterable {
     // MARK: cross-check
     /// libarchive lists the archive differently from provcheck's own parser.
     case libarchiveDisagrees = "libarchive-disagrees"
+    /// npm's tar reader (node-tar 6.x/7.x) reads a header differently from POSIX tar readers (path, link target,
+    /// size, or whether the header counts at all): what npm installs is not what other tools show.
+    case npmReadsDifferently = "npm-reads-differently"
     /// The input cannot be read at all (I/O error).
     case unreadableInput = "unreadable-input"
 
@@ -93,7 +97,7 @@ public enum FindingCode: String, Codable, Sendable, Hashable, CaseIterable {
         case .pathTraversal, .absolutePath, .duplicatePath, .pathTooLong, .entryAfterEndOfArchive,
              .malformedHeader, .badChecksum, .truncatedTar, .malformedGzip, .gzipCRCMismatch, .truncatedGzip,
              .sizeLimitExceeded, .ratioLimitExceeded, .entryCountLimitExceeded, .libarchiveDisagrees,
-             .unreadableInput, .notGzip:
+             .npmReadsDifferently, .unreadableInput, .notGzip:
             return .error
         case .pathOutsidePackageDir, .caseInsensitiveDuplicatePath, .symlink, .hardlink, .deviceOrFifo,
              .unsupportedEntryType, .paxGlobalHeader, .specialModeBits, .dataAfterEndOfArchive,

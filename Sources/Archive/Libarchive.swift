@@ -7,6 +7,8 @@ enum LibarchiveLister {
         var path: String
         var type: TarEntryType
         var size: Int64
+        /// The link target of a symbolic or hard link ("" otherwise).
+        var linkname: String = ""
     }
 
     /// Lists `input`; returns the entries read and the error libarchive stopped with, if any.
@@ -60,7 +62,10 @@ enum LibarchiveLister {
                 default: type = .unsupported
                 }
             }
-            entries.append(Listed(path: path, type: type, size: archive_entry_size(entry)))
+            let target = archive_entry_hardlink_utf8(entry) ?? archive_entry_hardlink(entry)
+                ?? archive_entry_symlink_utf8(entry) ?? archive_entry_symlink(entry)
+            entries.append(Listed(path: path, type: type, size: archive_entry_size(entry),
+                                  linkname: target.map { String(cString: $0) } ?? ""))
             if archive_read_data_skip(archive) != ARCHIVE_OK {
                 return (entries, errorString(archive))
             }
@@ -68,7 +73,8 @@ enum LibarchiveLister {
         return (entries, nil)
     }
 
-    /// Compares libarchive's listing with provcheck's entries before the end-of-archive marker.
+    /// Compares libarchive's listing with provcheck's entries before the end-of-archive marker (path, type, size of
+    /// regular files, link targets).
     static func crossCheck(_ input: TarballInput, entries: [TarEntry], limits: ArchiveLimits) -> LibarchiveCrossCheck {
         let (listed, error) = list(input, maxEntries: limits.maxEntries)
         let ours = entries.filter { !$0.afterEndOfArchive }
@@ -78,12 +84,15 @@ enum LibarchiveLister {
         }
         for (index, (theirs, mine)) in zip(listed, ours).enumerated() where differences.count < 10 {
             let mineType: TarEntryType = mine.type == .contiguousFile ? .file : mine.type
-            if theirs.path != mine.path {
+            if Array(theirs.path.utf8) != Array(mine.path.utf8) {
                 differences.append("entry \(index + 1): libarchive path '\(theirs.path)', provcheck '\(mine.path)'")
             } else if theirs.type != mineType && mine.type != .unsupported {
                 differences.append("entry \(index + 1) '\(mine.path)': libarchive type \(theirs.type.rawValue), provcheck \(mineType.rawValue)")
             } else if mine.type.isRegularFile && theirs.size != Int64(mine.size) {
                 differences.append("entry \(index + 1) '\(mine.path)': libarchive size \(theirs.size), provcheck \(mine.size)")
+            } else if mine.type == .symbolicLink || mine.type == .hardLink,
+                      Array(theirs.linkname.utf8) != Array(mine.linkname.utf8) {
+                differences.append("entry \(index + 1) '\(mine.path)': libarchive link target '\(theirs.linkname)', provcheck '\(mine.linkname)'")
             }
         }
         if let error { differences.append("libarchive stopped with: \(error)") }

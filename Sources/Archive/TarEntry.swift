@@ -68,7 +68,9 @@ public enum TarHeaderFormat: String, Codable, Sendable, Hashable {
 /// JSON encoding uses snake_case keys; ``rawHeader`` is rendered only as ``headerSHA256`` (`header_sha256`) and is
 /// empty after decoding.
 public struct TarEntry: Codable, Sendable, Hashable {
-    /// The full path (PAX `path`, else GNU long name, else ustar prefix + name).
+    /// The full path as npm (node-tar) reads it: the last PAX `path` or GNU long name, else the ustar prefix + name
+    /// read as node-tar does. Where POSIX readers read another path, the report has an `npm-reads-differently`
+    /// error giving both.
     public var path: String
     /// The kind of entry.
     public var type: TarEntryType
@@ -90,7 +92,8 @@ public struct TarEntry: Codable, Sendable, Hashable {
     public var uname: String
     /// Owner group name ("" when empty).
     public var gname: String
-    /// Link target for links (PAX `linkpath`, GNU long link, or the header field); "" otherwise.
+    /// Link target for links as node-tar reads it (global PAX `linkpath`, else PAX `linkpath` or GNU long link,
+    /// else the header field); "" otherwise.
     public var linkname: String
     /// Device major/minor numbers, when the fields are set.
     public var devmajor: Int64?

@@ -108,3 +108,174 @@ enum TarField {
         return .records(records)
     }
 }
+
+/// How node-tar (the tar reader npm 10 and 11 install packages with: node-tar 6.x and 7.x) reads header fields.
+/// provcheck reports npm's reading and compares it with the POSIX reading (``TarField``); where they differ the
+/// header gets an `npm-reads-differently` error.
+enum NodeTarField {
+    /// The characters JavaScript's `.` does not match (line terminators).
+    private static func isLineTerminator(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == "\n" || scalar == "\r" || scalar == "\u{2028}" || scalar == "\u{2029}"
+    }
+
+    /// JavaScript `buf.toString('utf8').replace(/\0.*/, '')`: the first NUL and the characters after it up to the
+    /// next line terminator are removed (not the rest of the field: a NUL, a newline and more bytes keep the bytes).
+    static func string(_ bytes: ArraySlice<UInt8>) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let scalars = text.unicodeScalars
+        guard let nul = scalars.firstIndex(of: "\0") else { return text }
+        var end = scalars.index(after: nul)
+        while end < scalars.endIndex, !isLineTerminator(scalars[end]) { end = scalars.index(after: end) }
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: scalars[scalars.startIndex..<nul])
+        result.append(contentsOf: scalars[end...])
+        return String(result)
+    }
+
+    /// The string field at `offset` of a header, read as node-tar does.
+    static func string(_ h: [UInt8], _ offset: Int, _ length: Int) -> String {
+        string(h[offset..<offset + length])
+    }
+
+    /// A numeric field as node-tar reads it.
+    enum Number: Equatable {
+        /// Empty or unparseable (JavaScript `null`).
+        case null
+        /// A value.
+        case value(Double)
+        /// node-tar throws: the whole header is skipped ("TAR_ENTRY_INVALID").
+        case rejected
+    }
+
+    /// node-tar's `decNumber`: base-256 when the first byte has the high bit (0x80 positive, 0xff negative, else an
+    /// error; an error beyond 2^53 too), otherwise `parseInt(text.replace(/\0.*$/, '').trim(), 8)`.
+    static func number(_ h: [UInt8], _ offset: Int, _ length: Int) -> Number {
+        let field = h[offset..<offset + length]
+        let first = field.first!
+        if first & 0x80 != 0 {
+            guard first == 0x80 || first == 0xff else { return .rejected }
+            var value = 0.0
+            if first == 0x80 {
+                for byte in field.dropFirst() { value = value * 256 + Double(byte) }
+            } else {
+                // Two's complement negative number.
+                var magnitude = 0.0
+                for byte in field { magnitude = magnitude * 256 + Double(0xff ^ byte) }
+                value = -(magnitude + 1)
+            }
+            guard abs(value) <= 9_007_199_254_740_991 else { return .rejected }
+            return .value(value)
+        }
+        // Remove from the first NUL after which no line terminator follows, to the end.
+        var scalars = Array(String(decoding: field, as: UTF8.self).unicodeScalars)
+        var lastTerminator = -1
+        for (i, s) in scalars.enumerated() where isLineTerminator(s) { lastTerminator = i }
+        if let cut = scalars.indices.first(where: { scalars[$0] == "\0" && $0 > lastTerminator }) {
+            scalars.removeSubrange(cut...)
+        }
+        // trim(), then parseInt(…, 8): optional sign, octal digits.
+        while let f = scalars.first, isJSWhitespace(f) { scalars.removeFirst() }
+        var i = 0
+        var negative = false
+        if i < scalars.count, scalars[i] == "+" || scalars[i] == "-" {
+            negative = scalars[i] == "-"
+            i += 1
+        }
+        var value = 0.0
+        var digits = 0
+        while i < scalars.count, ("0"..."7").contains(scalars[i]) {
+            value = value * 8 + Double(scalars[i].value - 0x30)
+            digits += 1
+            i += 1
+        }
+        guard digits > 0 else { return .null }
+        return .value(negative ? -value : value)
+    }
+
+    /// JavaScript `String.prototype.trim` / `parseInt` white space.
+    static func isJSWhitespace(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x09...0x0d, 0x20, 0xa0, 0x1680, 0x2000...0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff: true
+        default: false
+        }
+    }
+
+    /// node-tar's checksum reading: the 12 bytes at 148 (into the type flag and link name) as a number, compared
+    /// with the unsigned sum only.
+    static func checksumValid(_ h: [UInt8]) -> Bool {
+        guard case .value(let stored) = number(h, 148, 12) else { return false }
+        return stored == Double(TarField.checksums(h).unsigned)
+    }
+
+    /// node-tar's reading of a PAX body (`Pax.parse`): lines split at `\n`, a record kept only when its decimal
+    /// length equals the line's UTF-8 length + 1, `SCHILY.dev/ino/nlink` renamed; later records win.
+    /// Values are returned as node-tar keeps them: all-digit values become numbers (`"007"` → `7`), and a value
+    /// that is empty or zero is dropped (node-tar's `|| null`) for the keys it keeps.
+    static func paxRecords(_ body: [UInt8]) -> [String: String] {
+        var set: [String: String] = [:]
+        // Split on "\n" by scalars (a Swift Character may join "\r\n"); one trailing "\n" is removed first.
+        var lines: [String] = []
+        var current = String.UnicodeScalarView()
+        var scalars = String(decoding: body, as: UTF8.self).unicodeScalars[...]
+        if scalars.last == "\n" { scalars = scalars.dropLast() }
+        for s in scalars {
+            if s == "\n" {
+                lines.append(String(current))
+                current = String.UnicodeScalarView()
+            } else {
+                current.append(s)
+            }
+        }
+        lines.append(String(current))
+        for line in lines {
+            // parseInt(line, 10)
+            let us = Array(line.unicodeScalars)
+            var i = 0
+            while i < us.count, isJSWhitespace(us[i]) { i += 1 }
+            var negative = false
+            if i < us.count, us[i] == "+" || us[i] == "-" {
+                negative = us[i] == "-"
+                i += 1
+            }
+            var n = 0
+            var digits = 0
+            while i < us.count, ("0"..."9").contains(us[i]), digits < 18 {
+                n = n * 10 + Int(us[i].value - 0x30)
+                digits += 1
+                i += 1
+            }
+            guard digits > 0, !negative, n == line.utf8.count + 1 else { continue }
+            let drop = String(n).utf16.count + 1
+            let utf16 = Array(line.utf16)
+            guard drop <= utf16.count else { continue }
+            let rest = String(decoding: utf16[drop...], as: UTF16.self)
+            guard let eq = rest.unicodeScalars.firstIndex(of: "=") else {
+                // kv.shift() is the whole line: a key without value ("" after join) when non-empty.
+                if !rest.isEmpty { set[rename(rest)] = "" }
+                continue
+            }
+            let key = rename(String(rest.unicodeScalars[rest.unicodeScalars.startIndex..<eq]))
+            guard !key.isEmpty else { continue }
+            set[key] = String(rest.unicodeScalars[rest.unicodeScalars.index(after: eq)...])
+        }
+        var kept: [String: String] = [:]
+        for (key, value) in set {
+            var v = value
+            if !v.isEmpty, v.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) {
+                // +v: a number, printed back without leading zeros ("0" and "000" are 0: dropped below).
+                let trimmed = v.drop { $0 == "0" }
+                v = trimmed.isEmpty ? "0" : String(trimmed)
+            }
+            let dropped = v.isEmpty || v == "0"
+            kept[key] = dropped ? nil : v
+        }
+        return kept
+    }
+
+    private static func rename(_ key: String) -> String {
+        for name in ["dev", "ino", "nlink"] where key.hasPrefix("SCHILY." + name) {
+            return name + key.dropFirst(("SCHILY." + name).count)
+        }
+        return key
+    }
+}

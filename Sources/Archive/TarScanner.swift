@@ -86,6 +86,8 @@ final class TarScanner {
     // Parser state.
     private var zeroRun = 0
     private var globalPax: [PaxRecord] = []
+    /// node-tar's global extended header (`GEX`), as node-tar keeps its values.
+    private var nodeGlobal: [String: String] = [:]
     private var headerCount = 0
     private var seenPaths: [String: String] = [:]  // path in package -> full path
     private var seenFolded: [String: String] = [:]
@@ -293,6 +295,16 @@ final class TarScanner {
         var pendingPax: [PaxRecord] = []
         var pendingLongName: String?
         var pendingLongLink: String?
+        var posixPaxPath: String?
+        var posixPaxLink: String?
+        // node-tar's pending extended header (`EX`): the last PAX path / GNU long name wins, and so on.
+        var nodePath: String?
+        var nodeLink: String?
+        var nodeEx: [String: String] = [:]
+        var pathSources: [String] = []
+        var linkSources: [String] = []
+        var npmIssues: [String] = []
+        var nodeExtensionSizeApplies: Bool { nodeEx["size"] != nil || nodeGlobal["size"] != nil }
         var extensionBytes: [UInt8] = []
         var entryStart: UInt64?
         var reportedDataAfterEnd = false
@@ -379,10 +391,21 @@ final class TarScanner {
                                    offset: blockOffset)
             }
             let flag = block[156]
+            // node-tar's view of this header block (npm installs with node-tar 6.x / 7.x).
+            npmIssues += nodeHeaderIssues(block, flag: flag, headerSize: headerSize)
             switch flag {
-            case UInt8(ascii: "x"), UInt8(ascii: "g"):
+            case UInt8(ascii: "x"), UInt8(ascii: "g"), UInt8(ascii: "X"):
                 let global = flag == UInt8(ascii: "g")
                 let what = global ? "a PAX global header" : "a PAX extended header"
+                if flag == UInt8(ascii: "X") {
+                    npmIssues.append("an obsolete 'X' extended header at offset \(blockOffset) (node-tar reads it as PAX, other readers may not)")
+                }
+                if headerSize == 0 {
+                    npmIssues.append("\(what) at offset \(blockOffset) is empty; node-tar ignores it")
+                }
+                if nodeExtensionSizeApplies {
+                    npmIssues.append("\(what) at offset \(blockOffset) follows a PAX header that sets size: node-tar 6 (npm 10) reads this header's body with that size, node-tar 7 and POSIX readers with its own")
+                }
                 let body = try readBody(UInt64(headerSize), what: what)
                 var records: [PaxRecord]
                 switch TarField.paxRecords(body) {
@@ -393,27 +416,87 @@ final class TarScanner {
                     add(ArchiveFinding(.malformedHeader, "\(inputName): malformed PAX record in \(what) at offset \(blockOffset): \(why)",
                                        offset: blockOffset))
                 }
+                let nodeRecords = NodeTarField.paxRecords(body)
+                // (A PAX size is compared where it matters, as the entry's effective size: node-tar 7 writes
+                // `size=0` for directories, which node-tar reads as absent and POSIX readers as 0 — the same.)
+                for key in ["path", "linkpath"] {
+                    let ours = records.last { $0.key == key }?.value
+                    if let ours, nodeRecords[key] != ours {
+                        npmIssues.append("\(what) at offset \(blockOffset) has \(key) '\(ours)', which node-tar reads as "
+                            + (nodeRecords[key].map { "'\($0)'" } ?? "absent (empty, zero or unparseable)"))
+                    } else if ours == nil, let theirs = nodeRecords[key] {
+                        npmIssues.append("\(what) at offset \(blockOffset): node-tar reads a \(key) '\(theirs)' that POSIX readers do not")
+                    }
+                }
                 if global {
                     add(ArchiveFinding(.paxGlobalHeader,
                                        "\(inputName): a PAX global header at offset \(blockOffset) sets \(records.map(\.key).joined(separator: ", ")) for every later entry",
                                        offset: blockOffset))
+                    let listing = records.map(\.key).filter { ["path", "linkpath", "size"].contains($0) }
+                        + nodeRecords.keys.filter { ["path", "linkpath", "size"].contains($0) }
+                    if let key = listing.first {
+                        add(ArchiveFinding(.npmReadsDifferently,
+                                           "\(inputName): a PAX global header at offset \(blockOffset) sets \(key) for every later entry: node-tar 6 lets it override each entry's own value, node-tar 7 does not (and ignores a global path), other readers differ again",
+                                           offset: blockOffset))
+                    }
                     for record in records {
                         globalPax.removeAll { $0.key == record.key }
                         globalPax.append(record)
+                    }
+                    for (key, value) in nodeRecords { nodeGlobal[key] = value }
+                    if !npmIssues.isEmpty {
+                        add(ArchiveFinding(.npmReadsDifferently,
+                                           "\(inputName): npm reads the header(s) at offset \(entryStart ?? blockOffset) differently from POSIX tar readers: "
+                                               + npmIssues.joined(separator: "; "), offset: entryStart ?? blockOffset))
+                        npmIssues = []
                     }
                     entryStart = nil
                     continue
                 }
                 pendingPax.append(contentsOf: records)
+                for (key, value) in nodeRecords { nodeEx[key] = value }
+                // POSIX: the last PAX path/linkpath applies; node-tar: the last of PAX and GNU long name.
+                if let p = records.last(where: { $0.key == "path" })?.value {
+                    posixPaxPath = p
+                    pathSources.append("PAX path '\(p)'")
+                    nodePath = nodeRecords["path"]
+                }
+                if let l = records.last(where: { $0.key == "linkpath" })?.value {
+                    posixPaxLink = l
+                    linkSources.append("PAX linkpath '\(l)'")
+                    nodeLink = nodeRecords["linkpath"]
+                }
                 extensionBytes.append(contentsOf: block)
                 extensionBytes.append(contentsOf: body)
                 extensionBytes.append(contentsOf: [UInt8](repeating: 0, count: (512 - body.count % 512) % 512))
                 continue
-            case UInt8(ascii: "L"), UInt8(ascii: "K"):
-                let isName = flag == UInt8(ascii: "L")
-                let body = try readBody(UInt64(headerSize), what: isName ? "a GNU long-name header" : "a GNU long-link header")
+            case UInt8(ascii: "L"), UInt8(ascii: "K"), UInt8(ascii: "N"):
+                let isName = flag != UInt8(ascii: "K")
+                let what = isName ? "a GNU long-name header" : "a GNU long-link header"
+                if flag == UInt8(ascii: "N") {
+                    npmIssues.append("an obsolete GNU 'N' long-name header at offset \(blockOffset) (node-tar reads it like 'L', other readers do not)")
+                }
+                if headerSize == 0 {
+                    npmIssues.append("\(what) at offset \(blockOffset) is empty; node-tar ignores it")
+                }
+                if nodeExtensionSizeApplies {
+                    npmIssues.append("\(what) at offset \(blockOffset) follows a PAX header that sets size: node-tar 6 (npm 10) reads its body with that size")
+                }
+                let body = try readBody(UInt64(headerSize), what: what)
                 let value = String(decoding: body.prefix { $0 != 0 }, as: UTF8.self)
-                if isName { pendingLongName = value } else { pendingLongLink = value }
+                let nodeValue = NodeTarField.string(body[...])
+                if Array(nodeValue.utf8) != Array(value.utf8) {
+                    npmIssues.append("\(what) at offset \(blockOffset) reads '\(value)' in POSIX readers and '\(nodeValue)' in node-tar (bytes after a NUL)")
+                }
+                if isName {
+                    pendingLongName = value
+                    pathSources.append("GNU long name '\(value)'")
+                    if headerSize > 0 { nodePath = nodeValue }
+                } else {
+                    pendingLongLink = value
+                    linkSources.append("GNU long link '\(value)'")
+                    if headerSize > 0 { nodeLink = nodeValue }
+                }
                 extensionBytes.append(contentsOf: block)
                 extensionBytes.append(contentsOf: body)
                 extensionBytes.append(contentsOf: [UInt8](repeating: 0, count: (512 - body.count % 512) % 512))
@@ -443,20 +526,55 @@ final class TarScanner {
                                        offset: blockOffset))
                 }
             }
-            let records = globalPax + pendingPax
+            // Global records apply except `path` (node-tar ignores a global path; so does provcheck).
+            let records = globalPax.filter { $0.key != "path" } + pendingPax
             func pax(_ key: String) -> String? { records.last { $0.key == key }?.value }
 
-            var path: String
-            if let p = pax("path") {
-                path = p
+            // The POSIX reading (libarchive, GNU tar): PAX path, else GNU long name, else prefix + "/" + name, each
+            // string field up to its first NUL.
+            let posixPath: String
+            if let p = posixPaxPath {
+                posixPath = p
             } else if let long = pendingLongName {
-                path = long
+                posixPath = long
             } else {
                 let name = TarField.string(block, 0, 100)
                 let prefix = format == .ustar ? TarField.string(block, 345, 155) : ""
-                path = prefix.isEmpty ? name : prefix + "/" + name
+                posixPath = prefix.isEmpty ? name : prefix + "/" + name
             }
-            let linkname = pax("linkpath") ?? pendingLongLink ?? TarField.string(block, 157, 100)
+            // npm's reading (node-tar): the last PAX path or GNU long name, else the name field with the ustar
+            // prefix — all 155 bytes when byte 475 is not NUL, else 130 — joined by "/" even when the prefix reads
+            // as empty; fields end at the first NUL unless a line break follows it.
+            let ustar00 = magic == Array("ustar\0".utf8) && version == Array("00".utf8)
+            let nodeName = nodePath ?? NodeTarField.string(block, 0, 100)
+            var npmPath = nodeName
+            if nodePath == nil, ustar00 {
+                if block[475] != 0 {
+                    npmPath = NodeTarField.string(block, 345, 155) + "/" + nodeName
+                } else {
+                    let prefix = NodeTarField.string(block, 345, 130)
+                    if !prefix.isEmpty { npmPath = prefix + "/" + nodeName }
+                }
+            }
+            if Array(npmPath.utf8) != Array(posixPath.utf8) {
+                npmIssues.append("npm (node-tar) installs it as '\(npmPath)' but POSIX tar readers (libarchive, GNU tar) read '\(posixPath)'")
+            }
+            if pathSources.count > 1 {
+                npmIssues.append("\(pathSources.count) long names precede it (\(pathSources.joined(separator: ", "))); npm uses the last, other readers the PAX one")
+            }
+            if linkSources.count > 1 {
+                npmIssues.append("\(linkSources.count) long link names precede it (\(linkSources.joined(separator: ", "))); readers disagree on which applies")
+            }
+            if npmPath.isEmpty {
+                npmIssues.append("its path is empty; node-tar skips the header and reads its content as headers")
+            }
+            let path = npmPath
+            let posixLink = posixPaxLink ?? pendingLongLink ?? TarField.string(block, 157, 100)
+            let npmLink = nodeGlobal["linkpath"] ?? nodeLink ?? NodeTarField.string(block, 157, 100)
+            if Array(npmLink.utf8) != Array(posixLink.utf8) {
+                npmIssues.append("its link target reads '\(npmLink)' in node-tar and '\(posixLink)' in POSIX readers")
+            }
+            let linkname = npmLink
 
             func numeric(_ offset: Int, _ length: Int, _ field: String) -> Int64? {
                 switch TarField.number(block, offset, length) {
@@ -493,7 +611,40 @@ final class TarScanner {
             let mtime = paxNumber("mtime") ?? numeric(136, 12, "mtime") ?? 0
             let uid = paxNumber("uid") ?? numeric(108, 8, "uid")
             let gid = paxNumber("gid") ?? numeric(116, 8, "gid")
-            let type = TarEntryType(flag: flag)
+            var type = TarEntryType(flag: flag)
+            // node-tar (and libarchive) read a regular file whose name ends in "/" as a directory.
+            if flag == 0 || flag == UInt8(ascii: "0"), nodeName.hasSuffix("/") { type = .directory }
+            // Content size: node-tar 6 lets a global PAX size override the entry's, node-tar 7 the reverse.
+            let fieldSize: Double? = {
+                if case .value(let v) = NodeTarField.number(block, 124, 12) { return v }
+                return nil
+            }()
+            let exSize = nodeEx["size"].map { Double($0) ?? .nan }
+            let gexSize = nodeGlobal["size"].map { Double($0) ?? .nan }
+            let node6Size = type == .directory ? 0 : (gexSize ?? exSize ?? fieldSize ?? 0)
+            let node7Size = type == .directory ? 0 : (exSize ?? gexSize ?? fieldSize ?? 0)
+            if node6Size != Double(size) || node7Size != Double(size) {
+                npmIssues.append("node-tar reads \(Self.jsNumber(node6Size))"
+                    + (node6Size == node7Size ? "" : " (node-tar 6) or \(Self.jsNumber(node7Size)) (node-tar 7)")
+                    + " content bytes, POSIX readers \(size)")
+            }
+            switch flag {
+            case 0, UInt8(ascii: "0")...UInt8(ascii: "7"):
+                break
+            case UInt8(ascii: "A"), UInt8(ascii: "I"), UInt8(ascii: "M"), UInt8(ascii: "S"), UInt8(ascii: "V"):
+                npmIssues.append("its type flag '\(UnicodeScalar(flag))' makes npm (node-tar) skip it, while GNU tar and libarchive read it")
+            case UInt8(ascii: "D"):
+                npmIssues.append("its type flag 'D' (GNU dump directory) is a directory to node-tar and GNU tar, an unknown type to others")
+            default:
+                npmIssues.append("its type flag \(flag < 0x80 ? "'\(UnicodeScalar(flag))'" : "0x" + String(flag, radix: 16)) is unknown: node-tar 6 (npm 10) skips the entry, node-tar 7 (npm 11) installs it as a regular file")
+            }
+            if !npmIssues.isEmpty {
+                add(ArchiveFinding(.npmReadsDifferently,
+                                   "\(inputName): npm reads the entry at offset \(entryStart!) differently from POSIX tar readers: "
+                                       + npmIssues.joined(separator: "; "),
+                                   path: path, offset: entryStart!))
+                npmIssues = []
+            }
             let dataOffset = tarOffset
 
             var entry = TarEntry(
@@ -527,6 +678,45 @@ final class TarScanner {
             entry.sha512 = hasher.finalize().hex(.sha512)!
             return Scanned(entry: entry, content: content)
         }
+    }
+
+    /// A size as JavaScript prints it.
+    private static func jsNumber(_ value: Double) -> String {
+        value.isNaN ? "NaN" : value == value.rounded() && abs(value) < 1e18 ? String(Int64(value)) : String(value)
+    }
+
+    /// Where node-tar (npm) reads one header block differently from provcheck's POSIX reading: it rejects the
+    /// checksum, cannot read a numeric field, or skips the header for its link name or an empty name. A skipped
+    /// header makes node-tar read the following blocks (its content) as headers.
+    private func nodeHeaderIssues(_ block: [UInt8], flag: UInt8, headerSize: Int64) -> [String] {
+        var issues: [String] = []
+        let at = tarOffset - 512
+        if !NodeTarField.checksumValid(block) {
+            issues.append("node-tar rejects the checksum of the header at offset \(at) (it reads 12 bytes from offset 148 and accepts only the unsigned sum) and reads the next block as a header")
+        }
+        var fields: [(Int, Int, String)] = [(100, 8, "mode"), (108, 8, "uid"), (116, 8, "gid"), (124, 12, "size"),
+                                            (136, 12, "mtime")]
+        if Array(block[257..<265]) == Array("ustar\u{0}00".utf8) {
+            fields += [(329, 8, "devmajor"), (337, 8, "devminor")]
+            if block[475] == 0 { fields += [(476, 12, "atime"), (488, 12, "ctime")] }
+        }
+        for (offset, length, name) in fields where NodeTarField.number(block, offset, length) == .rejected {
+            issues.append("node-tar cannot read the \(name) field of the header at offset \(at) (base-256 value out of range) and skips the header")
+        }
+        if case .value(let nodeSize) = NodeTarField.number(block, 124, 12), nodeSize != Double(headerSize) {
+            issues.append("the size field of the header at offset \(at) reads \(Self.jsNumber(nodeSize)) in node-tar and \(headerSize) in POSIX readers")
+        }
+        let isLink = flag == UInt8(ascii: "1") || flag == UInt8(ascii: "2")
+        let nodeLinkField = NodeTarField.string(block, 157, 100)
+        if isLink, nodeLinkField.isEmpty {
+            issues.append("the link header at offset \(at) has an empty link name field; node-tar skips it (a PAX or GNU link target does not count)")
+        } else if !isLink, !nodeLinkField.isEmpty {
+            issues.append("the header at offset \(at) is not a link but has a link name '\(nodeLinkField)'; node-tar skips it")
+        }
+        if NodeTarField.string(block, 0, 100).isEmpty, [UInt8]("xgXLKN".utf8).contains(flag) {
+            issues.append("the extension header at offset \(at) has an empty name; node-tar 6 skips it and reads its body as headers")
+        }
+        return issues
     }
 
     /// Path and type findings for one entry.
@@ -579,8 +769,14 @@ final class TarScanner {
             let first = components.first.map(String.init) ?? ""
             let isTopItself = components.count <= 1 && entry.type == .directory && first == top
             if first != top || (components.count <= 1 && !isTopItself) {
+                // npm (node-tar `strip: 1`) removes the first "/"-separated component, whatever it is.
+                let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+                let installed = parts.dropFirst().joined(separator: "/")
+                let consequence = installed.isEmpty
+                    ? "npm installs nothing for it (removing its first path component leaves no name)"
+                    : "npm removes its first path component ('\(parts[0])') whatever it is and installs it as '\(installed)' in the package folder"
                 add(ArchiveFinding(.pathOutsidePackageDir,
-                                   "\(inputName): entry '\(path)' is not inside the archive's first directory '\(top)/' (npm strips the first path component on install)",
+                                   "\(inputName): entry '\(path)' is not inside the archive's first directory '\(top)/'; \(consequence)",
                                    path: path, offset: at))
             }
         }

@@ -298,7 +298,12 @@ public struct ComparisonReport: Codable, Sendable, Hashable {
 
     /// Whether the result counts as a reproduction: `exact`, `tar-identical`, or `content-identical` where every
     /// differing metadata field is in `acceptableFields` (default: order, mtime, uid/gid, uname/gname).
+    /// Never acceptable when either side is read differently by npm and by other tar readers
+    /// (`npm-reads-differently`): which files it installs is then not what the comparison saw.
     public func isAcceptable(acceptableFields: Set<MetadataField> = MetadataField.acceptableByDefault) -> Bool {
+        if (a.findings + b.findings).contains(where: { $0.code == .npmReadsDifferently && $0.severity == .error }) {
+            return false
+        }
         switch verdict {
         case .exact, .tarIdentical: return true
         case .contentIdentical: return metadataDifferences.allSatisfy { acceptableFields.contains($0.field) }

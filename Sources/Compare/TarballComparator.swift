@@ -64,6 +64,11 @@ public struct TarballComparator: Sendable {
         try compare(.file(a), .file(b))
     }
 
+    /// Compares two files, naming them `nameA` and `nameB` in the report.
+    public func compare(_ a: URL, _ b: URL, nameA: String, nameB: String) throws(CompareError) -> ComparisonReport {
+        try compare(Named(input: .file(a), name: nameA), Named(input: .file(b), name: nameB))
+    }
+
     /// Compares two in-memory tarballs.
     public func compare(_ a: Data, _ b: Data, nameA: String = "A", nameB: String = "B") throws(CompareError) -> ComparisonReport {
         try compare(Named(input: .data(a), name: nameA), Named(input: .data(b), name: nameB))

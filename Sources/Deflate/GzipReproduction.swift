@@ -21,9 +21,16 @@ public struct GzipCandidate: Hashable, Sendable {
 }
 
 extension NPMGzip {
-    /// OS bytes npm 5/6 (zlib's own header) were seen to write: Unix, macOS (zlib ≥ 1.2.11),
-    /// older macOS, Windows; then 255 for node-tar ≥ 5.0.5 with the default level (npm 7.0–7.6).
-    static let legacyOSBytes: [UInt8] = [3, 19, 7, 10, 255]
+    /// The OS bytes zlib's own gzip header carries (npm 5/6, tar 4), most likely first: 3 Unix, 19 macOS with
+    /// zlib ≥ 1.2.11, 7 macOS with older zlib, 10 Windows (zlib's `OS_CODE`; see docs/reproducibility notes). The
+    /// one table every gzip candidate list in provcheck uses; the fixtures show 3 and 19.
+    public static let zlibOSCodes: [UInt8] = [3, 19, 7, 10]
+
+    /// The OS byte node-tar ≥ 5.0.5 forces with `portable` (npm ≥ 7, every platform).
+    public static let portableOS: UInt8 = 255
+
+    /// Level-6 header OS bytes: zlib's, then the portable one of npm 7.0–7.6 (default level).
+    static let legacyOSBytes: [UInt8] = zlibOSCodes + [portableOS]
 
     /// The settings to try for a version published with `npmVersion` on `nodeVersion` (the
     /// packument's `_npmVersion` / `_nodeVersion`, nil when unknown), most likely first.

@@ -1,5 +1,6 @@
 import CDeflate
 import CZlib
+import Digest
 import Foundation
 
 /// The 10-byte gzip member header (RFC 1952) that precedes the deflate stream.
@@ -77,19 +78,12 @@ public enum NPMGzip {
     }
 }
 
-/// SHA-512 used to compare candidate tarballs with `dist.integrity` (the module's own C code, so
-/// `Deflate` needs no crypto dependency).
+/// SHA-512 used to compare candidate tarballs with `dist.integrity`: the `Digest` module's (OpenSSL), the one
+/// SHA-512 in provcheck.
 enum SHA512 {
     static func hash(_ parts: [Data]) -> Data {
-        var ctx = cdeflate_sha512_ctx()
-        cdeflate_sha512_init(&ctx)
-        for part in parts {
-            part.withUnsafeBytes { raw in
-                cdeflate_sha512_update(&ctx, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
-            }
-        }
-        var digest = [UInt8](repeating: 0, count: 64)
-        cdeflate_sha512_final(&ctx, &digest)
-        return Data(digest)
+        let hasher = MultiHasher([.sha512])
+        for part in parts { hasher.update(part) }
+        return Data(hasher.finalize()[.sha512] ?? [])
     }
 }

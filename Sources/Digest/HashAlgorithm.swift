@@ -48,3 +48,12 @@ public enum HashAlgorithm: String, Codable, Sendable, CaseIterable, Hashable, Co
         lhs.strength < rhs.strength
     }
 }
+
+extension HashAlgorithm {
+    /// The digest of `bytes` in one shot (OpenSSL, as ``MultiHasher``).
+    public func hash(_ bytes: [UInt8]) -> [UInt8] {
+        let hasher = MultiHasher([self])
+        hasher.update(bytes)
+        return hasher.finalize()[self] ?? []
+    }
+}

@@ -1,3 +1,4 @@
+import JSON
 import Registry
 
 /// A JSON document as a plain Swift value, so tests can build and edit registry documents (packuments, attestation

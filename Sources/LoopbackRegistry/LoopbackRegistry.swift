@@ -87,18 +87,43 @@ public final class LoopbackRegistry: Sendable {
     /// The content served; setting it affects the next request.
     public var content: RegistryContent {
         get { state.withLock { $0.content } }
-        set { state.withLock { $0.content = newValue } }
+        set {
+            state.withLock {
+                $0.content = newValue
+                $0.contentChanged()
+            }
+        }
     }
 
     /// Changes the served content in place (atomically with respect to requests).
     public func update(_ body: (inout RegistryContent) throws -> Void) rethrows {
-        try state.withLock { try body(&$0.content) }
+        try state.withLock {
+            $0.contentChanged()
+            try body(&$0.content)
+        }
     }
 
     /// Changes the served content in place and returns what `body` returns (for example a new staged item).
     public func updateReturning<Result>(_ body: (inout RegistryContent) throws -> Result) rethrows -> Result {
-        try state.withLock { try body(&$0.content) }
+        try state.withLock {
+            $0.contentChanged()
+            return try body(&$0.content)
+        }
     }
+
+    // MARK: Network conditions
+
+    /// The delay and bandwidth imitated for every connection (``NetworkShaping/none`` by default); applies to
+    /// connections accepted and responses sent after the change.
+    public var shaping: NetworkShaping {
+        get { state.withLock { $0.shaping } }
+        set { state.withLock { $0.shaping = newValue } }
+    }
+
+    /// Bytes, requests and connections served so far. Also served as JSON at `GET /-/loopback/stats`
+    /// (`{"bytesSent":…,"requests":…,"connections":…}`; not delayed and not counted), so a script can measure
+    /// what each client transferred.
+    public var statistics: TrafficStatistics { state.withLock { $0.statistics } }
 
     // MARK: Faults
 
@@ -147,6 +172,21 @@ struct ServerState {
     var connectionCount = 0
     var requestSequence = 0
     var stopped = false
+    var shaping = NetworkShaping.none
+    var bytesSent = 0
+    /// Encoded packument answers (full and abbreviated) by cache key; emptied whenever the content changes.
+    var encodedPackuments: [String: HTTPResponse] = [:]
+    /// Counts content changes, so an answer made from an older content is not cached.
+    var contentGeneration = 0
+
+    mutating func contentChanged() {
+        encodedPackuments.removeAll()
+        contentGeneration += 1
+    }
+
+    var statistics: TrafficStatistics {
+        TrafficStatistics(bytesSent: bytesSent, requests: requestSequence, connections: connectionCount)
+    }
 }
 
 /// The listening socket, accept loop and per-connection threads.
@@ -213,7 +253,11 @@ final class ServerCore: Sendable {
 
     private func serveConnection(_ fd: Int32, number: Int) {
         blockSIGPIPE()  // TLS writes to a client that went away must fail, not kill the process
+        let shaping = state.withLock { $0.shaping }
+        // The TCP handshake's round trip.
+        if shaping.responseDelay > 0 { Thread.sleep(forTimeInterval: shaping.responseDelay) }
         var connection = Connection(fd: fd)
+        connection.pacer = ConnectionPacer(bytesPerSecond: shaping.bytesPerSecondPerConnection)
         defer {
             if let session = connection.tls { SSL_free(session) }
             state.withLock { _ = $0.openConnections.remove(fd) }
@@ -301,16 +345,44 @@ final class ServerCore: Sendable {
     /// Answers one request; returns whether the connection stays open.
     private func handle(_ request: HTTPRequest, on connection: inout Connection, number: Int) -> Bool {
         let path = request.path
-        let (content, fault) = state.withLock { s -> (RegistryContent, Fault?) in
+        if path == "/-/loopback/stats" {
+            let stats = state.withLock { $0.statistics }
+            let body = JSONValue.object([
+                "bytesSent": .int(stats.bytesSent), "requests": .int(stats.requests), "connections": .int(stats.connections),
+            ]).encoded()
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+            return connection.send(Data(head.utf8) + body)
+        }
+        let cacheKey = Router.packumentCacheKey(request)
+        let (content, generation, fault, cached, shaping) = state.withLock {
+            s -> (RegistryContent, Int, Fault?, HTTPResponse?, NetworkShaping) in
             var chosen: Fault? = nil
             if let index = s.rules.firstIndex(where: { ($0.remaining ?? 1) > 0 && $0.pattern.matches(path) }) {
                 chosen = s.rules[index].fault
                 if let left = s.rules[index].remaining { s.rules[index].remaining = left - 1 }
             }
-            return (s.content, chosen)
+            // A token needed for every path is checked by the router, so stored answers are not used then.
+            let storable = s.content.requiredToken == nil || s.content.tokenScope == .stagingEndpoints
+            return (s.content, s.contentGeneration, chosen, storable ? cacheKey.flatMap { s.encodedPackuments[$0] } : nil,
+                    s.shaping)
         }
         let sequence = arrive(request, fault: fault, connection: number)
-        var response = Router.respond(to: request, content: content, baseURL: baseURL.absoluteString)
+        var response: HTTPResponse
+        if let cached {
+            response = Router.answer(request, withTagged: cached)
+        } else {
+            let (answer, tagged) = Router.respondKeepingTagged(to: request, content: content, baseURL: baseURL.absoluteString)
+            response = answer
+            if let cacheKey, let tagged {
+                // Stored only while the content is the one the answer was made from.
+                state.withLock { s in
+                    if s.contentGeneration == generation {
+                        s.encodedPackuments[cacheKey] = tagged.response
+                    }
+                }
+            }
+        }
+        if shaping.responseDelay > 0 { Thread.sleep(forTimeInterval: shaping.responseDelay) }
         let wantsClose =
             request.headers["connection"]?.lowercased() == "close"
             || (request.version == "HTTP/1.0" && request.headers["connection"]?.lowercased() != "keep-alive")
@@ -374,7 +446,7 @@ final class ServerCore: Sendable {
         head += chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: \(declaredLength)\r\n"
         head += "Connection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
         answered(sequence, status: response.status)
-        guard connection.send(Data(head.utf8)) else { return false }
+        guard send(Data(head.utf8), on: &connection) else { return false }
 
         var offset = 0
         let sent = source.read(upTo: sendLimit, chunkSize: chunkSize) { chunk in
@@ -384,15 +456,30 @@ final class ServerCore: Sendable {
             }
             offset += chunk.count
             if interval > 0 { Thread.sleep(forTimeInterval: interval) }
-            guard chunked else { return connection.send(chunk) }
+            guard chunked else { return send(chunk, on: &connection) }
             var framed = Data((String(chunk.count, radix: 16) + "\r\n").utf8)
             framed.append(chunk)
             framed.append(Data("\r\n".utf8))
-            return connection.send(framed)
+            return send(framed, on: &connection)
         }
         guard sent else { return false }
-        if chunked, !noBody, !connection.send(Data("0\r\n\r\n".utf8)) { return false }
+        if chunked, !noBody, !send(Data("0\r\n\r\n".utf8), on: &connection) { return false }
         return keepAlive
+    }
+
+    /// Sends, counts and paces (in pieces of 16 KiB when a bandwidth is imitated, so pacing is smooth).
+    private func send(_ data: Data, on connection: inout Connection) -> Bool {
+        let piece = connection.pacer.bytesPerSecond == nil ? max(1, data.count) : 16 * 1024
+        var offset = data.startIndex
+        while offset < data.endIndex {
+            let end = min(data.endIndex, offset + piece)
+            // Counted as handed to the socket (before the client can have read them).
+            state.withLock { $0.bytesSent += end - offset }
+            guard connection.send(data[offset..<end]) else { return false }
+            connection.pacer.wrote(end - offset)
+            offset = end
+        }
+        return true
     }
 
     /// Records a request as it arrives (status 0 until answered), so in-flight requests are counted too.
@@ -495,6 +582,8 @@ struct Connection {
     let fd: Int32
     /// The TLS session (OpenSSL `SSL *`) when serving HTTPS.
     var tls: OpaquePointer?
+    /// Paces writes to the imitated bandwidth (see ``NetworkShaping``).
+    var pacer = ConnectionPacer(bytesPerSecond: nil)
     private var buffer = [UInt8]()
 
     init(fd: Int32) { self.fd = fd }

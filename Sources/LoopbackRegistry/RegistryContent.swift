@@ -1,5 +1,6 @@
 import Digest
 import Foundation
+import JSON
 import Registry
 
 /// Everything a ``LoopbackRegistry`` serves, as one value that tests build and mutate.

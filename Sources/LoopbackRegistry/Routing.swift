@@ -64,17 +64,43 @@ struct HTTPRequest {
 /// Maps a request to a response from a ``RegistryContent`` snapshot (pure; no I/O).
 enum Router {
     static func respond(to request: HTTPRequest, content: RegistryContent, baseURL: String) -> HTTPResponse {
+        respondKeepingTagged(to: request, content: content, baseURL: baseURL).response
+    }
+
+    /// The cache key of a whole-packument answer to `request` (its path and which form is asked for), or `nil` for
+    /// methods other than GET/HEAD.
+    static func packumentCacheKey(_ request: HTTPRequest) -> String? {
+        guard request.method == "GET" || request.method == "HEAD" else { return nil }
+        return (wantsAbbreviated(request) ? "abbreviated " : "full ") + request.path
+    }
+
+    /// Answers `request` from a stored answer (with its `ETag`): 304 when `If-None-Match` names the tag.
+    static func answer(_ request: HTTPRequest, withTagged tagged: HTTPResponse) -> HTTPResponse {
+        if let etag = tagged.headers.first(where: { $0.0 == "ETag" })?.1, let tags = request.headers["if-none-match"],
+            tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
+        {
+            return HTTPResponse(status: 304, headers: [("ETag", etag)], body: Data())
+        }
+        return tagged
+    }
+
+    /// Like ``respond(to:content:baseURL:)``, and also returns the answer before `If-None-Match` was applied when it
+    /// is a whole packument (the server keeps those encoded).
+    static func respondKeepingTagged(
+        to request: HTTPRequest, content: RegistryContent, baseURL: String
+    ) -> (response: HTTPResponse, tagged: (name: String, response: HTTPResponse)?) {
         guard request.method == "GET" || request.method == "HEAD" else {
-            return .error(405, "method \(request.method) not supported by the loopback registry")
+            return (.error(405, "method \(request.method) not supported by the loopback registry"), nil)
         }
         let path = request.path
         if let token = content.requiredToken {
             let needsToken = content.tokenScope == .everything || path == "/-/stage" || path.hasPrefix("/-/stage/")
             if needsToken, request.headers["authorization"] != "Bearer \(token)" {
-                return .error(401, "authentication required")
+                return (.error(401, "authentication required"), nil)
             }
         }
-        var response = route(path: path, request: request, content: content, baseURL: baseURL)
+        let (routed, packumentName) = route(path: path, request: request, content: content, baseURL: baseURL)
+        var response = routed
         if content.servesETags, response.status == 200 {
             let etag: String
             if let file = response.file {
@@ -85,17 +111,22 @@ enum Router {
                 etag = "\"" + Hashing.sha1Hex(response.body) + "\""
             }
             response.headers.append(("ETag", etag))
-            if let tags = request.headers["if-none-match"],
-                tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
-            {
-                return HTTPResponse(status: 304, headers: [("ETag", etag)], body: Data())
-            }
         }
-        return response
+        let tagged = packumentName.flatMap { name in response.status == 200 ? (name, response) : nil }
+        return (answer(request, withTagged: response), tagged)
     }
 
+    /// Routes a request; the name is set when the answer is a whole packument.
     private static func route(
         path: String, request: HTTPRequest, content: RegistryContent, baseURL: String
+    ) -> (HTTPResponse, String?) {
+        var packumentName: String? = nil
+        let response = routeAnswer(path: path, request: request, content: content, baseURL: baseURL, packumentName: &packumentName)
+        return (response, packumentName)
+    }
+
+    private static func routeAnswer(
+        path: String, request: HTTPRequest, content: RegistryContent, baseURL: String, packumentName: inout String?
     ) -> HTTPResponse {
         if path == "/-/ping" { return .json([:]) }
         if path == "/-/npm/v1/keys" {
@@ -149,7 +180,13 @@ enum Router {
         }
         guard let packument = content.packuments[name] else { return .error(404, "Not found") }
         let served = content.rewritesRegistryURLs ? rewrite(packument: packument, baseURL: baseURL) : packument
-        if rest.isEmpty { return .json(served) }
+        if rest.isEmpty {
+            packumentName = name
+            guard wantsAbbreviated(request) else { return .json(served) }
+            var response = HTTPResponse.json(abbreviate(served))
+            response.headers = [("Content-Type", abbreviatedMediaType)]
+            return response
+        }
         guard rest.count == 1 else { return .error(404, "not found") }
         let wanted = served["dist-tags"]?[rest.first!]?.stringValue ?? rest.first!
         guard let manifest = served["versions"]?[wanted] else { return .error(404, "version not found: \(wanted)") }

@@ -153,13 +153,13 @@ struct AttestationVerifier: Sendable {
         if let subjectFailure = checkSubjects(statement.subjects, evidence: evidence) {
             return AttestationCheck(predicateType: listedType, status: subjectFailure.0, reason: subjectFailure.1, signer: signer, signedAt: signedAt)
         }
-        let predicateBody = statement.predicate as? [String: Any] ?? [:]
+        let predicateBody = statement.predicate
 
         // 4. Predicate-specific checks.
         switch predicate {
         case .npmPublishV01:
-            let name = predicateBody["name"] as? String
-            let version = predicateBody["version"] as? String
+            let name = predicateBody["name"]?.stringValue
+            let version = predicateBody["version"]?.stringValue
             guard name == evidence.name, version == evidence.version else {
                 return AttestationCheck(predicateType: listedType, status: .predicateMismatch,
                                         reason: "the publish attestation is for \(name ?? "?")@\(version ?? "?"), not \(evidence.id)",

@@ -7,8 +7,12 @@ extension PackageVersionEvidence {
     /// - Throws: ``PackumentEvidenceError`` when the packument lacks the version or its `dist.integrity`.
     public init(packument: Packument, version: String, source: String) throws {
         guard let manifest = packument.versions[version] else {
-            throw PackumentEvidenceError(source: source, message: "\(packument.name) has no version \(version)"
-                + (packument.invalidVersions[version].map { " (its manifest is malformed: \($0))" } ?? ""))
+            // A version that is listed but cannot be read exists: say what is wrong with it, not that it is missing.
+            if let problem = packument.invalidVersions[version] {
+                throw PackumentEvidenceError(source: source, message: "\(packument.name)@\(version) is in the packument, "
+                    + "but its manifest cannot be used: \(problem)")
+            }
+            throw PackumentEvidenceError(source: source, message: "\(packument.name) has no version \(version)")
         }
         // npm signs `String(ssri.parse(dist.integrity))`: the hashes separated by single spaces.
         let integrity = (manifest.dist.integrity ?? "").split(whereSeparator: \.isWhitespace).joined(separator: " ")

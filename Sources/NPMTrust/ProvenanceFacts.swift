@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Where and how a package was built, as stated by a verified provenance attestation: the signed SLSA
 /// predicate and the Fulcio signing certificate's extensions (OIDs 1.3.6.1.4.1.57264.1.*).
@@ -90,7 +91,7 @@ enum ProvenanceFactsExtractor {
     static let slsaV02 = "https://slsa.dev/provenance/v0.2"
     static let slsaV1 = "https://slsa.dev/provenance/v1"
 
-    static func facts(predicateType: String, predicate: [String: Any], certificate: SigningCertificateFacts?) -> ProvenanceFacts {
+    static func facts(predicateType: String, predicate: RawJSON, certificate: SigningCertificateFacts?) -> ProvenanceFacts {
         var fromPredicate = ProvenanceFacts()
         if predicateType == slsaV1 {
             fillV1(&fromPredicate, predicate)
@@ -101,57 +102,51 @@ enum ProvenanceFactsExtractor {
         return merge(predicate: fromPredicate, certificate: certificate)
     }
 
-    private static func fillV1(_ facts: inout ProvenanceFacts, _ predicate: [String: Any]) {
-        let definition = predicate["buildDefinition"] as? [String: Any] ?? [:]
-        facts.buildType = definition["buildType"] as? String
-        let external = definition["externalParameters"] as? [String: Any] ?? [:]
-        let workflow = external["workflow"] as? [String: Any] ?? [:]
-        facts.repository = workflow["repository"] as? String
-        facts.ref = workflow["ref"] as? String
-        facts.workflowPath = workflow["path"] as? String
-        let internalParameters = definition["internalParameters"] as? [String: Any] ?? [:]
-        let github = internalParameters["github"] as? [String: Any] ?? [:]
-        facts.trigger = github["event_name"] as? String
-        facts.repositoryID = scalarText(github["repository_id"])
-        facts.repositoryOwnerID = scalarText(github["repository_owner_id"])
-        if let dependencies = definition["resolvedDependencies"] as? [[String: Any]],
-           let first = dependencies.first, let digest = first["digest"] as? [String: Any] {
-            facts.commit = digest["gitCommit"] as? String
+    private static func fillV1(_ facts: inout ProvenanceFacts, _ predicate: RawJSON) {
+        let definition = predicate["buildDefinition"]
+        facts.buildType = definition?["buildType"]?.stringValue
+        let workflow = definition?["externalParameters"]?["workflow"]
+        facts.repository = workflow?["repository"]?.stringValue
+        facts.ref = workflow?["ref"]?.stringValue
+        facts.workflowPath = workflow?["path"]?.stringValue
+        let github = definition?["internalParameters"]?["github"]
+        facts.trigger = github?["event_name"]?.stringValue
+        facts.repositoryID = scalarText(github?["repository_id"])
+        facts.repositoryOwnerID = scalarText(github?["repository_owner_id"])
+        if let first = definition?["resolvedDependencies"]?.arrayValue?.first {
+            facts.commit = first["digest"]?["gitCommit"]?.stringValue
         }
-        let runDetails = predicate["runDetails"] as? [String: Any] ?? [:]
-        let builder = runDetails["builder"] as? [String: Any] ?? [:]
-        facts.builderID = builder["id"] as? String
-        let metadata = runDetails["metadata"] as? [String: Any] ?? [:]
-        facts.runInvocationURL = metadata["invocationId"] as? String
+        let runDetails = predicate["runDetails"]
+        facts.builderID = runDetails?["builder"]?["id"]?.stringValue
+        facts.runInvocationURL = runDetails?["metadata"]?["invocationId"]?.stringValue
         if let builderID = facts.builderID, builderID.hasPrefix("https://github.com/actions/runner/") {
             facts.runnerEnvironment = String(builderID.dropFirst("https://github.com/actions/runner/".count))
         }
     }
 
-    private static func fillV02(_ facts: inout ProvenanceFacts, _ predicate: [String: Any]) {
-        facts.buildType = predicate["buildType"] as? String
-        facts.builderID = (predicate["builder"] as? [String: Any])?["id"] as? String
-        let invocation = predicate["invocation"] as? [String: Any] ?? [:]
-        let environment = invocation["environment"] as? [String: Any] ?? [:]
-        let configSource = invocation["configSource"] as? [String: Any] ?? [:]
-        if let repository = environment["GITHUB_REPOSITORY"] as? String {
+    private static func fillV02(_ facts: inout ProvenanceFacts, _ predicate: RawJSON) {
+        facts.buildType = predicate["buildType"]?.stringValue
+        facts.builderID = predicate["builder"]?["id"]?.stringValue
+        let invocation = predicate["invocation"]
+        let environment = invocation?["environment"]
+        let configSource = invocation?["configSource"]
+        if let repository = environment?["GITHUB_REPOSITORY"]?.stringValue {
             facts.repository = "https://github.com/" + repository
         }
-        facts.commit = environment["GITHUB_SHA"] as? String
-            ?? (configSource["digest"] as? [String: Any])?["sha1"] as? String
-        facts.ref = environment["GITHUB_REF"] as? String
-        facts.trigger = environment["GITHUB_EVENT_NAME"] as? String
-        facts.repositoryID = scalarText(environment["GITHUB_REPOSITORY_ID"])
-        facts.repositoryOwnerID = scalarText(environment["GITHUB_REPOSITORY_OWNER_ID"])
-        if let workflowRef = environment["GITHUB_WORKFLOW_REF"] as? String,
-           let repository = environment["GITHUB_REPOSITORY"] as? String {
+        facts.commit = environment?["GITHUB_SHA"]?.stringValue ?? configSource?["digest"]?["sha1"]?.stringValue
+        facts.ref = environment?["GITHUB_REF"]?.stringValue
+        facts.trigger = environment?["GITHUB_EVENT_NAME"]?.stringValue
+        facts.repositoryID = scalarText(environment?["GITHUB_REPOSITORY_ID"])
+        facts.repositoryOwnerID = scalarText(environment?["GITHUB_REPOSITORY_OWNER_ID"])
+        if let workflowRef = environment?["GITHUB_WORKFLOW_REF"]?.stringValue,
+           let repository = environment?["GITHUB_REPOSITORY"]?.stringValue {
             facts.workflowPath = workflowPath(fromReference: workflowRef, repositoryPrefix: repository + "/")
-        } else if let entryPoint = configSource["entryPoint"] as? String {
+        } else if let entryPoint = configSource?["entryPoint"]?.stringValue {
             facts.workflowPath = entryPoint.hasPrefix(".github/") ? entryPoint : nil
         }
-        if let repository = environment["GITHUB_REPOSITORY"] as? String,
-           let runID = scalarText(environment["GITHUB_RUN_ID"]) {
-            let attempt = scalarText(environment["GITHUB_RUN_ATTEMPT"]) ?? "1"
+        if let repository = environment?["GITHUB_REPOSITORY"]?.stringValue,
+           let runID = scalarText(environment?["GITHUB_RUN_ID"]) {
+            let attempt = scalarText(environment?["GITHUB_RUN_ATTEMPT"]) ?? "1"
             facts.runInvocationURL = "https://github.com/\(repository)/actions/runs/\(runID)/attempts/\(attempt)"
         }
     }
@@ -215,10 +210,11 @@ enum ProvenanceFactsExtractor {
         return text
     }
 
-    private static func scalarText(_ value: Any?) -> String? {
+    /// A string, or a number's literal text (ids are numbers in some predicates, strings in others).
+    private static func scalarText(_ value: RawJSON?) -> String? {
         switch value {
-        case let text as String: return text
-        case let number as NSNumber: return number.stringValue
+        case .string(let text)?: return text
+        case .number(let literal)?: return literal
         default: return nil
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Sigstore
 
 /// One public key a registry signs with, as served by `GET /-/npm/v1/keys`
@@ -78,6 +79,36 @@ public struct TrustedRegistryKey: Sendable, Hashable, Codable {
         try self.init(keyid: keyid,
                       keytype: try container.decode(String.self, forKey: .keytype),
                       scheme: try container.decode(String.self, forKey: .scheme),
+                      subjectPublicKeyInfo: der, expires: expires)
+    }
+
+    /// Reads entry `index` of a keys document (`keyid`, `keytype`, `scheme`, `key` in base64 DER, optional
+    /// `expires`), read with provcheck's JSON parser.
+    init(json entry: RawJSON, index: Int) throws {
+        func field(_ name: String) throws -> String {
+            guard let text = entry[name]?.stringValue else {
+                throw RegistryKeyError(source: "keys", keyid: entry["keyid"]?.stringValue,
+                                       problem: .malformedDocument("keys[\(index)].\(name) is missing or not a string"))
+            }
+            return text
+        }
+        let keyid = try field("keyid")
+        guard let der = Data(base64Encoded: try field("key")) else {
+            throw RegistryKeyError(source: "keys", keyid: keyid, problem: .malformedKey)
+        }
+        var expires: Date? = nil
+        switch entry["expires"] {
+        case nil, .null?: break
+        case .string(let text)?:
+            guard let date = NPMDate.parse(text) else {
+                throw RegistryKeyError(source: "keys", keyid: keyid, problem: .malformedExpiry(text))
+            }
+            expires = date
+        default:
+            throw RegistryKeyError(source: "keys", keyid: keyid,
+                                   problem: .malformedDocument("keys[\(index)].expires is not a string"))
+        }
+        try self.init(keyid: keyid, keytype: try field("keytype"), scheme: try field("scheme"),
                       subjectPublicKeyInfo: der, expires: expires)
     }
 
@@ -169,15 +200,35 @@ public struct TrustedRegistryKeys: Sendable, Hashable {
     ///   - source: the file or URL, used in error messages.
     /// - Throws: ``RegistryKeyError``.
     public init(json data: Data, source: String) throws {
-        struct Document: Decodable { let keys: [TrustedRegistryKey] }
+        let document: RawJSON
+        do { document = try RawJSON(parsing: data) } catch {
+            throw RegistryKeyError(source: source, keyid: nil, problem: .malformedDocument("\(error)"))
+        }
+        try self.init(document: document, source: source)
+    }
+
+    /// Reads an already parsed keys document (`{"keys":[…]}`), checking every key as ``init(json:source:)`` does.
+    /// - Throws: ``RegistryKeyError``.
+    public init(document: RawJSON, source: String) throws {
+        func malformed(_ problem: String) -> RegistryKeyError {
+            RegistryKeyError(source: source, keyid: nil, problem: .malformedDocument(problem))
+        }
+        guard document.objectValue != nil else { throw malformed("the document is not a JSON object") }
+        guard let entries = document["keys"]?.arrayValue else { throw malformed("no array field \"keys\"") }
+        var keys: [TrustedRegistryKey] = []
+        for (index, entry) in entries.enumerated() {
+            do {
+                keys.append(try TrustedRegistryKey(json: entry, index: index))
+            } catch var error as RegistryKeyError {
+                error.source = source
+                throw error
+            }
+        }
         do {
-            let document = try JSONDecoder().decode(Document.self, from: data)
-            try self.init(keys: document.keys, source: source)
+            try self.init(keys: keys, source: source)
         } catch var error as RegistryKeyError {
             error.source = source
             throw error
-        } catch {
-            throw RegistryKeyError(source: source, keyid: nil, problem: .malformedDocument(String(describing: error)))
         }
     }
 

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 import Registry
 
@@ -13,33 +14,71 @@ public enum RegistryKeysSource: Sendable, Hashable {
     case registry
 }
 
+extension RegistryKeysSource {
+    /// Whether this source needs `registry`'s `GET /-/npm/v1/keys` document.
+    public func needsRegistryDocument(for registry: URL) -> Bool {
+        switch self {
+        case .builtInNPM, .file: false
+        case .automatic: !RegistryKeysAvailability.isNPMPublicRegistry(registry)
+        case .registry: true
+        }
+    }
+}
+
 extension RegistryKeysAvailability {
-    /// Loads the keys from `source`, asking `client`'s registry when needed.
-    ///
-    /// - Throws: ``RegistryKeyError`` for a bad keys document (file or response, key ids are checked),
-    ///   ``Registry/RegistryError`` when the registry cannot be reached.
-    public static func load(_ source: RegistryKeysSource, client: RegistryClient) async throws -> RegistryKeysAvailability {
+    /// Whether `registry` is npm's public registry (whose keys are built in).
+    public static func isNPMPublicRegistry(_ registry: URL) -> Bool {
+        registry.host?.lowercased() == "registry.npmjs.org"
+    }
+
+    /// The one key-source choice in provcheck: the built-in npm keys for registry.npmjs.org (`automatic`) or on
+    /// request (`builtInNPM`), a keys file (`file`), else `registry`'s keys `document` (`nil`: it answered 404/400,
+    /// so it has no keys). `documentSource` names the document in errors.
+    /// - Throws: ``RegistryKeyError`` for an unreadable or bad keys file or document.
+    public static func choose(_ source: RegistryKeysSource, registry: URL, document: Data?,
+                              documentSource: String) throws -> RegistryKeysAvailability {
         switch source {
         case .builtInNPM:
             return .keys(.npmPublicRegistry)
-        case .automatic:
-            if client.configuration.registry.host?.lowercased() == "registry.npmjs.org" {
-                return .keys(.npmPublicRegistry)
-            }
-            return try await load(.registry, client: client)
+        case .automatic where isNPMPublicRegistry(registry):
+            return .keys(.npmPublicRegistry)
         case .file(let url):
             let data: Data
             do {
-                data = try Data(contentsOf: url)
+                data = try InputFile.read(url)
             } catch {
-                throw RegistryKeyError(source: url.path, keyid: nil, problem: .unreadable(error.localizedDescription))
+                throw RegistryKeyError(source: url.path, keyid: nil, problem: .unreadable("the file \(error.problem)"))
             }
             return .keys(try TrustedRegistryKeys(json: data, source: url.path))
-        case .registry:
-            let url = client.keysURL.absoluteString
-            guard let response = try await client.keys() else { return .registryHasNoKeys(source: url) }
-            return .keys(try TrustedRegistryKeys(json: JSONEncoder().encode(response), source: url))
+        case .automatic, .registry:
+            guard let document else { return .registryHasNoKeys(source: documentSource) }
+            return .keys(try TrustedRegistryKeys(json: document, source: documentSource))
         }
+    }
+
+    /// Loads the keys from `source` for `registry` (default: `client`'s registry), fetching its keys document
+    /// through `client` only when ``RegistryKeysSource/needsRegistryDocument(for:)``.
+    ///
+    /// - Throws: ``RegistryKeyError`` for a bad keys document (file or response, key ids are checked),
+    ///   ``Registry/RegistryError`` when the registry cannot be reached.
+    public static func load(_ source: RegistryKeysSource, registry: URL? = nil,
+                            client: RegistryClient) async throws -> RegistryKeysAvailability {
+        let registry = registry ?? client.configuration.registry
+        let url = client.keysURL(registry: registry)
+        var document: Data?
+        if source.needsRegistryDocument(for: registry) {
+            let fetched: Result<Data, RegistryError>
+            do { fetched = .success(try await client.document(url, accept: "application/json")) } catch {
+                fetched = .failure(error)
+            }
+            switch fetched {
+            case .success(let data): document = data
+            case .failure(let error):
+                // 404/400: the registry has no keys (as npm treats it).
+                guard error.status == 404 || error.status == 400 else { throw error }
+            }
+        }
+        return try choose(source, registry: registry, document: document, documentSource: url.absoluteString)
     }
 }
 

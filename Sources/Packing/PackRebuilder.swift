@@ -1,3 +1,4 @@
+import Deflate
 import Digest
 import Foundation
 
@@ -74,17 +75,32 @@ public struct RebuildOptions: Sendable {
 
 /// The gzip layer of a rebuild.
 public struct GzipOutcome: Codable, Sendable, Hashable {
+    /// The header's JSON form: the two bytes npm's headers differ in.
+    struct HeaderBytes: Codable, Sendable, Hashable {
+        var xfl: UInt8
+        var os: UInt8
+    }
+
     /// The engine that produced the written `.tgz`.
     public let engine: String
-    /// Its header (XFL, OS).
-    public let header: GzipHeaderFields
+    private let headerBytes: HeaderBytes
     /// `true`/`false` when an expected integrity was given: whether some candidate reproduced it.
     public let reproducedExpected: Bool?
     /// Every engine/header combination tried.
     public let tried: [String]
 
+    /// Its header (XFL, OS).
+    public var header: GzipHeader { GzipHeader(extraFlags: headerBytes.xfl, os: headerBytes.os) }
+
+    init(engine: String, header: GzipHeader, reproducedExpected: Bool?, tried: [String]) {
+        self.engine = engine
+        self.headerBytes = HeaderBytes(xfl: header.extraFlags, os: header.os)
+        self.reproducedExpected = reproducedExpected
+        self.tried = tried
+    }
+
     enum CodingKeys: String, CodingKey {
-        case engine, header, reproducedExpected = "reproduced_expected", tried
+        case engine, headerBytes = "header", reproducedExpected = "reproduced_expected", tried
     }
 }
 
@@ -139,7 +155,8 @@ public struct RebuildError: Error, Sendable, CustomStringConvertible {
     }
     public let code: Code
     public let message: String
-    public var description: String { message }
+    /// The message, with credentials in any URL it names hidden (``URLCredentials``).
+    public var description: String { URLCredentials.redact(message) }
 }
 
 /// Rebuilds the tarball `npm pack` would produce from a tagged git tree or a folder.
@@ -235,13 +252,29 @@ public struct PackRebuilder: Sendable {
                                    paxRecordsZeroSize: generation == .npm11)
         let tarHasher = MultiHasher([.sha512])
         let keepTar = candidates.count > 1
-        let tarURL = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).\(UUID().uuidString).tar")
-        let tarFile = keepTar ? try OutputFile(tarURL) : nil
-        if keepTar { cleanup.append(tarURL) }
+        // Every file is written to an exclusively created temporary (never a predictable name, never through a
+        // link) and the chosen candidate is committed to the output through ``OutputTarget`` at the end.
+        let target: OutputTarget
+        do { target = try OutputTarget(output) } catch {
+            throw RebuildError(code: .output, message: "cannot write the rebuilt tarball to \(error)")
+        }
+        func temporary(_ label: String) throws -> OutputFile {
+            do {
+                let file = try target.makeTemporary(label: label)
+                cleanup.append(URL(fileURLWithPath: file.path))
+                return file
+            } catch {
+                throw RebuildError(code: .output, message: "cannot write the rebuilt tarball to \(error)")
+            }
+        }
+        let tarFile = keepTar ? try temporary("tar") : nil
+        let tarURL = tarFile.map { URL(fileURLWithPath: $0.path) }
 
         var tried: [String] = []
         // First candidate: streamed in the same pass as the tar.
-        var pass = try GzipPass(candidate: candidates[0], output: output)
+        let firstFile = try temporary("candidate-0")
+        var chosenFile = firstFile.path
+        var pass = try GzipPass(candidate: candidates[0], file: firstFile)
         try writer.write(files: files, source: packSource) { chunk in
             tarHasher.update(chunk)
             try tarFile?.write(chunk)
@@ -251,25 +284,24 @@ public struct PackRebuilder: Sendable {
         var outcome = try pass.finish(expected: expected)
         tried += pass.triedDescriptions
         var index = 1
-        while let expected, outcome.matched == nil, index < candidates.count {
-            let candidateOutput = output.deletingLastPathComponent()
-                .appendingPathComponent(".\(output.lastPathComponent).candidate-\(index)")
-            var candidatePass = try GzipPass(candidate: candidates[index], output: candidateOutput)
+        while let expected, let tarURL, outcome.matched == nil, index < candidates.count {
+            let candidateFile = try temporary("candidate-\(index)")
+            var candidatePass = try GzipPass(candidate: candidates[index], file: candidateFile)
             try OutputFile.read(tarURL) { try candidatePass.write($0) }
             let candidateOutcome = try candidatePass.finish(expected: expected)
             tried += candidatePass.triedDescriptions
             if candidateOutcome.matched != nil {
-                do {
-                    try? FileManager.default.removeItem(at: output)
-                    try FileManager.default.moveItem(at: candidateOutput, to: output)
-                } catch {
-                    throw RebuildError(code: .output, message: "cannot move the rebuilt tarball to \(output.path): \(error.localizedDescription)")
-                }
+                chosenFile = candidateFile.path
                 outcome = candidateOutcome
             } else {
-                try? FileManager.default.removeItem(at: candidateOutput)
+                unlink(candidateFile.path)
             }
             index += 1
+        }
+        do {
+            try target.commit(temporary: chosenFile)
+        } catch {
+            throw RebuildError(code: .output, message: "cannot write the rebuilt tarball to \(error)")
         }
         let tarDigest = tarHasher.finalize()
         return RebuildResult(
@@ -296,8 +328,9 @@ public struct PackRebuilder: Sendable {
             return (commit, try repository.tags(pointingAt: commit).first)
         }
         if let version = options.version {
-            throw RebuildError(code: .tagNotFound, message: "no tag for version \(version) (tried v\(version), \(version)"
-                + (options.name.map { ", \($0)@\(version)" } ?? "") + ") and no usable gitHead in \(repository.origin); pass --ref")
+            throw RebuildError(code: .tagNotFound, message: "no tag for version \(version) (tried "
+                + GitRepository.tagCandidates(name: options.name, version: version).joined(separator: ", ")
+                + ") and no usable gitHead in \(repository.origin); pass --ref")
         }
         throw RebuildError(code: .refNotFound, message: "no --ref given and no version to look up a tag in \(repository.origin)")
     }
@@ -313,10 +346,10 @@ struct GzipPass {
     let hashers: [MultiHasher]
     var triedDescriptions: [String] { candidate.headers.map { "\(candidate.engine.name), \($0)" } }
 
-    init(candidate: GzipAttempt, output: URL) throws {
+    init(candidate: GzipAttempt, file: OutputFile) throws {
         self.candidate = candidate
         stream = try candidate.engine.makeStream()
-        file = try OutputFile(output)
+        self.file = file
         hashers = candidate.headers.map { _ in MultiHasher([.sha512]) }
         for (hasher, header) in zip(hashers, candidate.headers) { hasher.update(header.bytes) }
         try candidate.headers[0].bytes.withUnsafeBytes { try file.write($0) }
@@ -336,8 +369,8 @@ struct GzipPass {
     struct Outcome {
         let integrity: String
         let engine: String
-        let header: GzipHeaderFields
-        let matched: GzipHeaderFields?
+        let header: GzipHeader
+        let matched: GzipHeader?
     }
 
     mutating func finish(expected: Integrity?) throws -> Outcome {
@@ -355,7 +388,7 @@ struct GzipPass {
         for hasher in hashers { hasher.update(trailer) }
         try trailer.withUnsafeBytes { try file.write($0) }
         var chosen = 0
-        var matched: GzipHeaderFields?
+        var matched: GzipHeader?
         let digests = hashers.map { $0.finalize() }
         if let expected {
             for (index, digest) in digests.enumerated() where expected.verify(digest).ok {
@@ -364,7 +397,7 @@ struct GzipPass {
                 break
             }
         }
-        if chosen != 0 { try file.patch(offset: 8, bytes: [candidate.headers[chosen].xfl, candidate.headers[chosen].os]) }
+        if chosen != 0 { try file.patch(offset: 8, bytes: [candidate.headers[chosen].extraFlags, candidate.headers[chosen].os]) }
         try file.close()
         return Outcome(integrity: digests[chosen].sri(.sha512)!, engine: candidate.engine.name,
                        header: candidate.headers[chosen], matched: matched)

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A full packument: the registry document `GET /<name>` with `Accept: application/json` (not the abbreviated
 /// "corgi" form, which lacks `time`).
@@ -19,6 +20,12 @@ public struct Packument: Sendable, Encodable {
     public var invalidVersions: [String: String]
     /// The document bytes as received.
     public var raw: Data
+    /// Whether this is npm's abbreviated packument (asked for with
+    /// `Accept: application/vnd.npm.install-v1+json` and served without `time`): every version's `dist`
+    /// (integrity, signatures, attestations) and dependencies, but no publish times, `repository`, `_npmUser`,
+    /// `gitHead` or readme. `false` for the full document (also when a registry answered an abbreviated request
+    /// with the full one).
+    public var isAbbreviated: Bool = false
 
     /// Creates a packument value.
     public init(
@@ -55,6 +62,13 @@ public struct Packument: Sendable, Encodable {
         do { document = try RawJSON(parsing: data) } catch {
             throw RegistryError.malformed(url, problem: error.description)
         }
+        return try decode(document: document, from: url, raw: data)
+    }
+
+    /// Reads a packument already parsed with provcheck's JSON parser (so a caller that needs the document for
+    /// other facts parses it once); `raw` is kept as ``raw``.
+    /// - Throws: ``RegistryError`` with code `.malformedResponse` naming `url` and the problem.
+    public static func decode(document: RawJSON, from url: URL, raw data: Data = Data()) throws(RegistryError) -> Packument {
         guard case .object(let members) = document else {
             throw RegistryError.malformed(url, problem: "expected a JSON object, found \(document.kindName)")
         }
@@ -354,6 +368,46 @@ public struct RegistryKeysResponse: Sendable, Codable, Hashable {
 
     /// Creates a value.
     public init(keys: [RegistryKey]) { self.keys = keys }
+
+    /// Reads a `GET /-/npm/v1/keys` document fetched from `url` with provcheck's JSON parser.
+    /// - Throws: ``RegistryError`` `.malformedResponse` naming `url` and the problem.
+    public static func decode(_ data: Data, from url: URL) throws(RegistryError) -> RegistryKeysResponse {
+        let document: RawJSON
+        do { document = try RawJSON(parsing: data) } catch {
+            throw RegistryError.malformed(url, problem: error.description)
+        }
+        guard let entries = document["keys"]?.arrayValue else {
+            throw RegistryError.malformed(url, problem: "no array field \"keys\"")
+        }
+        var keys: [RegistryKey] = []
+        for (index, entry) in entries.enumerated() {
+            func field(_ name: String) throws(RegistryError) -> String {
+                guard let text = entry[name]?.stringValue else {
+                    throw RegistryError.malformed(url, problem: "keys[\(index)].\(name) is missing or not a string")
+                }
+                return text
+            }
+            let expires: String?
+            switch entry["expires"] {
+            case nil, .null?: expires = nil
+            case .string(let text)?: expires = text
+            default: throw RegistryError.malformed(url, problem: "keys[\(index)].expires is not a string")
+            }
+            keys.append(RegistryKey(expires: expires, keyid: try field("keyid"), keytype: try field("keytype"),
+                                    scheme: try field("scheme"), key: try field("key")))
+        }
+        return RegistryKeysResponse(keys: keys)
+    }
+
+    /// The document as provcheck's JSON value (the shape the registry serves).
+    public var json: RawJSON {
+        .object(["keys": .array(keys.map { key in
+            var entry: [String: RawJSON] = ["keyid": .string(key.keyid), "keytype": .string(key.keytype),
+                                            "scheme": .string(key.scheme), "key": .string(key.key)]
+            entry["expires"] = key.expires.map(RawJSON.string) ?? .null
+            return .object(entry)
+        })])
+    }
 }
 
 /// One registry signing key.

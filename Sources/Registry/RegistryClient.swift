@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import JSON
 
 /// An npm registry client: packuments, tarballs (streamed to disk), registry keys, attestations and staged
 /// publishes, with timeouts, bounded retries, an ETag-revalidated disk cache, an offline mode and a bound on
@@ -18,6 +19,7 @@ public final class RegistryClient: Sendable {
     public let configuration: RegistryConfiguration
     private let transport: HTTPClient
     private let limiter: ConcurrencyLimiter
+    private let hosts: HostGate
     private let cache: ResponseCache?
 
     /// Creates a client. Nothing is fetched until a method is called.
@@ -25,6 +27,7 @@ public final class RegistryClient: Sendable {
         self.configuration = configuration
         self.transport = HTTPClient(configuration: configuration)
         self.limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
+        self.hosts = HostGate(connectionsPerHost: configuration.maxConnectionsPerHost)
         self.cache = configuration.cacheDirectory.map { ResponseCache(directory: $0) }
     }
 
@@ -59,12 +62,35 @@ public final class RegistryClient: Sendable {
     /// The full packument of `name` (`Accept: application/json`, so `time` is included).
     /// - Throws: ``RegistryError``: `.notFound` for an unknown package, `.malformedResponse`, network errors.
     public func packument(name: String) async throws(RegistryError) -> Packument {
+        try await packument(name: name, abbreviated: false)
+    }
+
+    /// `Accept` of an abbreviated packument request, as npm's installer sends it (a registry without abbreviated
+    /// documents answers with the full one).
+    public static let abbreviatedPackumentAccept =
+        "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"
+
+    /// The packument of `name`: the full document, or with `abbreviated` npm's abbreviated one (far smaller: every
+    /// version's `dist` with integrity, signatures and attestations, but no `time`, `repository`, `_npmUser` or
+    /// readme; see ``Packument/isAbbreviated``). Both are cached separately.
+    /// - Throws: ``RegistryError``: `.notFound` for an unknown package, `.malformedResponse`, network errors.
+    public func packument(name: String, abbreviated: Bool) async throws(RegistryError) -> Packument {
         let url = try packumentURL(name: name)
-        let data = try await document(url, accept: "application/json")
-        let packument = try Packument.decode(data, from: url)
+        let data: Data
+        if abbreviated {
+            // Its own cache entry: the same URL serves two documents.
+            var cacheKey = URLComponents(url: url, resolvingAgainstBaseURL: false)!
+            cacheKey.fragment = "abbreviated"
+            data = try await document(url, accept: Self.abbreviatedPackumentAccept, cacheKey: cacheKey.url ?? url)
+        } else {
+            data = try await document(url, accept: "application/json")
+        }
+        var packument = try Packument.decode(data, from: url)
         guard packument.name == name else {
             throw RegistryError.malformed(url, problem: "the packument is for \"\(packument.name)\", not \"\(name)\"")
         }
+        // A registry may answer the abbreviated request with the full document: then `time` is there.
+        packument.isAbbreviated = abbreviated && packument.time.isEmpty
         return packument
     }
 
@@ -77,9 +103,7 @@ public final class RegistryClient: Sendable {
             if error.status == 404 || error.status == 400 { return nil }
             throw error
         }
-        do { return try JSONDecoder().decode(RegistryKeysResponse.self, from: data) } catch {
-            throw RegistryError.malformed(url, problem: JSONProblem.describe(error))
-        }
+        return try RegistryKeysResponse.decode(data, from: url)
     }
 
     /// The attestations of `name@version`, or `nil` when the registry answers 404.
@@ -234,20 +258,25 @@ public final class RegistryClient: Sendable {
     /// Public so other modules can reach registry endpoints this client has no method for.
     /// - Parameter cacheable: store and revalidate in the cache (and allow offline use).
     public func document(_ url: URL, accept: String, cacheable: Bool = true) async throws(RegistryError) -> Data {
-        let cached = cacheable ? cache?.lookup(url) : nil
+        try await document(url, accept: accept, cacheable: cacheable, cacheKey: url)
+    }
+
+    /// ``document(_:accept:cacheable:)`` with the cache entry filed under `cacheKey` (one URL, several documents).
+    func document(_ url: URL, accept: String, cacheable: Bool = true, cacheKey: URL) async throws(RegistryError) -> Data {
+        let cached = cacheable ? cache?.lookup(cacheKey) : nil
         if configuration.offline {
             guard let cache, cached != nil else { throw offlineMiss(url, cacheable: cacheable) }
-            return try cache.body(for: url)
+            return try cache.body(for: cacheKey)
         }
         let result = try await perform(
             url, accept: accept, acceptsGzip: true, etag: cached?.etag, limit: configuration.maxDocumentBytes,
             sink: { .memory })
         if result.status == 304, let cache, cached != nil {
-            return try cache.body(for: url)
+            return try cache.body(for: cacheKey)
         }
-        guard result.status == 200 else { throw RegistryError.status(result.status, url: url) }
+        guard result.status == 200 else { throw RegistryError.status(result.status, url: url, credentialSent: configuration.credential(for: url) != nil) }
         let body = try Self.decodedBody(result, url: url, limit: configuration.maxDocumentBytes)
-        if cacheable, let cache { try? cache.store(url, data: body, headers: result.headers) }
+        if cacheable, let cache { try? cache.store(cacheKey, data: body, headers: result.headers) }
         return body
     }
 
@@ -342,7 +371,7 @@ public final class RegistryClient: Sendable {
         if result.status == 304, let cache, let entry = cached {
             return (cache.bodyURL(for: url), Download(url: url, byteCount: entry.byteCount, fromCache: true), false)
         }
-        guard result.status == 200, let file = currentFile else { throw RegistryError.status(result.status, url: url) }
+        guard result.status == 200, let file = currentFile else { throw RegistryError.status(result.status, url: url, credentialSent: configuration.credential(for: url) != nil) }
         let download = Download(url: url, byteCount: result.byteCount, fromCache: false)
         if cacheable, let cache {
             do {
@@ -381,17 +410,29 @@ public final class RegistryClient: Sendable {
             let request = OutgoingRequest(url: url, headers: headers)
 
             let bodySink = try sink()
+            let host = HostGate.key(url)
+            do { try await hosts.enter(host) } catch {
+                throw RegistryError(code: .cancelled, url: url, problem: "cancelled while waiting for a connection")
+            }
             await limiter.acquire()
             let outcome: Result<TransferResult, RegistryError>
             do { outcome = .success(try await transport.send(request, into: bodySink, limit: limit)) } catch {
                 outcome = .failure(error)
             }
             await limiter.release()
+            var pause: TimeInterval? = nil
+            if case .success(let result) = outcome, result.status == 429 || result.status == 503 {
+                // The host asked everyone to slow down: no new request to it starts before Retry-After (or the
+                // backoff) passes, so a busy registry sees one wave of retries, not a storm.
+                pause = Self.retryAfter(result.headers["retry-after"]).map { min($0, policy.maxRetryAfter) }
+                    ?? policy.delay(afterAttempt: attempt)
+            }
+            await hosts.leave(host, pausingFor: pause)
 
             let retryDelay: TimeInterval
             switch outcome {
             case .success(let result):
-                let error = RegistryError.status(result.status, url: url)
+                let error = RegistryError.status(result.status, url: url, credentialSent: configuration.credential(for: url) != nil)
                 guard result.status != 200, result.status != 304, error.isTransient else { return result }
                 guard attempt < policy.maxAttempts else { throw error.withAttempts(attempt) }
                 retryDelay = Self.retryAfter(result.headers["retry-after"]).map { min($0, policy.maxRetryAfter) }

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// Where and how the client talks to the registry: URLs, credentials, proxy, cache, timeouts and retries.
@@ -32,8 +33,11 @@ public struct RegistryConfiguration: Sendable {
     public var resourceTimeout: TimeInterval
     /// Retry policy for transient failures.
     public var retry: RetryPolicy
-    /// How many requests may be in flight at once (also the connection limit per host).
+    /// How many requests may be in flight at once, over all hosts. Default 64.
     public var maxConcurrentRequests: Int
+    /// How many connections (so requests in flight: HTTP/1.1 has one per connection) one host gets at most.
+    /// Default 64 (npm's `maxsockets` default is 15, with far more client CPU per request; see docs/registry.md).
+    public var maxConnectionsPerHost: Int
     /// The `User-Agent` header.
     public var userAgent: String
     /// Largest JSON document accepted (held in memory), in bytes. Default 256 MiB.
@@ -58,7 +62,8 @@ public struct RegistryConfiguration: Sendable {
         timeout = 30
         resourceTimeout = 600
         retry = RetryPolicy()
-        maxConcurrentRequests = 16
+        maxConcurrentRequests = 64
+        maxConnectionsPerHost = 64
         userAgent = "provcheck"
         maxDocumentBytes = 256 << 20
         maxTarballBytes = 4 << 30
@@ -118,13 +123,18 @@ public struct RegistryConfiguration: Sendable {
 
         var config = RegistryConfiguration()
         let registryText = explicitRegistry ?? env["npm_config_registry"] ?? settings["registry"]
+        var urlCredentials: [String: Credential] = [:]
         if let registryText {
-            config.registry = try parseURL(registryText, what: "registry URL")
+            let (url, credential) = splitCredentials(try parseURL(registryText, what: "registry URL"))
+            config.registry = url
+            if let credential { urlCredentials[nerfDart(url)] = credential }
         }
         for (key, value) in settings {
             if key.hasPrefix("@"), key.hasSuffix(":registry") {
                 let scope = String(key.dropLast(":registry".count))
-                config.scopedRegistries[scope] = try parseURL(value, what: "registry URL for \(scope)")
+                let (url, credential) = splitCredentials(try parseURL(value, what: "registry URL for \(scope)"))
+                config.scopedRegistries[scope] = url
+                if let credential { urlCredentials[nerfDart(url)] = credential }
             } else if key.hasPrefix("//"), let colon = key.range(of: ":", options: .backwards) {
                 let prefix = String(key[..<colon.lowerBound])
                 let field = String(key[colon.upperBound...])
@@ -147,6 +157,12 @@ public struct RegistryConfiguration: Sendable {
         }
         if let legacy = settings["_authToken"], config.credentials[nerfDart(config.registry)] == nil {
             config.credentials[nerfDart(config.registry)] = .bearer(legacy)
+        }
+        // User information in a registry URL (`https://user:pass@host/`) is sent as Basic auth, as npm does (Node's
+        // HTTP client turns it into `Authorization: Basic`), unless npmrc has a credential for that registry; the
+        // URL itself is kept without it, so it is never shown.
+        for (nerf, credential) in urlCredentials where config.credentials[nerf] == nil {
+            config.credentials[nerf] = credential
         }
 
         config.proxy = ProxySettings(
@@ -245,11 +261,27 @@ public struct RegistryConfiguration: Sendable {
         url.absoluteString.hasSuffix("/") ? url : URL(string: url.absoluteString + "/") ?? url
     }
 
+    /// `url` without user information, and the Basic credential it carried (user and password exactly as written
+    /// in the URL, percent-encoding kept, as npm sends them), if any.
+    static func splitCredentials(_ url: URL) -> (URL, Credential?) {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false),
+            components.percentEncodedUser != nil || components.percentEncodedPassword != nil
+        else { return (url, nil) }
+        let user = components.percentEncodedUser ?? ""
+        let password = components.percentEncodedPassword ?? ""
+        components.percentEncodedUser = nil
+        components.percentEncodedPassword = nil
+        guard let stripped = components.url else { return (url, nil) }
+        guard !user.isEmpty || !password.isEmpty else { return (stripped, nil) }
+        return (stripped, .basic(Data("\(user):\(password)".utf8).base64EncodedString()))
+    }
+
     static func parseURL(_ text: String, what: String) throws(RegistryError) -> URL {
         guard let url = URL(string: text.trimmingCharacters(in: .whitespaces)), let scheme = url.scheme?.lowercased(),
             scheme == "http" || scheme == "https", url.host != nil
         else {
-            throw RegistryError(code: .invalidConfiguration, url: nil, problem: "invalid \(what) \"\(text)\": expected an http(s) URL")
+            throw RegistryError(code: .invalidConfiguration, url: nil,
+                                problem: "invalid \(what) \"\(URLCredentials.redact(text))\": expected an http(s) URL")
         }
         return withTrailingSlash(url)
     }
@@ -416,5 +448,20 @@ public enum Npmrc {
             rest = rest[rest.index(after: end)...]
         }
         return output + rest
+    }
+}
+
+extension RegistryConfiguration {
+    /// Whether `url` names this machine (`127.0.0.1`, `localhost`, `::1`).
+    public static func isLoopback(_ url: URL) -> Bool {
+        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(url.host?.lowercased() ?? "")
+    }
+
+    /// The configuration under `--offline`, which means "no network but this machine": a loopback registry is still
+    /// asked (tests, local mirrors); any other registry is read from the cache only. The one place this rule lives.
+    public func offline(_ offline: Bool) -> RegistryConfiguration {
+        var configuration = self
+        configuration.offline = offline && !Self.isLoopback(registry)
+        return configuration
     }
 }

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// Why a registry operation failed. Every error names the URL (or file) involved and the problem.
@@ -59,7 +60,7 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible,
 
     /// `"<url>: <problem>"` plus the attempt count when retried.
     public var description: String {
-        var text = url.map { "\($0.absoluteString): \(problem)" } ?? problem
+        var text = URLCredentials.redact(url.map { "\($0.absoluteString): \(problem)" } ?? problem)
         if attempts > 1 { text += " (after \(attempts) attempts)" }
         return text
     }
@@ -92,10 +93,17 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible,
         RegistryError(code: .malformedResponse, url: url, problem: "malformed response: \(problem)")
     }
 
-    static func status(_ status: Int, url: URL) -> RegistryError {
+    /// The error for an unexpected status. `credentialSent` says whether an `Authorization` header went with the
+    /// request: a refused credential is then named as such, not answered with "set an auth token".
+    static func status(_ status: Int, url: URL, credentialSent: Bool = false) -> RegistryError {
         switch status {
         case 404:
             return RegistryError(code: .notFound, url: url, status: status, problem: "HTTP 404 Not Found")
+        case 401, 403 where credentialSent:
+            return RegistryError(
+                code: .unauthorized, url: url, status: status,
+                problem: "HTTP \(status): the registry refused the credential provcheck sent for it (from .npmrc or the"
+                    + " registry URL); check that it is valid and allowed to read this package")
         case 401, 403:
             return RegistryError(
                 code: .unauthorized, url: url, status: status,

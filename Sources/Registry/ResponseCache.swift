@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The on-disk HTTP cache: one body file and one metadata file per URL under `<directory>/http/`.
 ///
@@ -6,12 +7,40 @@ import Foundation
 /// mismatch counts as a miss). Bodies are written to a temporary file and renamed, so a crash never leaves a partial
 /// entry. Credentials are never stored.
 struct ResponseCache: Sendable {
-    struct Entry: Codable {
+    struct Entry {
         var url: String
         var etag: String?
         var lastModified: String?
         var storedAt: Date
         var byteCount: Int
+
+        /// The metadata file's JSON (`storedAt` in seconds since 2001-01-01, as earlier versions wrote it).
+        var json: RawJSON {
+            var members: [String: RawJSON] = [
+                "url": .string(url), "storedAt": .number(String(storedAt.timeIntervalSinceReferenceDate)),
+                "byteCount": .int(byteCount),
+            ]
+            if let etag { members["etag"] = .string(etag) }
+            if let lastModified { members["lastModified"] = .string(lastModified) }
+            return .object(members)
+        }
+
+        /// Reads a metadata file written by ``json``; `nil` when it is not one.
+        init?(json: RawJSON) {
+            guard let url = json["url"]?.stringValue, case .number(let stored)? = json["storedAt"],
+                  let seconds = Double(stored), case .number(let count)? = json["byteCount"], let byteCount = Int(count)
+            else { return nil }
+            self.init(url: url, etag: json["etag"]?.stringValue, lastModified: json["lastModified"]?.stringValue,
+                      storedAt: Date(timeIntervalSinceReferenceDate: seconds), byteCount: byteCount)
+        }
+
+        init(url: String, etag: String?, lastModified: String?, storedAt: Date, byteCount: Int) {
+            self.url = url
+            self.etag = etag
+            self.lastModified = lastModified
+            self.storedAt = storedAt
+            self.byteCount = byteCount
+        }
     }
 
     let directory: URL
@@ -35,7 +64,7 @@ struct ResponseCache: Sendable {
     /// The cached entry for `url` whose body file is complete, or `nil`.
     func lookup(_ url: URL) -> Entry? {
         guard let data = try? Data(contentsOf: metaURL(for: url)),
-            let entry = try? JSONDecoder().decode(Entry.self, from: data), entry.url == url.absoluteString,
+            let document = try? RawJSON(parsing: data), let entry = Entry(json: document), entry.url == url.absoluteString,
             let attributes = try? FileManager.default.attributesOfItem(atPath: bodyURL(for: url).path),
             (attributes[.size] as? NSNumber)?.intValue == entry.byteCount
         else { return nil }
@@ -80,7 +109,7 @@ struct ResponseCache: Sendable {
             let entry = Entry(
                 url: url.absoluteString, etag: headers["etag"], lastModified: headers["last-modified"], storedAt: Date(),
                 byteCount: byteCount)
-            try JSONEncoder().encode(entry).write(to: metaURL(for: url), options: .atomic)
+            try entry.json.encoded().write(to: metaURL(for: url), options: .atomic)
         } catch {
             throw RegistryError(code: .fileSystem, url: body, problem: "cannot store cache entry: \(error.localizedDescription)")
         }

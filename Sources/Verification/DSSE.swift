@@ -1,6 +1,8 @@
 import COpenSSL
 import Digest
 import Foundation
+import JSON
+import Sigstore
 
 /// SHA-256 as lowercase hex (the `Digest` module's OpenSSL EVP hashing).
 enum SHA256Hex {
@@ -16,56 +18,41 @@ public struct DSSEError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A DSSE envelope (https://github.com/secure-systems-lab/dsse, "envelope.md"), JSON form.
-public struct DSSEEnvelope: Codable, Hashable, Sendable {
-    /// One signature over the PAE of `payloadType` and the payload.
-    public struct Signature: Codable, Hashable, Sendable {
-        /// The signer's key id (here: sha256 hex of the public key's DER SubjectPublicKeyInfo).
-        public var keyid: String
-        /// The DER ECDSA signature, standard base64.
-        public var sig: String
-    }
-
-    /// The in-toto media type of the payload.
-    public var payloadType: String
-    /// The payload bytes, standard base64.
-    public var payload: String
-    /// The signatures.
-    public var signatures: [Signature]
-
+extension DSSEEnvelope {
     /// The payload media type for in-toto statements.
-    public static let inTotoPayloadType = "application/vnd.in-toto+json"
-
-    /// The DSSE v1 pre-authentication encoding: `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`.
-    public static func preAuthenticationEncoding(payloadType: String, payload: Data) -> Data {
-        var out = Data("DSSEv1 \(payloadType.utf8.count) \(payloadType) \(payload.count) ".utf8)
-        out.append(payload)
-        return out
-    }
+    public static let inTotoPayloadType = Sigstore.InTotoStatement.payloadType
 
     /// Signs `payload` with an EC private key in PEM (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`), ECDSA with
-    /// SHA-256 over the PAE. `keySource` names the key in errors (e.g. the file path).
+    /// SHA-256 over the PAE (the `Sigstore` module's envelope model and PAE: one DSSE in provcheck). `keySource`
+    /// names the key in errors (e.g. the file path).
     public static func sign(
         payload: Data, payloadType: String = inTotoPayloadType, privateKeyPEM: Data, keySource: String
     ) throws -> DSSEEnvelope {
         let key = try ECKey(privateKeyPEM: privateKeyPEM, source: keySource)
         let pae = preAuthenticationEncoding(payloadType: payloadType, payload: payload)
         let signature = try key.sign(pae)
-        return DSSEEnvelope(
-            payloadType: payloadType, payload: payload.base64EncodedString(),
-            signatures: [Signature(keyid: key.keyID, sig: signature.base64EncodedString())])
+        return DSSEEnvelope(payload: payload, payloadType: payloadType,
+                            signatures: [Signature(sig: signature, keyid: key.keyID)])
+    }
+
+    /// The envelope's JSON document (`payloadType`, `payload` and each signature's `sig` in standard base64,
+    /// `keyid` when present), written with provcheck's JSON writer.
+    public var jsonDocument: Data {
+        RawJSON.object([
+            "payloadType": .string(payloadType), "payload": .string(payload.base64EncodedString()),
+            "signatures": .array(signatures.map { signature in
+                var members: [String: RawJSON] = ["sig": .string(signature.sig.base64EncodedString())]
+                if let keyid = signature.keyid { members["keyid"] = .string(keyid) }
+                return .object(members)
+            }),
+        ]).encoded()
     }
 
     /// Verifies every signature with a public key in PEM (`PUBLIC KEY`); returns whether all verify.
     public func verify(publicKeyPEM: Data) throws -> Bool {
-        guard let body = Data(base64Encoded: payload) else { throw DSSEError("DSSE payload is not base64") }
         let key = try ECKey(publicKeyPEM: publicKeyPEM)
-        let pae = Self.preAuthenticationEncoding(payloadType: payloadType, payload: body)
         guard !signatures.isEmpty else { return false }
-        for s in signatures {
-            guard let sig = Data(base64Encoded: s.sig), key.verify(sig, over: pae) else { return false }
-        }
-        return true
+        return signatures.allSatisfy { key.verify($0.sig, over: preAuthenticationEncoding) }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Registry
 
 /// The facts of one packument version that the verification pipeline needs, read from the packument JSON.
@@ -54,13 +55,46 @@ public struct PackumentFacts: Hashable, Sendable {
         hasher.combine(integrity)
     }
 
+    /// The exact version `versionOrTag` names in a packument: a version it has, else a dist-tag (default `latest`).
+    /// - Throws: ``VerificationError/versionNotFound(source:version:known:)`` when it names neither.
+    public static func resolve(_ versionOrTag: String?, document: RawJSON, source: String) throws -> String {
+        guard document.objectValue != nil else {
+            throw VerificationError.malformedPackument(source: source, problem: "the top level is not a JSON object")
+        }
+        if let requested = versionOrTag, document["versions"]?[requested]?.objectValue != nil { return requested }
+        let tag = versionOrTag ?? "latest"
+        if let tagged = document["dist-tags"]?[tag]?.stringValue { return tagged }
+        let known = (document["versions"]?.objectValue?.keys.sorted(by: SemVer.precedes).suffix(5) ?? []).joined(separator: ", ")
+        throw VerificationError.versionNotFound(source: source, version: tag + " (no such version or dist-tag)", known: known)
+    }
+
     /// Reads a version from a full packument document. `source` names the document in errors.
     ///
     /// Read with provcheck's own JSON parser (the one the registry client uses), so every string is compared exactly
     /// as served (Foundation's `JSONSerialization` would drop a leading U+FEFF from a value).
     public static func parse(packument data: Data, version: String, source: String) throws -> PackumentFacts {
-        guard let document = try? RawJSON(parsing: data), document.objectValue != nil else {
-            throw VerificationError.malformedPackument(source: source, problem: "not a JSON object")
+        let document: RawJSON
+        do {
+            document = try RawJSON(parsing: data)
+        } catch {
+            throw VerificationError.malformedPackument(source: source, problem: "\(error)")
+        }
+        return try parse(document: document, version: version, source: source)
+    }
+
+    /// A manifest's `repository`: the string form, or `url` and `directory` of the object form.
+    static func repository(of manifest: RawJSON) -> (url: String?, directory: String?) {
+        switch manifest["repository"] {
+        case .string(let url)?: (url, nil)
+        case .object(let repository)?: (repository["url"]?.stringValue, repository["directory"]?.stringValue)
+        default: (nil, nil)
+        }
+    }
+
+    /// Reads a version from a packument already parsed with provcheck's JSON parser.
+    public static func parse(document: RawJSON, version: String, source: String) throws -> PackumentFacts {
+        guard document.objectValue != nil else {
+            throw VerificationError.malformedPackument(source: source, problem: "the top level is not a JSON object")
         }
         guard let versions = document["versions"]?.objectValue else {
             throw VerificationError.malformedPackument(source: source, problem: "no \"versions\" object")
@@ -86,13 +120,7 @@ public struct PackumentFacts: Hashable, Sendable {
             facts.attestationsURL = attestations["url"]?.stringValue
             facts.provenancePredicateType = attestations["provenance"]?["predicateType"]?.stringValue
         }
-        switch manifest["repository"] {
-        case .string(let url)?: facts.repositoryURL = url
-        case .object(let repository)?:
-            facts.repositoryURL = repository["url"]?.stringValue
-            facts.repositoryDirectory = repository["directory"]?.stringValue
-        default: break
-        }
+        (facts.repositoryURL, facts.repositoryDirectory) = Self.repository(of: manifest)
         if let time = document["time"]?[version]?.stringValue { facts.publishTime = Timestamp.parse(time) }
         if let user = manifest["_npmUser"], user.objectValue != nil {
             facts.npmUserName = user["name"]?.stringValue

@@ -1,4 +1,8 @@
+import Compare
+import Digest
 import Foundation
+import NPMTrust
+import Registry
 
 /// Errors that stop a verification before a verdict exists (usage, network or environment: exit code 2).
 public enum VerificationError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -13,7 +17,10 @@ public enum VerificationError: Error, Hashable, Sendable, CustomStringConvertibl
     /// A local input (trusted root, keys file, source path) cannot be used.
     case input(path: String, problem: String)
 
-    public var description: String {
+    /// The message, with credentials in any URL it names hidden (``URLCredentials``).
+    public var description: String { URLCredentials.redact(message) }
+
+    private var message: String {
         switch self {
         case .invalidSpec(let spec):
             "\"\(spec)\" is not a package version: expected <name>@<version>, e.g. gundam-visor@1.0.1 or @scope/name@1.2.3"
@@ -87,6 +94,22 @@ public protocol RegistryAccess: Sendable {
     func fetch(_ url: String) async throws -> Data?
     /// The registry keys document (`/-/npm/v1/keys`), `nil` when the registry has none (404).
     func keys() async throws -> Data?
+    /// Streams the tarball at `url` into `file` (never whole in memory); `false` on 404.
+    func downloadTarball(_ url: String, to file: URL) async throws -> Bool
+    /// Where the fetch stage puts the tarball (the registry cache's folder; `nil`: the system's temporary folder).
+    var temporaryFolder: URL? { get }
+}
+
+extension RegistryAccess {
+    /// Default: the system's temporary folder.
+    public var temporaryFolder: URL? { nil }
+
+    /// Default: ``fetch(_:)`` and write the bytes (fakes in tests); the real client streams.
+    public func downloadTarball(_ url: String, to file: URL) async throws -> Bool {
+        guard let data = try await fetch(url) else { return false }
+        try data.write(to: file)
+        return true
+    }
 }
 
 /// What the trust stage found: one check per trust concern, and the verified provenance identity.
@@ -105,10 +128,14 @@ public struct TrustOutcome: Sendable {
     public var provenanceInvalid: Bool
     /// The attestation documents read (for the VSA's `inputAttestations`).
     public var inputAttestations: [ResourceDescriptor]
+    /// The full NPMTrust report behind the checks (what `provcheck attestations` prints), when there is one.
+    public var report: TrustReport?
 
     /// Makes an outcome.
     public init(signatures: Check, publishAttestation: Check, provenance: Check, identity: ProvenanceIdentity?,
-                publishAttestationVerified: Bool, provenanceInvalid: Bool, inputAttestations: [ResourceDescriptor] = []) {
+                publishAttestationVerified: Bool, provenanceInvalid: Bool, inputAttestations: [ResourceDescriptor] = [],
+                report: TrustReport? = nil) {
+        self.report = report
         self.signatures = signatures
         self.publishAttestation = publishAttestation
         self.provenance = provenance
@@ -121,8 +148,9 @@ public struct TrustOutcome: Sendable {
 
 /// Verifies registry signatures and attestations for a version (the `NPMTrust` module behind an adapter).
 public protocol TrustVerifying: Sendable {
-    /// Verifies `dist.signatures` and the attestations response (`nil` = none fetched) for the packument version.
-    func verify(packument: PackumentFacts, packumentData: Data, attestations: Data?, attestationsURL: String?,
+    /// Verifies `dist.signatures` and the attestations response (`nil` = none fetched) for the packument version;
+    /// `document` is the packument the fetch stage read (`nil` when the tarball does not come from one).
+    func verify(packument: PackumentFacts, document: PackumentDocument?, attestations: Data?, attestationsURL: String?,
                 keys: Data?, tarballSHA512Hex: String?) async -> TrustOutcome
 }
 
@@ -162,6 +190,13 @@ public struct RebuildComparison: Hashable, Sendable {
     public var rebuiltSHA512Hex: String?
     /// The npm packing rules the rebuild emulated (e.g. `npm7-10`).
     public var generation: String?
+    /// The comparator's full report (rebuild A, registry tarball B: differences read registry-relative), when the `Compare` module made it.
+    public var report: ComparisonReport?
+    /// Evidence of a sandboxed build (`--build`: recipe, node, sandbox, determinism), merged into `rebuild.compare`.
+    public var buildEvidence: [String: String] = [:]
+    /// Why the files of ``onlyInRegistry`` stay unverified (e.g. the build could not run); replaces the default
+    /// reason of `rebuild.not-in-source`.
+    public var notInSourceReason: String?
 
     /// Makes a comparison.
     public init(outcome: RebuildOutcome, onlyInRegistry: [String] = [], onlyInRebuild: [String] = [],
@@ -183,6 +218,30 @@ public protocol Rebuilding: Sendable {
     /// `nodeVersion`'s zlib would), and compares the result with `registryTarball`.
     func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
                            npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison
+    /// The same for a registry tarball on disk (read in a stream where the stage can), with what else is known about
+    /// how the package was published (``RebuildContext``).
+    func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                           npmVersion: String?, nodeVersion: String?, registryTarballFile: URL,
+                           context: RebuildContext) async throws -> RebuildComparison
+}
+
+/// What else is known about how a package was published (used by sandboxed builds, see docs/build.md).
+public struct RebuildContext: Hashable, Sendable {
+    /// The workflow file a verified provenance names (`.github/workflows/publish.yml`).
+    public var workflowPath: String?
+
+    /// Makes a context.
+    public init(workflowPath: String? = nil) { self.workflowPath = workflowPath }
+}
+
+extension Rebuilding {
+    /// Default: read the file and call the in-memory variant; the context is not used.
+    public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                                  npmVersion: String?, nodeVersion: String?, registryTarballFile: URL,
+                                  context: RebuildContext) async throws -> RebuildComparison {
+        try await rebuildAndCompare(repository: repository, commit: commit, directory: directory, npmVersion: npmVersion,
+                                    nodeVersion: nodeVersion, registryTarball: Data(contentsOf: registryTarballFile))
+    }
 }
 
 /// What the archive inspection found, one sentence per finding.
@@ -203,12 +262,62 @@ public struct ArchiveFindings: Hashable, Sendable {
 public protocol ArchiveInspecting: Sendable {
     /// The findings; both lists empty when clean.
     func findings(in tarball: Data) async throws -> ArchiveFindings
+    /// The findings of a tarball on disk (read in a stream).
+    func findings(inFileAt file: URL) async throws -> ArchiveFindings
+}
+
+extension ArchiveInspecting {
+    /// Default: read the file and call the in-memory variant.
+    public func findings(inFileAt file: URL) async throws -> ArchiveFindings {
+        try await findings(in: Data(contentsOf: file))
+    }
 }
 
 /// Hashes bytes (the `Digest` module).
 public protocol TarballHashing: Sendable {
     /// Lowercase hex sha512 and sha1 of the bytes.
     func sha512AndSHA1Hex(_ data: Data) -> (sha512: String, sha1: String)
+    /// The same for a file, read in a stream.
+    func sha512AndSHA1Hex(fileAt file: URL) throws -> (sha512: String, sha1: String)
+}
+
+extension TarballHashing {
+    /// Default: read the file and call the in-memory variant.
+    public func sha512AndSHA1Hex(fileAt file: URL) throws -> (sha512: String, sha1: String) {
+        sha512AndSHA1Hex(try Data(contentsOf: file))
+    }
+}
+
+/// A tarball on disk for the length of one verification: streamed there by the fetch stage (in the registry
+/// cache's folder when there is one) and read from there by every stage; removed when the last reference goes.
+public final class TarballFile: Sendable {
+    /// The file.
+    public let url: URL
+    private let owned: Bool
+
+    /// Wraps `url`; `owned` files are deleted when this value is released.
+    public init(url: URL, owned: Bool) {
+        self.url = url
+        self.owned = owned
+    }
+
+    /// A fresh path in `folder` (default: the system's temporary folder), owned.
+    public static func temporary(in folder: URL?) throws -> TarballFile {
+        let directory = folder ?? FileManager.default.temporaryDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return TarballFile(url: directory.appendingPathComponent("provcheck-tarball-\(UUID().uuidString).tgz"), owned: true)
+    }
+
+    /// Writes `data` to a fresh owned file (a tarball given in memory, e.g. ``VerificationRequest/tarballOverride``).
+    public static func holding(_ data: Data, in folder: URL?) throws -> TarballFile {
+        let file = try temporary(in: folder)
+        try data.write(to: file.url)
+        return file
+    }
+
+    deinit {
+        if owned { try? FileManager.default.removeItem(at: url) }
+    }
 }
 
 // MARK: - Request
@@ -266,4 +375,83 @@ public struct VerificationResult: Sendable {
     public var verdict: Verdict
     /// The attestation documents read (VSA `inputAttestations`).
     public var inputAttestations: [ResourceDescriptor]
+    /// Lowercase hex sha1 of the verified tarball.
+    public var sha1Hex: String
+    /// The version tag the source stage found, if any.
+    public var tag: String?
+    /// The commit the source stage settled on, if any.
+    public var commit: String?
+    /// The rebuild stage's comparison, when the rebuild ran.
+    public var rebuild: RebuildComparison?
+    /// The trust stage's full report, when the trust stage produces one (``NPMTrustStage``).
+    public var trustReport: TrustReport?
+
+    /// Makes a result.
+    public init(verdict: Verdict, inputAttestations: [ResourceDescriptor], sha1Hex: String = "", tag: String? = nil,
+                commit: String? = nil, rebuild: RebuildComparison? = nil, trustReport: TrustReport? = nil) {
+        self.verdict = verdict
+        self.inputAttestations = inputAttestations
+        self.sha1Hex = sha1Hex
+        self.tag = tag
+        self.commit = commit
+        self.rebuild = rebuild
+        self.trustReport = trustReport
+    }
+}
+
+/// The packument as the fetch stage read it: the `Registry` module's model, or why the document does not fit it
+/// (the trust stage then fails its checks with that reason).
+public typealias PackumentDocument = Result<Packument, RegistryError>
+
+/// What the fetch stage gathered for one version: the facts of its manifest, the tarball and the trust documents.
+/// The registry fetch (``VerificationPipeline/fetch(_:)``) and the staged-publish fetch (``StagedChecker``) both
+/// produce one; every later stage reads only this.
+public struct FetchedEvidence: Sendable {
+    /// Where the tarball came from.
+    public enum Origin: Sendable, Hashable {
+        /// A published version: `dist.integrity`/`dist.shasum` apply.
+        case registry
+        /// A staged publish (not yet approved): no `dist` values exist yet.
+        case staged(id: String)
+    }
+
+    /// Where the tarball came from.
+    public var origin: Origin
+    /// The manifest facts (for a staged publish: from the stage item and the tarball's `package.json`).
+    public var facts: PackumentFacts
+    /// The packument as the `Registry` module's model (registry origin), read from the same parse as ``facts``.
+    public var packument: PackumentDocument?
+    /// The tarball, on disk.
+    public var tarball: TarballFile
+    /// Where the tarball was fetched from.
+    public var tarballURL: String?
+    /// The attestations response, when fetched.
+    public var attestations: Data?
+    /// Its URL on the configured registry.
+    public var attestationsURL: String?
+    /// Why announced attestations could not be fetched.
+    public var attestationsProblem: String?
+    /// The registry keys document, when fetched.
+    public var keys: Data?
+    /// Why the keys could not be fetched.
+    public var keysProblem: String?
+    /// Checks only this origin has (e.g. `staged.shasum`, `staged.manifest`), listed first in the verdict.
+    public var originChecks: [Check]
+
+    /// Makes evidence.
+    public init(origin: Origin, facts: PackumentFacts, packument: PackumentDocument? = nil, tarball: TarballFile, tarballURL: String?,
+                attestations: Data? = nil, attestationsURL: String? = nil, attestationsProblem: String? = nil,
+                keys: Data? = nil, keysProblem: String? = nil, originChecks: [Check] = []) {
+        self.origin = origin
+        self.facts = facts
+        self.packument = packument
+        self.tarball = tarball
+        self.tarballURL = tarballURL
+        self.attestations = attestations
+        self.attestationsURL = attestationsURL
+        self.attestationsProblem = attestationsProblem
+        self.keys = keys
+        self.keysProblem = keysProblem
+        self.originChecks = originChecks
+    }
 }

@@ -1,4 +1,7 @@
+import Digest
 import Foundation
+import JSON
+import Registry
 
 /// An error in a policy file, naming the file and the field.
 public struct PolicyFileError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -56,6 +59,9 @@ public struct PolicyDocument: Hashable, Sendable {
     public var publishAttestationRequired: Bool
     /// Accepted rebuild outcomes.
     public var acceptedRebuildOutcomes: Set<RebuildOutcome>
+    /// Whether `audit --rebuild` and `watch` build packages in the sandbox (`build = "auto"`; default `never`;
+    /// see docs/build.md). `verify` and `rebuild` use `--build`.
+    public var build: BuildPolicy = .never
     /// Where the policy came from (file path, or `default`).
     public var source: String
     /// The sha256 (hex) of the file's bytes, `nil` for the built-in default (recorded in the VSA).
@@ -79,9 +85,9 @@ public struct PolicyDocument: Hashable, Sendable {
     public static func load(contentsOf url: URL) throws -> PolicyDocument {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try InputFile.read(url)
         } catch {
-            throw PolicyFileError(file: url.path, field: nil, message: "cannot read the file: \(error.localizedDescription)")
+            throw PolicyFileError(file: url.path, field: nil, message: "the file \(error.problem)")
         }
         return try parse(data, format: .detect(path: url.path, data: data), source: url.path)
     }
@@ -110,7 +116,7 @@ public struct PolicyDocument: Hashable, Sendable {
 
     private static let knownKeys: Set<String> = [
         "$comment", "description", "version", "repository", "repositoryId", "ownerId", "workflow", "refs", "triggers",
-        "runner", "environment", "provenance", "publishAttestation", "rebuild", "branches",
+        "runner", "environment", "provenance", "publishAttestation", "rebuild", "branches", "build",
     ]
 
     /// Parses policy JSON; `source` names the input in errors.
@@ -118,6 +124,13 @@ public struct PolicyDocument: Hashable, Sendable {
     public static func parse(_ data: Data, source: String = "<memory>") throws -> PolicyDocument {
         func fail(_ field: String?, _ message: String) -> PolicyFileError {
             PolicyFileError(file: source, field: field, message: message)
+        }
+        // provcheck's own parser is the grammar: a byte order mark or a repeated key is refused (TOML refuses
+        // repeated keys too; a second "refs" or "workflow" could weaken the policy).
+        do {
+            _ = try RawJSON(parsing: data, rejectingDuplicateKeys: true)
+        } catch {
+            throw fail(nil, "not valid JSON (\(error))")
         }
         let object: Any
         do {
@@ -182,6 +195,12 @@ public struct PolicyDocument: Hashable, Sendable {
             case "optional": doc.publishAttestationRequired = false
             default: throw fail("publishAttestation", "must be \"required\" or \"optional\"")
             }
+        }
+        if let v = dict["build"] {
+            guard let text = v as? String, let mode = BuildPolicy(rawValue: text) else {
+                throw fail("build", "must be \"auto\" (build packages whose tarball holds build output, in the sandbox) or \"never\"")
+            }
+            doc.build = mode
         }
         if let list = try stringList(dict["rebuild"], field: "rebuild", fail: fail) {
             var accepted = Set<RebuildOutcome>()
@@ -249,4 +268,12 @@ public struct PolicyDocument: Hashable, Sendable {
             RebuildPolicy(accepted: acceptedRebuildOutcomes)
         }
     }
+}
+
+/// When packages are built in the sandbox before the rebuild is compared (policy key `build`).
+public enum BuildPolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Build when the registry tarball holds files the source does not (build output).
+    case auto
+    /// Never build (the files stay unverified: `rebuild.not-in-source` is skipped).
+    case never
 }

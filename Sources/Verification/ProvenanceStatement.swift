@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Registry
 
 /// Errors reading a provenance statement's facts.

@@ -1,5 +1,8 @@
 import Digest
 import Foundation
+import JSON
+import Packing
+import Registry
 
 /// Verifies one package version end to end and returns a ``Verdict``:
 ///
@@ -38,11 +41,18 @@ public struct VerificationPipeline: Sendable {
         self.hasher = hasher
     }
 
-    /// Runs the pipeline.
+    /// Runs the pipeline: the fetch stage (``fetch(_:)``), then every check stage (``evaluate(_:request:)``).
     /// - Throws: ``VerificationError`` when nothing can be verified (registry unreachable, no such version, no tarball).
     public func verify(_ request: VerificationRequest) async throws -> VerificationResult {
+        let evidence = try await fetch(request)
+        return await evaluate(evidence, request: request)
+    }
+
+    /// The fetch stage for a published version: the packument (parsed once into ``PackumentFacts``), then the
+    /// tarball (or ``VerificationRequest/tarballOverride``), the attestations and the registry keys, concurrently.
+    /// - Throws: ``VerificationError`` when the packument, the version or the tarball cannot be had.
+    public func fetch(_ request: VerificationRequest) async throws -> FetchedEvidence {
         let spec = request.spec
-        // 1. Registry.
         let progress = request.progress
         let packumentData: Data
         progress?(.started(stage: "fetch", detail: "packument of \(spec.name)"))
@@ -53,50 +63,109 @@ public struct VerificationPipeline: Sendable {
         } catch {
             throw VerificationError.registry(url: registry.baseURL.absoluteString + spec.name, problem: "\(error)")
         }
-        let facts = try PackumentFacts.parse(
-            packument: packumentData, version: spec.version,
-            source: registry.baseURL.absoluteString + spec.name.replacingOccurrences(of: "/", with: "%2f"))
+        let source = registry.baseURL.absoluteString + spec.name.replacingOccurrences(of: "/", with: "%2f")
+        // The packument is parsed once: the facts and the Registry model both read this document.
+        let document = try Self.parseDocument(packumentData, source: source)
+        let facts = try PackumentFacts.parse(document: document, version: spec.version, source: source)
+        let packument = Self.model(document, source: source, raw: packumentData)
         guard let tarballURL = facts.tarballURL else {
             throw VerificationError.malformedPackument(source: spec.name, problem: "version \(spec.version) has no dist.tarball")
         }
         let attestationsURL = facts.attestationsURL.map { Self.onRegistry($0, base: registry.baseURL) }
         let override = request.tarballOverride
-        async let tarballFetch = override == nil ? fetchRequired(tarballURL) : override!
+        let folder = registry.temporaryFolder
+        async let tarballFetch = override == nil ? fetchRequired(tarballURL, folder: folder)
+            : try TarballFile.holding(override!, in: folder)
         async let attestationsFetch = fetchOptional(attestationsURL)
         async let keysFetch = fetchKeys()
         if override == nil { progress?(.started(stage: "fetch", detail: tarballURL)) }
         let fetchStart = Date()
         let tarball = try await tarballFetch
         if override == nil {
-            progress?(.transferred(stage: "fetch", detail: tarballURL, bytes: tarball.count,
+            progress?(.transferred(stage: "fetch", detail: tarballURL, bytes: (try? FileManager.default.attributesOfItem(atPath: tarball.url.path)[.size] as? Int) ?? 0,
                                    seconds: Date().timeIntervalSince(fetchStart)))
         }
         let attestations = await attestationsFetch
         let keys = await keysFetch
+        return FetchedEvidence(
+            origin: .registry, facts: facts, packument: packument, tarball: tarball, tarballURL: tarballURL,
+            attestations: attestations.data, attestationsURL: attestationsURL, attestationsProblem: attestations.problem,
+            keys: keys.data, keysProblem: keys.problem)
+    }
 
-        let digests = hasher.sha512AndSHA1Hex(tarball)
-        var checks = [Check]()
-        checks.append(integrityCheck(facts, sha512: digests.sha512, sha1: digests.sha1, tarball: tarball))
-        checks.append(shasumCheck(facts, sha1: digests.sha1))
-
-        // 2. Archive findings and trust, concurrently.
-        async let findingsTask = archiveCheck(tarball)
-        async let trustTask = trust.verify(
-            packument: facts, packumentData: packumentData, attestations: attestations.data,
-            attestationsURL: attestationsURL, keys: keys.data, tarballSHA512Hex: digests.sha512)
-        checks.append(await findingsTask)
-        var outcome = await trustTask
+    /// The trust-only configuration (`provcheck attestations`): the packument (a version or a dist-tag, default
+    /// `latest`), the attestations and the registry keys — no tarball — through the same trust stage `verify` runs.
+    /// - Throws: ``VerificationError`` when the packument or the version cannot be had.
+    public func verifyTrust(name: String, versionOrTag: String?) async throws -> (facts: PackumentFacts, outcome: TrustOutcome) {
+        let source = registry.baseURL.absoluteString + name.replacingOccurrences(of: "/", with: "%2f")
+        let packumentData: Data
+        do {
+            packumentData = try await registry.packument(name: name)
+        } catch let error as VerificationError {
+            throw error
+        } catch {
+            throw VerificationError.registry(url: source, problem: "\(error)")
+        }
+        let document = try Self.parseDocument(packumentData, source: source)
+        let version = try PackumentFacts.resolve(versionOrTag, document: document, source: source)
+        let facts = try PackumentFacts.parse(document: document, version: version, source: source)
+        let attestationsURL = facts.attestationsURL.map { Self.onRegistry($0, base: registry.baseURL) }
+        async let attestationsFetch = fetchOptional(attestationsURL)
+        async let keysFetch = fetchKeys()
+        let attestations = await attestationsFetch
+        let keys = await keysFetch
+        var outcome = await trust.verify(
+            packument: facts, document: Self.model(document, source: source, raw: packumentData), attestations: attestations.data,
+            attestationsURL: attestationsURL, keys: keys.data, tarballSHA512Hex: nil)
         if let problem = attestations.problem {
             outcome.publishAttestation.reasons.append(problem)
             outcome.provenance.reasons.append(problem)
         }
         if let problem = keys.problem { outcome.signatures.reasons.append(problem) }
+        return (facts, outcome)
+    }
+
+    /// Every check stage over fetched evidence, in order: integrity → archive → trust → source → rebuild → policy →
+    /// verdict. Commands differ only in the evidence they fetch (registry, staged endpoint) and the stages they
+    /// configure; the checks, their ids and their pass rules are the same for all.
+    public func evaluate(_ evidence: FetchedEvidence, request: VerificationRequest) async -> VerificationResult {
+        let spec = request.spec
+        let facts = evidence.facts
+        let tarball = evidence.tarball.url
+        let digests: (sha512: String, sha1: String)
+        do { digests = try hasher.sha512AndSHA1Hex(fileAt: tarball) } catch { digests = ("", "") }
+        var checks = evidence.originChecks
+        // Integrity.
+        switch evidence.origin {
+        case .registry:
+            checks.append(integrityCheck(facts, sha512: digests.sha512, sha1: digests.sha1, tarball: tarball))
+            checks.append(shasumCheck(facts, sha1: digests.sha1))
+        case .staged:
+            let reason = "a staged publish has no dist.integrity or dist.shasum until it is approved (staged.shasum "
+                + "checks the stage item's sha1)"
+            checks.append(.notApplicable(.registryIntegrity, "Registry integrity", reason: reason))
+            checks.append(.notApplicable(.registryShasum, "Registry shasum", reason: reason))
+        }
+
+        // Archive findings and trust, concurrently.
+        async let findingsTask = archiveCheck(tarball)
+        async let trustTask = trust.verify(
+            packument: facts, document: evidence.packument, attestations: evidence.attestations,
+            attestationsURL: evidence.attestationsURL, keys: evidence.keys, tarballSHA512Hex: digests.sha512)
+        checks.append(await findingsTask)
+        var outcome = await trustTask
+        if let problem = evidence.attestationsProblem {
+            outcome.publishAttestation.reasons.append(problem)
+            outcome.provenance.reasons.append(problem)
+        }
+        if let problem = evidence.keysProblem { outcome.signatures.reasons.append(problem) }
         checks += [outcome.signatures, outcome.publishAttestation, outcome.provenance]
 
-        // 3 + 4. Source and rebuild.
+        // Source and rebuild.
         let sourceResult: SourceStageResult
         if request.scope == .full {
-            sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball)
+            sourceResult = await sourceChecks(request, facts: facts, identity: outcome.identity, tarball: tarball,
+                                              origin: evidence.origin)
         } else {
             let reason = "source and rebuild checks were not requested"
             sourceResult = SourceStageResult(checks: [
@@ -108,7 +177,7 @@ public struct VerificationPipeline: Sendable {
         }
         checks += sourceResult.checks
 
-        // 5. Policy.
+        // Policy.
         let input = PolicyInput(
             name: spec.name, version: spec.version, provenance: outcome.identity,
             provenanceInvalid: outcome.provenanceInvalid,
@@ -119,11 +188,31 @@ public struct VerificationPipeline: Sendable {
             branchesContainingCommit: sourceResult.branches, sourceNotRequested: sourceResult.notRequested)
         checks += request.policy.policy.evaluate(input)
 
+        let integrity: String?
+        switch evidence.origin {
+        case .registry: integrity = facts.integrity
+        case .staged: integrity = "sha512-" + Data(DigestEncoding.bytes(fromHex: digests.sha512) ?? []).base64EncodedString()
+        }
         let verdict = Verdict(
-            subject: VerdictSubject(name: spec.name, version: spec.version, integrity: facts.integrity,
-                                    sha512Hex: digests.sha512, tarballURL: tarballURL),
+            subject: VerdictSubject(name: spec.name, version: spec.version, integrity: integrity,
+                                    sha512Hex: digests.sha512, tarballURL: evidence.tarballURL),
             checks: checks, strictness: request.strictness)
-        return VerificationResult(verdict: verdict, inputAttestations: outcome.inputAttestations)
+        return VerificationResult(verdict: verdict, inputAttestations: outcome.inputAttestations,
+                                  sha1Hex: digests.sha1, tag: sourceResult.tag, commit: sourceResult.commit,
+                                  rebuild: sourceResult.comparison, trustReport: outcome.report)
+    }
+
+    /// Parses a packument with provcheck's JSON parser.
+    static func parseDocument(_ data: Data, source: String) throws -> RawJSON {
+        do { return try RawJSON(parsing: data) } catch {
+            throw VerificationError.malformedPackument(source: source, problem: "\(error)")
+        }
+    }
+
+    /// The `Registry` module's model of an already parsed packument.
+    static func model(_ document: RawJSON, source: String, raw: Data) -> PackumentDocument {
+        let url = URL(string: source) ?? URL(fileURLWithPath: "packument")
+        do { return .success(try Packument.decode(document: document, from: url, raw: raw)) } catch { return .failure(error) }
     }
 
     /// The path (and query) of an absolute URL, on the configured registry (never the host a packument names).
@@ -137,12 +226,14 @@ public struct VerificationPipeline: Sendable {
         return prefix + path + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
     }
 
-    private func fetchRequired(_ url: String) async throws -> Data {
+    /// Streams the tarball to a file in `folder` (the registry cache's temporary folder when there is one).
+    private func fetchRequired(_ url: String, folder: URL?) async throws -> TarballFile {
         do {
-            guard let data = try await registry.fetch(url) else {
+            let file = try TarballFile.temporary(in: folder)
+            guard try await registry.downloadTarball(url, to: file.url) else {
                 throw VerificationError.registry(url: url, problem: "404 Not Found (the tarball the packument names is missing)")
             }
-            return data
+            return file
         } catch let error as VerificationError {
             throw error
         } catch {
@@ -170,37 +261,25 @@ public struct VerificationPipeline: Sendable {
 
     // MARK: Registry checks
 
-    /// Checks the tarball against `dist.integrity` with the `Digest` module's SRI rules: the strongest algorithm
-    /// present is the one checked (a second hash of the same algorithm may match), unknown algorithms are ignored,
-    /// a malformed string fails.
-    private func integrityCheck(_ facts: PackumentFacts, sha512: String, sha1: String, tarball: Data) -> Check {
+    /// `registry.integrity`: the tarball against `dist.integrity` (``DistDigestRule``, shared with `integrity`).
+    private func integrityCheck(_ facts: PackumentFacts, sha512: String, sha1: String, tarball: URL) -> Check {
         let title = "Registry integrity"
         var evidence = ["tarballSHA512": sha512]
         guard let integrity = facts.integrity else {
             return .skipped(.registryIntegrity, title, reason: "the packument gives no dist.integrity", evidence: evidence)
         }
         evidence["integrity"] = integrity
-        let parsed: Integrity
-        do {
-            parsed = try Integrity(integrity)
-        } catch {
-            return .fail(.registryIntegrity, title, evidence: evidence,
-                         reasons: ["dist.integrity is not a valid SRI string: \(error)"])
-        }
         var known: [HashAlgorithm: [UInt8]] = [:]
         known[.sha512] = DigestEncoding.bytes(fromHex: sha512)
         known[.sha1] = DigestEncoding.bytes(fromHex: sha1)
         var digests = DigestSet(known)
-        if digests[parsed.strongestAlgorithm] == nil {
-            digests = Hashing.digests(of: tarball, algorithms: [parsed.strongestAlgorithm])
-        }
-        let check = parsed.verify(digests)
-        evidence["algorithm"] = check.algorithm.rawValue
-        if check.ok { return .pass(.registryIntegrity, title, evidence: evidence) }
-        return .fail(.registryIntegrity, title, evidence: evidence,
-                     reasons: ["the tarball's \(check.algorithm.rawValue) is \(check.actual ?? "?"), dist.integrity says \(check.expected)"])
+        let comparison = DistDigestRule.integrity(integrity, digests: &digests) { try? Hashing.digest(fileAt: tarball, algorithms: $0) }
+        if comparison.algorithm != "?" { evidence["algorithm"] = comparison.algorithm }
+        return comparison.ok ? .pass(.registryIntegrity, title, evidence: evidence)
+            : .fail(.registryIntegrity, title, evidence: evidence, reasons: comparison.reason.map { [$0] } ?? [])
     }
 
+    /// `registry.shasum`: the tarball against `dist.shasum` (``DistDigestRule``, shared with `integrity`).
     private func shasumCheck(_ facts: PackumentFacts, sha1: String) -> Check {
         let title = "Registry shasum"
         var evidence = ["tarballSHA1": sha1]
@@ -208,19 +287,19 @@ public struct VerificationPipeline: Sendable {
             return .skipped(.registryShasum, title, reason: "the packument gives no dist.shasum", evidence: evidence)
         }
         evidence["shasum"] = shasum
-        return shasum.lowercased() == sha1
-            ? .pass(.registryShasum, title, evidence: evidence)
-            : .fail(.registryShasum, title, evidence: evidence,
-                    reasons: ["the tarball's sha1 is \(sha1), dist.shasum says \(shasum)"])
+        let digests = DigestSet([.sha1: DigestEncoding.bytes(fromHex: sha1) ?? []])
+        let comparison = DistDigestRule.shasum(shasum, digests: digests)
+        return comparison.ok ? .pass(.registryShasum, title, evidence: evidence)
+            : .fail(.registryShasum, title, evidence: evidence, reasons: comparison.reason.map { [$0] } ?? [])
     }
 
-    private func archiveCheck(_ tarball: Data) async -> Check {
+    private func archiveCheck(_ tarball: URL) async -> Check {
         let title = "Archive structure"
         guard let inspector else {
             return .skipped(.archiveFindings, title, reason: "archive inspection is not available in this build")
         }
         do {
-            let findings = try await inspector.findings(in: tarball)
+            let findings = try await inspector.findings(inFileAt: tarball)
             let evidence = ["errors": "\(findings.errors.count)", "warnings": "\(findings.warnings.count)"]
             return findings.errors.isEmpty
                 ? .pass(.archiveFindings, title, evidence: evidence, reasons: findings.warnings)
@@ -234,16 +313,12 @@ public struct VerificationPipeline: Sendable {
 
     /// The tag names a version may be released under, in the order tried.
     public static func tagCandidates(name: String, version: String) -> [String] {
-        var tags = ["v\(version)", version, "\(name)@\(version)", "\(name)-v\(version)"]
-        if name.hasPrefix("@"), let slash = name.firstIndex(of: "/") {
-            let bare = name[name.index(after: slash)...]
-            tags += ["\(bare)@\(version)", "\(bare)-v\(version)"]
-        }
-        return tags
+        GitRepository.tagCandidates(name: name, version: version)
     }
 
     private func sourceChecks(
-        _ request: VerificationRequest, facts: PackumentFacts, identity: ProvenanceIdentity?, tarball: Data
+        _ request: VerificationRequest, facts: PackumentFacts, identity: ProvenanceIdentity?, tarball: URL,
+        origin: FetchedEvidence.Origin
     ) async -> SourceStageResult {
         let spec = request.spec
         // Which commit, named by whom.
@@ -382,7 +457,7 @@ public struct VerificationPipeline: Sendable {
         let rebuildTitle = "Rebuild matches the registry tarball"
         guard let commit, commitExists else {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "no source commit to rebuild"))
-            return SourceStageResult(checks: checks)
+            return SourceStageResult(checks: checks, commit: commit, branches: branches, tag: tag)
         }
         let comparison: RebuildComparison
         request.progress?(.started(stage: "rebuild", detail: "\(commit.prefix(12)) and compare with the registry tarball"))
@@ -390,16 +465,18 @@ public struct VerificationPipeline: Sendable {
         do {
             comparison = try await rebuilder.rebuildAndCompare(
                 repository: repository, commit: commit, directory: facts.repositoryDirectory,
-                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarball: tarball)
+                npmVersion: facts.npmVersion, nodeVersion: facts.nodeVersion, registryTarballFile: tarball,
+                context: RebuildContext(workflowPath: commitFrom == "provenance" ? identity?.workflowPath : nil))
         } catch {
             checks.append(.skipped(.rebuildCompare, rebuildTitle, reason: "the rebuild did not complete: \(error)"))
-            return SourceStageResult(checks: checks, commit: commit, branches: branches)
+            return SourceStageResult(checks: checks, commit: commit, branches: branches, tag: tag)
         }
         var evidence = ["commit": commit, "outcome": comparison.outcome.rawValue,
                         "publisherNPM": facts.npmVersion ?? "unknown (packument has no _npmVersion)"]
         if let generation = comparison.generation { evidence["npmGeneration"] = generation }
         if let directory = facts.repositoryDirectory { evidence["directory"] = directory }
         if let rebuilt = comparison.rebuiltSHA512Hex { evidence["rebuiltSHA512"] = rebuilt }
+        evidence.merge(comparison.buildEvidence) { _, build in build }
         var reasons = [String]()
         if !comparison.contentDiffers.isEmpty {
             reasons.append("content differs: " + comparison.contentDiffers.joined(separator: ", "))
@@ -419,12 +496,14 @@ public struct VerificationPipeline: Sendable {
         } else {
             checks.append(.skipped(
                 .rebuildNotInSource, notInSourceTitle,
-                reason: "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source at "
+                reason: comparison.notInSourceReason
+                    ?? "\(comparison.onlyInRegistry.count) file(s) of the registry tarball are not in the source at "
                     + "the commit (build output?): the rebuild cannot verify them",
                 evidence: ["files": comparison.onlyInRegistry.joined(separator: ", ")],
                 reasons: comparison.onlyInRegistry.map { "not in source: \($0)" }))
         }
-        return SourceStageResult(checks: checks, rebuildOutcome: comparison.outcome, commit: commit, branches: branches)
+        return SourceStageResult(checks: checks, rebuildOutcome: comparison.outcome, commit: commit, branches: branches,
+                                 tag: tag, comparison: comparison)
     }
 
     /// Why a commit is missing from the source. When the user's `--source` is another repository than the one the
@@ -447,5 +526,7 @@ public struct VerificationPipeline: Sendable {
         var commit: String?
         var branches: [String]?
         var notRequested = false
+        var tag: String?
+        var comparison: RebuildComparison?
     }
 }

@@ -1,11 +1,14 @@
 // loopback-registry: serves an npm fixture folder as a registry on 127.0.0.1 (for pointing `npm` at fixtures).
 //
-//   loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM]
+//   loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM] [--delay-ms MS] [--mbps RATE]
 //
 // DIR is the repository's Fixtures/ folder (or its npm/ subfolder). --demo-signatures adds a folder's extra
 // registry key and signatures (Fixtures/demo: a key made here, not npm's; see its README). Prints the base URL (or only the port with
 // --print-port) on stdout once listening, then serves until SIGINT/SIGTERM. --tls-cert and --tls-key serve HTTPS
 // (Fixtures/tls has a test CA and a certificate for 127.0.0.1: point npm or provcheck at it with cafile=ca.pem).
+// --delay-ms waits that long before each answer and once per new connection (a registry that far away);
+// --mbps paces each connection to that many megabits per second. `GET /-/loopback/stats` answers
+// {"bytesSent","requests","connections"} (not delayed, not counted), for measuring what a client transferred.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +17,7 @@ import Foundation
 import LoopbackRegistry
 
 func usage(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("loopback-registry: \(message)\nusage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM]\n".utf8))
+    FileHandle.standardError.write(Data("loopback-registry: \(message)\nusage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM] [--delay-ms MS] [--mbps RATE]\n".utf8))
     exit(2)
 }
 
@@ -24,6 +27,8 @@ var port: UInt16 = 0
 var printPortOnly = false
 var tlsCertificate: String? = nil
 var tlsKey: String? = nil
+var delayMilliseconds = 0.0
+var megabitsPerSecond: Double? = nil
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -44,8 +49,14 @@ while let argument = arguments.popFirst() {
     case "--tls-key":
         guard let value = arguments.popFirst() else { usage("--tls-key needs a PEM file") }
         tlsKey = value
+    case "--delay-ms":
+        guard let value = arguments.popFirst(), let number = Double(value), number >= 0 else { usage("--delay-ms needs a number of milliseconds") }
+        delayMilliseconds = number
+    case "--mbps":
+        guard let value = arguments.popFirst(), let number = Double(value), number > 0 else { usage("--mbps needs a positive rate") }
+        megabitsPerSecond = number
     case "-h", "--help":
-        print("usage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM]")
+        print("usage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM] [--delay-ms MS] [--mbps RATE]")
         exit(0)
     default:
         usage("unknown argument \(argument)")
@@ -62,6 +73,7 @@ do {
     var content = try RegistryContent.fixtures(at: URL(fileURLWithPath: fixtures))
     if let demoSignatures { try content.addSignatures(from: URL(fileURLWithPath: demoSignatures)) }
     registry = try LoopbackRegistry(content: content, port: port, tls: tls)
+    registry.shaping = NetworkShaping(delayMilliseconds: delayMilliseconds, megabitsPerSecond: megabitsPerSecond)
 } catch {
     FileHandle.standardError.write(Data("\(error)\n".utf8))
     exit(2)

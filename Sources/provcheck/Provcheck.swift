@@ -61,6 +61,7 @@ struct Provcheck: AsyncParsableCommand {
     /// (its exit code 64) and every error that stops a command exit 2, with a JSON error object on stdout when
     /// `--json` was given; `-V` is `--version`.
     static func main() async {
+        StandardOutput.prepare()
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments == ["-V"] { arguments = ["--version"] }
         let json = ErrorReporting.wantsJSON(arguments)
@@ -86,7 +87,9 @@ struct Provcheck: AsyncParsableCommand {
                 }
                 ErrorReporting.exit(with: CommandFailure(commandName, error), json: json)
             }
+            StandardOutput.finish()
         } catch {
+            StandardOutput.finish()
             let code = exitCode(for: error)
             if code == .validationFailure {
                 ErrorReporting.exitForUsage(command: Self.subcommandName(in: arguments),

@@ -101,4 +101,26 @@ import TestSupport
             #expect(run.stderr.contains("provcheck attestations:"))
         }
     }
+
+    /// `attestations` is the engine's trust-only configuration: the same `--offline` rule as `verify` (a loopback
+    /// registry is local, so it is still asked) and the same trust stage; its verdict equals `verify`'s trust checks.
+    @Test func offlineLoopbackAndTheSameTrustVerdictAsVerify() throws {
+        let registry = try Self.registry()
+        defer { registry.stop() }
+        let url = registry.baseURL.absoluteString
+        let run = try Self.run(["attestations", "sigstore@1.0.0", "--registry", url, "--offline", "--json"])
+        #expect(run.status == 0, Comment(rawValue: run.stderr + run.stdout))
+        let verify = try Self.run(["verify", "gundam-visor@1.0.1", "--registry", url, "--offline", "--json"])
+        let verdict = try #require(verify.json)
+        let trust = (verdict["checks"] as? [[String: Any]] ?? []).filter { ($0["id"] as? String)?.hasPrefix("trust.") == true }
+        let attestations = try Self.run(["attestations", "gundam-visor@1.0.1", "--registry", url, "--offline", "--json"])
+        let report = try #require(attestations.json)
+        // Both commands see the same signature outcome and the same provenance facts.
+        let signatures = trust.first { $0["id"] as? String == "trust.signatures" }?["status"] as? String
+        #expect((signatures == "pass") == (report["signatures"] as? [[String: Any]] ?? []).allSatisfy { $0["ok"] as? Bool == true })
+        let provenance = trust.first { $0["id"] as? String == "trust.provenance" }
+        #expect(provenance?["status"] as? String == "pass")
+        let facts = (report["attestations"] as? [[String: Any]] ?? []).compactMap { $0["facts"] as? [String: Any] }.first
+        #expect((provenance?["evidence"] as? [String: String])?["repository"] == facts?["repository"] as? String)
+    }
 }

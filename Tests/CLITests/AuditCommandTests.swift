@@ -73,4 +73,40 @@ import TestSupport
         let down = try Self.run(["audit", "--registry", registry.baseURL.absoluteString, "--attempts", "1"], in: folder)
         #expect(down.status == 2, "\(down.stderr)")
     }
+
+    /// `audit --rebuild`: a package whose rebuild check was skipped (offline, no local source for its repository) is
+    /// never verified — `--strict` fails it as `verify --strict` does — and the text output lists every rebuild
+    /// outcome, also when the rebuild ran from the local source.
+    @Test func rebuildStrictFailsWhenARebuildCheckWasSkipped() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("audit-rebuild-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let case_ = try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/sigstore@1.0.0.json")) as! [String: Any]
+        let lock: [String: Any] = ["lockfileVersion": 3, "packages": [
+            "": ["name": "rebuild-project", "version": "1.0.0"],
+            "node_modules/sigstore": ["version": "1.0.0", "integrity": case_["integrity"] as! String,
+                                      "resolved": "https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz"],
+        ]]
+        try JSONSerialization.data(withJSONObject: lock).write(to: folder.appendingPathComponent("package-lock.json"))
+        let common = ["audit", "--registry", registry.baseURL.absoluteString, "--offline", "--rebuild"]
+
+        let skipped = try Self.run(common, in: folder)
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        let text = String(decoding: skipped.stdout, as: UTF8.self)
+        #expect(text.contains("1 package rebuilt from source"), "\(text)")
+        #expect(text.contains("sigstore@1.0.0: rebuild skipped: "), "\(text)")
+        #expect(text.contains("rebuild check skipped: 1"), "\(text)")
+        let strict = try Self.run(common + ["--strict"], in: folder)
+        #expect(strict.status == 1, "\(strict.stderr)")
+        let json = try Self.run(common + ["--json"], in: folder)
+        let object = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])
+        #expect(object["skipped_by_reason"] as? [String: Int] == ["rebuild-skipped": 1])
+
+        let bundle = try Fixtures.url("npm/sources/sigstore+sigstore-js.bundle").path
+        let rebuilt = try Self.run(common + ["--source", "https://github.com/sigstore/sigstore-js=\(bundle)"], in: folder)
+        let rebuiltText = String(decoding: rebuilt.stdout, as: UTF8.self)
+        #expect(rebuiltText.contains("sigstore@1.0.0: rebuil"), "\(rebuiltText)")
+    }
 }

@@ -23,11 +23,7 @@ import TestSupport
         ])
     }
 
-    static func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-watch-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func folder() throws -> URL { try TemporaryFolder(label: "watch-cli").url }
 
     static func registry(staged tarball: Data? = nil) throws -> LoopbackRegistry {
         var content = try RegistryContent.fixtures(at: Fixtures.root)
@@ -151,11 +147,57 @@ import TestSupport
         defer { registry.stop() }
         let check = try Self.run(["staged", "check", "gundam-visor", "--source", bundle], in: folder, registry: registry)
         #expect(check.status == 1, Comment(rawValue: check.stderr + check.stdout))
-        #expect(check.stdout.contains("only in the staged tarball (not produced by the tag): injected.js"))
+        #expect(check.stdout.contains("not in source: injected.js"), Comment(rawValue: check.stdout))
         #expect(check.stdout.contains("Do NOT approve"))
         let json = try Self.run(["staged", "check", "gundam-visor", "--source", bundle, "--json"], in: folder, registry: registry)
         #expect(json.status == 1)
         let results = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         #expect(results.count == 1 && results[0]["sha512"] as? String != nil)
+    }
+
+    /// The gundam-visor@1.0.1 tarball with one change: `package/index.js`'s header mode 0644 → 0755 (contents
+    /// identical, checksum fixed, re-gzipped). `verify` fails such a tarball; so must `staged check`.
+    static func modeChangedTarball(in folder: URL) throws -> Data {
+        let original = try Fixtures.url("npm/tarballs/gundam-visor@1.0.1.tgz")
+        let gunzip = try ProcessRunner.run(["gzip", "-dc", original.path])
+        var tar = [UInt8](gunzip.stdout)
+        let name = String(decoding: tar[0..<16], as: UTF8.self)
+        precondition(name == "package/index.js" && tar[100..<107].elementsEqual("000644 ".utf8))
+        tar.replaceSubrange(100..<107, with: Array("000755 ".utf8))
+        for i in 148..<156 { tar[i] = 0x20 }
+        let sum = tar[0..<512].reduce(0) { $0 + Int($1) }
+        tar.replaceSubrange(148..<156, with: Array(String(format: "%06o", sum).utf8) + [0, 0x20])
+        let plain = folder.appendingPathComponent("mode.tar")
+        try Data(tar).write(to: plain)
+        return try ProcessRunner.run(["gzip", "-9n", "-c", plain.path]).stdout
+    }
+
+    @Test func stagedCheckFailsAHeaderModeOnlyChangeThatVerifyFails() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bundle = try Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle").path
+        let changed = try Self.modeChangedTarball(in: folder)
+        let registry = try Self.registry(staged: changed)
+        defer { registry.stop() }
+        let check = try Self.run(["staged", "check", Self.stageID, "--source", bundle, "--json"], in: folder, registry: registry)
+        #expect(check.status == 1, Comment(rawValue: check.stderr + check.stdout))
+        let results = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [[String: Any]])
+        let checks = try #require((results.first?["verdict"] as? [String: Any])?["checks"] as? [[String: Any]])
+        let rebuild = try #require(checks.first { $0["id"] as? String == "rebuild.compare" })
+        #expect(rebuild["status"] as? String == "fail", Comment(rawValue: "\(rebuild)"))
+        // The engine's archive stage runs on staged tarballs too.
+        #expect(checks.contains { $0["id"] as? String == "archive.findings" })
+        // The same tarball served as the published version fails `verify` with the same check.
+        var content = try RegistryContent.fixtures(at: Fixtures.root)
+        content.requiredToken = Self.token
+        content.replaceTarball(name: "gundam-visor", version: "1.0.1", with: changed)
+        let published = try LoopbackRegistry(content: content)
+        defer { published.stop() }
+        let verify = try Self.run(["verify", "gundam-visor@1.0.1", "--source", bundle, "--offline", "--json"],
+                                  in: folder, registry: published)
+        #expect(verify.status == 1, Comment(rawValue: verify.stderr + verify.stdout))
+        let verdict = try #require(try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])
+        let verifyRebuild = (verdict["checks"] as? [[String: Any]])?.first { $0["id"] as? String == "rebuild.compare" }
+        #expect(verifyRebuild?["status"] as? String == "fail")
     }
 }

@@ -9,8 +9,9 @@ import TestSupport
 
     /// The gundam-visor SLSA v1 provenance bundle (v0.2, DSSE, Rekor intoto 0.0.2 with SET and inclusion proof).
     static func provenanceBundle() throws -> JSONObject {
-        try #require(try NPMAttestationFixtures.attestations("gundam-visor@1.0.1")
+        let bundle = try #require(try NPMAttestationFixtures.attestations("gundam-visor@1.0.1")
             .first { $0.predicateType == "https://slsa.dev/provenance/v1" }).bundle
+        return try #require(try JSONSerialization.jsonObject(with: bundle.encoded()) as? JSONObject)
     }
 
     static func verify(_ bundle: JSONObject, artifact: VerificationPolicy.Artifact = .none,

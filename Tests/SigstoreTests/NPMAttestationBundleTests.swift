@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Testing
 import TestSupport
 @testable import Sigstore
@@ -14,10 +15,10 @@ enum NPMAttestationFixtures {
     ]
 
     /// The attestations of one fixture: predicate type and the bundle JSON object.
-    static func attestations(_ name: String) throws -> [(predicateType: String, bundle: [String: Any])] {
-        let document = try JSONSerialization.jsonObject(with: Fixtures.data("npm/attestations/\(name).json")) as! [String: Any]
-        return (document["attestations"] as! [[String: Any]]).map {
-            (predicateType: $0["predicateType"] as! String, bundle: $0["bundle"] as! [String: Any])
+    static func attestations(_ name: String) throws -> [(predicateType: String, bundle: RawJSON)] {
+        let document = try RawJSON(parsing: Fixtures.data("npm/attestations/\(name).json"))
+        return (document["attestations"]?.arrayValue ?? []).map {
+            (predicateType: $0["predicateType"]?.stringValue ?? "", bundle: $0["bundle"] ?? .null)
         }
     }
 
@@ -53,7 +54,7 @@ enum NPMAttestationFixtures {
         let attestations = try NPMAttestationFixtures.attestations(name)
         #expect(attestations.count == 2)
         for attestation in attestations {
-            let bundle = try SigstoreBundle.parse(jsonObject: attestation.bundle, source: "\(name).json")
+            let bundle = try SigstoreBundle.parse(json: attestation.bundle, source: "\(name).json")
             let result = try verifier.verify(bundle, policy: NPMAttestationFixtures.policy(for: bundle))
             let statement = try #require(result.statement)
             #expect(statement.predicateType == attestation.predicateType)
@@ -79,7 +80,7 @@ enum NPMAttestationFixtures {
     @Test func gundamVisorProvenanceFacts() throws {
         let attestation = try #require(try NPMAttestationFixtures.attestations("gundam-visor@1.0.1")
             .first { $0.predicateType == "https://slsa.dev/provenance/v1" })
-        let bundle = try SigstoreBundle.parse(jsonObject: attestation.bundle, source: "gundam-visor")
+        let bundle = try SigstoreBundle.parse(json: attestation.bundle, source: "gundam-visor")
         let result = try BundleVerifier().verify(bundle, policy: .init(artifact: .none, signer: .certificateIdentity(.init(
             subjectAlternativeName: .regularExpression("^https://github.com/ramonpetgrave64/gundam-visor/"),
             oidcIssuer: "https://token.actions.githubusercontent.com",
@@ -94,7 +95,7 @@ enum NPMAttestationFixtures {
     @Test func identityPolicyMismatchesAreReported() throws {
         let attestation = try #require(try NPMAttestationFixtures.attestations("gundam-visor@1.0.1")
             .first { $0.predicateType == "https://slsa.dev/provenance/v1" })
-        let bundle = try SigstoreBundle.parse(jsonObject: attestation.bundle, source: "gundam-visor")
+        let bundle = try SigstoreBundle.parse(json: attestation.bundle, source: "gundam-visor")
         let policies: [VerificationPolicy.CertificateIdentity] = [
             .init(subjectAlternativeName: .exact("https://github.com/someone/else"), oidcIssuer: "https://token.actions.githubusercontent.com"),
             .init(subjectAlternativeName: .regularExpression("gundam-visor"), oidcIssuer: "https://accounts.google.com"),

@@ -63,6 +63,16 @@ package struct TarBuilder {
         return block
     }
 
+    /// `block` with its checksum field recomputed (after a test edited raw header bytes).
+    package static func rechecksummed(_ block: [UInt8]) -> [UInt8] {
+        var block = block
+        for i in 148..<156 { block[i] = 0x20 }
+        let text = String(block.reduce(0) { $0 + Int($1) }, radix: 8)
+        let field = Array((String(repeating: "0", count: max(0, 6 - text.count)) + text).utf8) + [0, 0x20]
+        for (i, b) in field.enumerated() { block[148 + i] = b }
+        return block
+    }
+
     package static func padded(_ content: [UInt8]) -> [UInt8] {
         content + [UInt8](repeating: 0, count: (512 - content.count % 512) % 512)
     }
@@ -102,6 +112,38 @@ package struct TarBuilder {
     }
 
     package mutating func raw(_ more: [UInt8]) { bytes += more }
+
+    /// The hostile archives of issue 17 item 2, shared by the Archive and CLI regression tests.
+    package enum NodeTarHostile {
+        /// `package/index.js`, then a second `index.js` whose ustar prefix starts with NUL but has a non-zero byte 475:
+        /// node-tar reads all 155 prefix bytes ("") and joins them with "/": `/index.js`, which npm installs over the
+        /// package's `index.js`.
+        package static var prefixWithLeadingNUL: Data {
+            var tar = TarBuilder()
+            tar.file("package/package.json", #"{"name":"hostile","version":"1.0.0"}"#)
+            tar.file("package/index.js", "module.exports = 'good'\n")
+            let evil = Array("module.exports = 'evil'".utf8)
+            var block = TarBuilder.header(Header(name: "index.js"), contentCount: evil.count)
+            block[345 + 130] = UInt8(ascii: "A")  // byte 475
+            tar.raw(rechecksummed(block))
+            tar.raw(padded(evil))
+            tar.end()
+            return tar.data
+        }
+
+        /// A PAX `path` followed by a GNU `L` long name before one entry: node-tar uses the last (the GNU name),
+        /// POSIX readers the PAX path.
+        package static var paxThenGNULongName: Data {
+            var tar = TarBuilder()
+            tar.file("package/package.json", #"{"name":"hostile","version":"1.0.0"}"#)
+            tar.file("package/index.js", "module.exports = 'good'\n")
+            tar.pax([("path", "package/harmless.js")])
+            tar.gnuLongName("package/index.js")
+            tar.file("package/placeholder.js", "module.exports = 'evil'\n")
+            tar.end()
+            return tar.data
+        }
+    }
 
     package var data: Data { Data(bytes) }
 }

@@ -22,7 +22,7 @@ struct FakeRegistry: RegistryAccess {
 struct FakeTrust: TrustVerifying {
     var identity: ProvenanceIdentity?
     var signaturesOK = true
-    func verify(packument: PackumentFacts, packumentData: Data, attestations: Data?, attestationsURL: String?,
+    func verify(packument: PackumentFacts, document: PackumentDocument?, attestations: Data?, attestationsURL: String?,
                 keys: Data?, tarballSHA512Hex: String?) async -> TrustOutcome {
         let provenance: Check = identity == nil
             ? .notApplicable(.trustProvenance, "Provenance", reason: "no provenance")

@@ -1,6 +1,7 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
 import Foundation
 import FuzzSupport
+import JSON
 import Registry
 @testable import Sigstore
 

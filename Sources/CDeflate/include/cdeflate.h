@@ -60,17 +60,6 @@ void cdeflate_output_clear(cdeflate_stream *stream);
 /** 1 once the final block was written. */
 int cdeflate_finished(const cdeflate_stream *stream);
 
-/** SHA-512 (FIPS 180-4), streaming. */
-typedef struct {
-    uint64_t state[8];
-    uint64_t length_low, length_high;
-    uint8_t buffer[128];
-    size_t buffered;
-} cdeflate_sha512_ctx;
-
-void cdeflate_sha512_init(cdeflate_sha512_ctx *ctx);
-void cdeflate_sha512_update(cdeflate_sha512_ctx *ctx, const uint8_t *data, size_t length);
-void cdeflate_sha512_final(cdeflate_sha512_ctx *ctx, uint8_t digest[64]);
 
 #ifdef __cplusplus
 }

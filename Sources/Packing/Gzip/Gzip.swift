@@ -2,29 +2,6 @@ import CZlib
 import Deflate
 import Foundation
 
-/// The 10-byte gzip header npm writes: FLG 0, MTIME 0, no name/comment/extra; only XFL and OS vary.
-public struct GzipHeaderFields: Codable, Sendable, Hashable, CustomStringConvertible {
-    /// XFL: 2 for level 9, 4 for level 1, 0 otherwise (zlib's rule).
-    public var xfl: UInt8
-    /// OS: 255 for node-tar `portable` (npm ≥ 7); zlib's OS_CODE for npm 5/6 (3 Unix, 19 macOS, 10 Windows).
-    public var os: UInt8
-
-    public init(xfl: UInt8, os: UInt8) {
-        self.xfl = xfl
-        self.os = os
-    }
-
-    /// The header bytes.
-    public var bytes: [UInt8] { [0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, xfl, os] }
-
-    /// zlib's XFL value for a compression level.
-    public static func xfl(forLevel level: Int32) -> UInt8 {
-        level == 9 ? 2 : (level == 1 ? 4 : 0)
-    }
-
-    public var description: String { "XFL \(xfl), OS \(os)" }
-}
-
 /// A raw-deflate engine (RFC 1951, no zlib/gzip wrapper) that can produce a candidate gzip body.
 ///
 /// The system zlib is ``SystemZlibEngine``; another module (e.g. a zlib-identical engine with Node's
@@ -131,9 +108,9 @@ public struct GzipAttempt: Sendable {
     /// The engine.
     public let engine: any DeflateEngine
     /// Header variants, first = the one written when nothing is to be matched.
-    public let headers: [GzipHeaderFields]
+    public let headers: [GzipHeader]
 
-    public init(engine: any DeflateEngine, headers: [GzipHeaderFields]) {
+    public init(engine: any DeflateEngine, headers: [GzipHeader]) {
         self.engine = engine
         self.headers = headers
     }
@@ -143,21 +120,20 @@ public struct GzipAttempt: Sendable {
 public enum GzipDialect {
     /// npm ≥ 7.7: level 9, XFL 2, OS 255 (minizlib `portable`).
     public static let npm7Plus = [GzipAttempt(engine: SystemZlibEngine(level: 9, memLevel: 8),
-                                                headers: [GzipHeaderFields(xfl: 2, os: 255)])]
+                                                headers: [.npm7])]
 
     /// The system-zlib candidates for a generation, most likely first. npm 5/6 used the default level (6) and
-    /// the publisher's zlib OS byte (3 Unix, 19 macOS since zlib 1.2.11, 7 older macOS, 10/11 Windows).
+    /// the publisher's zlib OS byte (``Deflate/NPMGzip/zlibOSCodes``).
     public static func candidates(for generation: NPMGeneration) -> [GzipAttempt] {
         switch generation {
         case .npm10, .npm11:
             return npm7Plus + [
                 // npm 7.0–7.6 (pacote < 11.3.1) used the default level with the portable header.
-                GzipAttempt(engine: SystemZlibEngine(level: 6, memLevel: 8), headers: [GzipHeaderFields(xfl: 0, os: 255)]),
+                GzipAttempt(engine: SystemZlibEngine(level: 6, memLevel: 8), headers: [.zlib(level: 6, os: NPMGzip.portableOS)]),
             ]
         case .npm6, .npm4:
-            let osBytes: [UInt8] = [3, 19, 7, 10, 11, 0]
             return [GzipAttempt(engine: SystemZlibEngine(level: 6, memLevel: 8),
-                                  headers: osBytes.map { GzipHeaderFields(xfl: 0, os: $0) })]
+                                  headers: NPMGzip.zlibOSCodes.map { .zlib(level: 6, os: $0) })]
         }
     }
 }
@@ -218,13 +194,12 @@ extension GzipDialect {
         let modes = NodeZlibClass.candidateModes(forNodeVersion: nodeVersion).filter { $0 != .stock }
         switch generation {
         case .npm10, .npm11:
-            return modes.map { GzipAttempt(engine: NodeZlibEngine(parameters: .npm7($0)), headers: [GzipHeaderFields(xfl: 2, os: 255)]) }
+            return modes.map { GzipAttempt(engine: NodeZlibEngine(parameters: .npm7($0)), headers: [.npm7]) }
                 + modes.map { GzipAttempt(engine: NodeZlibEngine(parameters: DeflateParameters(level: 6, memLevel: 8, mode: $0)),
-                                          headers: [GzipHeaderFields(xfl: 0, os: 255)]) }
+                                          headers: [.zlib(level: 6, os: NPMGzip.portableOS)]) }
         case .npm6, .npm4:
-            let osBytes: [UInt8] = [3, 19, 7, 10, 11, 0]
             return modes.map { GzipAttempt(engine: NodeZlibEngine(parameters: DeflateParameters(level: 6, memLevel: 8, mode: $0)),
-                                           headers: osBytes.map { GzipHeaderFields(xfl: 0, os: $0) }) }
+                                           headers: NPMGzip.zlibOSCodes.map { .zlib(level: 6, os: $0) }) }
         }
     }
 
@@ -238,6 +213,6 @@ extension GzipDialect {
     public static func npmPackAttempt(nodeVersion: String, generation: NPMGeneration) -> GzipAttempt? {
         guard generation == .npm10 || generation == .npm11,
               let mode = NodeZlibClass.candidateModes(forNodeVersion: nodeVersion).first, mode != .stock else { return nil }
-        return GzipAttempt(engine: NodeZlibEngine(parameters: .npm7(mode)), headers: [GzipHeaderFields(xfl: 2, os: 255)])
+        return GzipAttempt(engine: NodeZlibEngine(parameters: .npm7(mode)), headers: [.npm7])
     }
 }

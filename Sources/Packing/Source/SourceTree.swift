@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// Where the bytes of a regular file come from.
@@ -85,6 +86,7 @@ public protocol PackageSource: Sendable {
 public struct SourceError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, naming the input.
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// Makes an error; credentials in any URL the message names (git echoes them) are hidden.
+    public init(_ message: String) { self.message = URLCredentials.redact(message) }
     public var description: String { message }
 }

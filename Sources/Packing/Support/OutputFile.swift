@@ -8,7 +8,8 @@ import Darwin
 /// A buffered, write-only file (created or truncated).
 final class OutputFile {
     private let fd: Int32
-    private let path: String
+    /// The file's path.
+    let path: String
     private var buffer: [UInt8] = []
     private let capacity = 1 << 20
     private var closed = false
@@ -19,6 +20,14 @@ final class OutputFile {
         guard fd >= 0 else {
             throw RebuildError(code: .output, message: "cannot create \(path): \(String(cString: strerror(errno)))")
         }
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// Wraps a descriptor opened by ``OutputTarget`` (exclusively created temporary, or a destination written in
+    /// place); the file takes ownership of `fd`.
+    init(descriptor: Int32, path: String) {
+        self.fd = descriptor
+        self.path = path
         buffer.reserveCapacity(capacity)
     }
 
@@ -60,11 +69,25 @@ final class OutputFile {
         }
     }
 
-    func close() throws {
+    /// Flushes, optionally `fsync`s (regular files), and closes; every step is checked.
+    func close(sync: Bool = false) throws {
         guard !closed else { return }
-        try flush()
+        do {
+            try flush()
+        } catch {
+            closed = true
+            Glibc.close(fd)
+            throw error
+        }
         closed = true
-        Glibc.close(fd)
+        if sync && fsync(fd) != 0 && errno != EINVAL && errno != EROFS {
+            let code = errno
+            Glibc.close(fd)
+            throw RebuildError(code: .output, message: "cannot write \(path): \(String(cString: strerror(code)))")
+        }
+        if Glibc.close(fd) != 0 && errno != EINTR {
+            throw RebuildError(code: .output, message: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Streams a file in 1 MiB chunks.
@@ -90,43 +113,10 @@ final class OutputFile {
 
 /// Runs `--build-command` in a throwaway copy.
 enum BuildRunner {
-    /// Writes every file, directory and symlink of `source` under `folder`.
+    /// Writes every file, directory and symlink of `source` under `folder` (a new folder), confined to it
+    /// (``ConfinedTreeWriter``).
     static func materialize(_ source: any PackageSource, into folder: URL) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: folder, withIntermediateDirectories: true)
-        var files: [(String, UInt32, ContentLocation)] = []
-        func walk(_ node: SourceNode, _ path: String) throws {
-            for child in node.children {
-                let childPath = path + "/" + child.name
-                switch child.kind {
-                case .directory:
-                    try fm.createDirectory(atPath: childPath, withIntermediateDirectories: true)
-                    try walk(child, childPath)
-                case .file(let mode, _, let content):
-                    files.append((childPath, mode, content))
-                case .symlink(let target):
-                    try? fm.createSymbolicLink(atPath: childPath, withDestinationPath: target)
-                default:
-                    break
-                }
-            }
-        }
-        try walk(source.root, folder.path)
-        var current: OutputFile?
-        var currentIndex = -1
-        try source.stream(files.map(\.2)) { index, chunk in
-            if index != currentIndex {
-                try current?.close()
-                current = try OutputFile(URL(fileURLWithPath: files[index].0))
-                currentIndex = index
-            }
-            try current?.write(chunk)
-        }
-        try current?.close()
-        for (path, mode, _) in files {
-            if !fm.fileExists(atPath: path) { _ = fm.createFile(atPath: path, contents: Data()) }
-            chmod(path, mode_t(mode))
-        }
+        try ConfinedTreeWriter.write(source, into: folder)
     }
 
     /// Runs the command with `/bin/sh -c`, killing it after the timeout. Returns a short log line.

@@ -142,12 +142,7 @@ final class NetworkStream {
         SSL_set_fd(connection, fd)
         SSL_set_connect_state(connection)
         if context.verifiesPeer {
-            if Self.isIPAddress(serverName) {
-                X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(connection), serverName)
-            } else {
-                _ = provcheck_tls_set_server_name(connection, serverName)
-                SSL_set1_host(connection, serverName)
-            }
+            try Self.requireHostCheck(connection, serverName: serverName)
         } else if !Self.isIPAddress(serverName) {
             _ = provcheck_tls_set_server_name(connection, serverName)
         }
@@ -166,6 +161,27 @@ final class NetworkStream {
                     throw .tls("TLS certificate of \(serverName) not trusted: \(reason)")
                 }
                 throw .tls("TLS handshake with \(serverName) failed: \(Self.tlsErrorText(code))")
+            }
+        }
+    }
+
+    /// Makes the handshake check that the certificate names `serverName` (a DNS name, or an IP address matched
+    /// against the certificate's IP addresses). Host checking must never switch off silently: OpenSSL treats an
+    /// empty name as "no host check", and a failed setter leaves none, so both are errors that fail the connection.
+    static func requireHostCheck(_ connection: OpaquePointer, serverName: String) throws(StreamFailure) {
+        guard !serverName.isEmpty, !serverName.utf8.contains(0) else {
+            throw .tls("TLS host name check for \"\(serverName)\" cannot be set up: empty or invalid host name; connection refused")
+        }
+        if isIPAddress(serverName) {
+            guard X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(connection), serverName) == 1 else {
+                throw .tls("TLS host check for the IP address \(serverName) cannot be set up (X509_VERIFY_PARAM_set1_ip_asc failed: \(tlsErrorText(0))); connection refused")
+            }
+        } else {
+            guard SSL_set1_host(connection, serverName) == 1 else {
+                throw .tls("TLS host name check for \(serverName) cannot be set up (SSL_set1_host failed: \(tlsErrorText(0))); connection refused")
+            }
+            guard provcheck_tls_set_server_name(connection, serverName) == 1 else {
+                throw .tls("TLS server name (SNI) \(serverName) cannot be set; connection refused")
             }
         }
     }

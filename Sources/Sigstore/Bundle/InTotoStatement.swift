@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// An in-toto Statement (v0.1 or v1), the DSSE payload of npm provenance and publish attestations.
 public struct InTotoStatement: Sendable, Equatable {
@@ -25,12 +26,10 @@ public struct InTotoStatement: Sendable, Equatable {
     public let subjects: [Subject]
     /// The predicate type (`https://slsa.dev/provenance/v1`, npm's publish predicate, …).
     public let predicateType: String
+    /// The predicate, read with provcheck's JSON parser (every string exactly as signed); `.null` if absent.
+    public let predicate: RawJSON
     /// The predicate as JSON bytes (re-serialized with sorted keys; `null` if absent).
-    public let predicateJSON: Data
-    /// The predicate as a decoded JSON value (`[String: Any]` for objects), if present.
-    public var predicate: Any? {
-        try? JSONSerialization.jsonObject(with: predicateJSON, options: [.fragmentsAllowed])
-    }
+    public var predicateJSON: Data { predicate.encoded() }
 
     /// Parses statement JSON (a DSSE payload). `source` names the input in errors.
     public static func parse(_ data: Data, source: String = "in-toto statement") throws(SigstoreFormatError)
@@ -46,23 +45,12 @@ public struct InTotoStatement: Sendable, Equatable {
             let digestFields = try subject.object("digest")
             var digest: [String: String] = [:]
             for (algorithm, value) in digestFields.object {
-                guard let hex = value as? String else { throw digestFields.error(algorithm, "is not a string") }
+                guard let hex = value.stringValue else { throw digestFields.error(algorithm, "is not a string") }
                 digest[algorithm.lowercased()] = hex.lowercased()
             }
             subjects.append(Subject(name: try subject.optionalString("name") ?? "", digest: digest))
         }
-        let predicateJSON: Data
-        if let predicate = json.object["predicate"], !(predicate is NSNull) {
-            do {
-                predicateJSON = try JSONSerialization.data(withJSONObject: predicate,
-                                                           options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
-            } catch {
-                throw json.error("predicate", "cannot be re-serialized: \(error.localizedDescription)")
-            }
-        } else {
-            predicateJSON = Data("null".utf8)
-        }
         return InTotoStatement(type: type, subjects: subjects, predicateType: try json.string("predicateType"),
-                               predicateJSON: predicateJSON)
+                               predicate: json.value("predicate") ?? .null)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A Sigstore bundle (`application/vnd.dev.sigstore.bundle…`), versions 0.1, 0.2 and 0.3.
 ///
@@ -58,12 +59,12 @@ public struct SigstoreBundle: Sendable, Equatable {
         try parse(fields: JSONFields.parseDocument(data, source: source))
     }
 
-    /// Parses a bundle that is already decoded as a JSON object (for example inside an npm attestations
-    /// document). `source` names the input in errors; `path` is the object's JSON path there.
-    public static func parse(jsonObject: [String: Any], source: String, path: String = "") throws(SigstoreFormatError)
+    /// Parses a bundle already read with provcheck's JSON parser (for example inside an npm attestations
+    /// document). `source` names the input in errors; `path` is the value's JSON path there.
+    public static func parse(json: RawJSON, source: String, path: String = "") throws(SigstoreFormatError)
         -> SigstoreBundle
     {
-        try parse(fields: JSONFields(jsonObject, path: path, source: source))
+        try parse(fields: JSONFields.document(json, source: source, path: path))
     }
 
     static func parse(fields json: JSONFields) throws(SigstoreFormatError) -> SigstoreBundle {

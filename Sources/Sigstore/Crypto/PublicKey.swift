@@ -1,4 +1,5 @@
 import COpenSSL
+import Digest
 import Foundation
 
 /// Owns an `EVP_PKEY*`.

@@ -1,3 +1,4 @@
+import Digest
 /// A signature scheme: the algorithm family plus the hash it signs with.
 public enum SignatureAlgorithm: Sendable, Hashable, Codable, CustomStringConvertible {
     /// ECDSA with a DER-encoded (r, s) signature over the hash of the message.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A malformed Sigstore input (bundle, trusted root, in-toto statement, key file): names the input, the field
 /// and what is wrong with it, so a user can find the problem.
@@ -23,13 +24,14 @@ public struct SigstoreFormatError: Error, Sendable, Equatable, CustomStringConve
     }
 }
 
-/// Strict, path-aware access to a decoded JSON object (`JSONSerialization` output).
+/// Strict, path-aware access to a JSON object read with provcheck's own parser (``JSON/RawJSON``): strings are
+/// exactly as signed (a leading U+FEFF is kept), numbers keep their literal text.
 struct JSONFields {
-    let object: [String: Any]
+    let object: [String: RawJSON]
     let path: String
     let source: String
 
-    init(_ object: [String: Any], path: String, source: String) {
+    init(_ object: [String: RawJSON], path: String, source: String) {
         self.object = object
         self.path = path
         self.source = source
@@ -37,16 +39,21 @@ struct JSONFields {
 
     /// Parses `data` as a JSON object.
     static func parseDocument(_ data: Data, source: String) throws(SigstoreFormatError) -> JSONFields {
-        let value: Any
+        let value: RawJSON
         do {
-            value = try JSONSerialization.jsonObject(with: data, options: [])
+            value = try RawJSON(parsing: data)
         } catch {
-            throw SigstoreFormatError(source: source, field: "", problem: "not valid JSON (\(error.localizedDescription))")
+            throw SigstoreFormatError(source: source, field: "", problem: "not valid JSON (\(error))")
         }
-        guard let object = value as? [String: Any] else {
-            throw SigstoreFormatError(source: source, field: "", problem: "the top-level JSON value is not an object")
+        return try document(value, source: source)
+    }
+
+    /// Wraps an already parsed document, which must be an object.
+    static func document(_ value: RawJSON, source: String, path: String = "") throws(SigstoreFormatError) -> JSONFields {
+        guard let object = value.objectValue else {
+            throw SigstoreFormatError(source: source, field: path, problem: "the top-level JSON value is not an object")
         }
-        return JSONFields(object, path: "", source: source)
+        return JSONFields(object, path: path, source: source)
     }
 
     func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
@@ -55,14 +62,17 @@ struct JSONFields {
         SigstoreFormatError(source: source, field: fieldPath(key), problem: problem)
     }
 
-    func has(_ key: String) -> Bool {
-        if let value = object[key], !(value is NSNull) { return true }
-        return false
+    /// The member, `nil` when absent or `null`.
+    func value(_ key: String) -> RawJSON? {
+        guard let value = object[key], value != .null else { return nil }
+        return value
     }
 
+    func has(_ key: String) -> Bool { value(key) != nil }
+
     func string(_ key: String) throws(SigstoreFormatError) -> String {
-        guard let value = object[key], !(value is NSNull) else { throw error(key, "is missing") }
-        guard let text = value as? String else { throw error(key, "is not a string") }
+        guard let value = value(key) else { throw error(key, "is missing") }
+        guard let text = value.stringValue else { throw error(key, "is not a string") }
         return text
     }
 
@@ -71,8 +81,8 @@ struct JSONFields {
     }
 
     func object(_ key: String) throws(SigstoreFormatError) -> JSONFields {
-        guard let value = object[key], !(value is NSNull) else { throw error(key, "is missing") }
-        guard let nested = value as? [String: Any] else { throw error(key, "is not an object") }
+        guard let value = value(key) else { throw error(key, "is missing") }
+        guard let nested = value.objectValue else { throw error(key, "is not an object") }
         return JSONFields(nested, path: fieldPath(key), source: source)
     }
 
@@ -82,14 +92,14 @@ struct JSONFields {
 
     /// An array of objects (missing means empty when `required` is false).
     func objects(_ key: String, required: Bool = true) throws(SigstoreFormatError) -> [JSONFields] {
-        guard let value = object[key], !(value is NSNull) else {
+        guard let value = value(key) else {
             if required { throw error(key, "is missing") }
             return []
         }
-        guard let array = value as? [Any] else { throw error(key, "is not an array") }
+        guard let array = value.arrayValue else { throw error(key, "is not an array") }
         var result: [JSONFields] = []
         for (index, element) in array.enumerated() {
-            guard let nested = element as? [String: Any] else {
+            guard let nested = element.objectValue else {
                 throw error("\(key)[\(index)]", "is not an object")
             }
             result.append(JSONFields(nested, path: fieldPath("\(key)[\(index)]"), source: source))
@@ -99,29 +109,35 @@ struct JSONFields {
 
     /// An array of strings (missing means empty when `required` is false).
     func strings(_ key: String, required: Bool = true) throws(SigstoreFormatError) -> [String] {
-        guard let value = object[key], !(value is NSNull) else {
+        guard let value = value(key) else {
             if required { throw error(key, "is missing") }
             return []
         }
-        guard let array = value as? [Any] else { throw error(key, "is not an array") }
+        guard let array = value.arrayValue else { throw error(key, "is not an array") }
         var result: [String] = []
         for (index, element) in array.enumerated() {
-            guard let text = element as? String else { throw error("\(key)[\(index)]", "is not a string") }
+            guard let text = element.stringValue else { throw error("\(key)[\(index)]", "is not a string") }
             result.append(text)
         }
         return result
     }
 
-    /// A protobuf-JSON int64: a decimal string (or, leniently, a JSON integer), which must not be negative.
+    /// A protobuf-JSON int64: a decimal string (or, leniently, an integral JSON number), which must not be negative.
     func nonNegativeInt64(_ key: String) throws(SigstoreFormatError) -> Int64 {
-        guard let value = object[key], !(value is NSNull) else { throw error(key, "is missing") }
+        guard let value = value(key) else { throw error(key, "is missing") }
         let parsed: Int64?
-        if let text = value as? String {
+        switch value {
+        case .string(let text):
             parsed = text.allSatisfy({ $0 == "-" || $0.isASCII && $0.isNumber }) ? Int64(text) : nil
-        } else if let number = value as? NSNumber, !(value is Bool),
-                  number.doubleValue.rounded() == number.doubleValue {
-            parsed = number.int64Value
-        } else {
+        case .number(let literal):
+            if let integer = Int64(literal) {
+                parsed = integer
+            } else if let double = Double(literal), double.rounded() == double, abs(double) < 9.2e18 {
+                parsed = Int64(double)
+            } else {
+                parsed = nil
+            }
+        default:
             parsed = nil
         }
         guard let result = parsed else { throw error(key, "is not a decimal integer") }

@@ -1,4 +1,5 @@
 import COpenSSL
+import Digest
 import Foundation
 
 /// Owns a `TS_RESP*` or a `PKCS7*` token plus its `TS_TST_INFO*`.

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// A timestamp authority from the trusted root (`timestampAuthorities[]`).

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// A closed validity interval from `trusted_root.json` (`validFor`): `start <= t <= end`; no `end` means open.
@@ -157,8 +158,8 @@ public struct TrustedRoot: Sendable, Equatable {
     /// Reads and parses a `trusted_root.json` file.
     public static func load(contentsOf url: URL) throws(SigstoreFormatError) -> TrustedRoot {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SigstoreFormatError(source: url.path, field: "", problem: "cannot read the file (\(error.localizedDescription))")
+        do { data = try InputFile.read(url) } catch {
+            throw SigstoreFormatError(source: url.path, field: "", problem: "the file \(error.problem)")
         }
         return try parse(data, source: url.path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// What a log entry body must describe: the bundle's signature, signed digest and signer.
 struct SignedContentFacts {
@@ -22,62 +23,62 @@ enum RekorBodyComparison {
         func mismatch(_ what: String) -> BundleVerificationError {
             BundleVerificationError(.bodyMismatch, "\(label): \(what)")
         }
-        guard let body = try? JSONSerialization.jsonObject(with: entry.canonicalizedBody) as? [String: Any] else {
+        guard let body = try? RawJSON(parsing: entry.canonicalizedBody), body.objectValue != nil else {
             throw mismatch("the canonicalized body is not a JSON object")
         }
-        guard body["kind"] as? String == entry.kind, body["apiVersion"] as? String == entry.kindVersion else {
-            throw mismatch("body kind/apiVersion \(body["kind"] ?? "nil")/\(body["apiVersion"] ?? "nil") differ from kindVersion")
+        guard body["kind"]?.stringValue == entry.kind, body["apiVersion"]?.stringValue == entry.kindVersion else {
+            throw mismatch("body kind/apiVersion \(body["kind"]?.stringValue ?? "nil")/\(body["apiVersion"]?.stringValue ?? "nil") differ from kindVersion")
         }
-        guard let spec = body["spec"] as? [String: Any] else { throw mismatch("the body has no spec") }
+        guard let spec = body["spec"], spec.objectValue != nil else { throw mismatch("the body has no spec") }
         switch (entry.kind, entry.kindVersion) {
         case ("hashedrekord", "0.0.1"):
             guard facts.envelope == nil else { throw mismatch("a hashedrekord 0.0.1 entry cannot log a DSSE envelope") }
-            let signature = spec["signature"] as? [String: Any]
-            guard let content = signature?["content"] as? String, Base64.decode(content) == facts.signature else {
+            let signature = spec["signature"]
+            guard let content = signature?["content"]?.stringValue, Base64.decode(content) == facts.signature else {
                 throw mismatch("spec.signature.content differs from the bundle signature")
             }
-            let hash = (spec["data"] as? [String: Any])?["hash"] as? [String: Any]
-            guard let algorithm = hash?["algorithm"] as? String, algorithm == "sha256",
-                  let value = hash?["value"] as? String, let digest = Hex.decode(value) else {
+            let hash = spec["data"]?["hash"]
+            guard let algorithm = hash?["algorithm"]?.stringValue, algorithm == "sha256",
+                  let value = hash?["value"]?.stringValue, let digest = Hex.decode(value) else {
                 throw mismatch("spec.data.hash is missing or not sha256")
             }
             guard let artifact = facts.artifactSHA256, digest == artifact else {
                 throw BundleVerificationError(.artifactMismatch, "\(label): the logged artifact digest \(value) is not the artifact's SHA-256")
             }
-            let keyContent = ((signature?["publicKey"] as? [String: Any])?["content"] as? String).flatMap(Base64.decode)
+            let keyContent = signature?["publicKey"]?["content"]?.stringValue.flatMap(Base64.decode)
             try checkVerifier(pem: keyContent, facts: facts, mismatch: mismatch)
         case ("intoto", "0.0.2"):
             guard let envelope = facts.envelope else { throw mismatch("an intoto entry cannot log a message signature") }
-            let content = spec["content"] as? [String: Any]
-            let logged = content?["envelope"] as? [String: Any]
-            guard let signatures = logged?["signatures"] as? [[String: Any]], signatures.count == 1 else {
+            let content = spec["content"]
+            let logged = content?["envelope"]
+            guard let signatures = logged?["signatures"]?.arrayValue, signatures.count == 1 else {
                 throw mismatch("spec.content.envelope.signatures must hold exactly one signature")
             }
-            guard let outer = signatures[0]["sig"] as? String, let inner = Base64.decode(outer),
+            guard let outer = signatures[0]["sig"]?.stringValue, let inner = Base64.decode(outer),
                   let innerText = String(data: inner, encoding: .utf8), Base64.decode(innerText) == facts.signature else {
                 throw mismatch("the logged DSSE signature differs from the bundle's")
             }
-            try checkPayloadHash(content?["payloadHash"] as? [String: Any], envelope: envelope, mismatch: mismatch)
-            if let key = (signatures[0]["publicKey"] as? String).flatMap(Base64.decode) {
+            try checkPayloadHash(content?["payloadHash"], envelope: envelope, mismatch: mismatch)
+            if let key = signatures[0]["publicKey"]?.stringValue.flatMap(Base64.decode) {
                 try checkVerifier(pem: key, facts: facts, mismatch: mismatch)
             }
         case ("dsse", "0.0.1"):
             guard let envelope = facts.envelope else { throw mismatch("a dsse entry cannot log a message signature") }
-            guard let signatures = spec["signatures"] as? [[String: Any]], signatures.count == 1 else {
+            guard let signatures = spec["signatures"]?.arrayValue, signatures.count == 1 else {
                 throw mismatch("spec.signatures must hold exactly one signature")
             }
-            guard let sig = (signatures[0]["signature"] as? String).flatMap(Base64.decode), sig == facts.signature else {
+            guard let sig = signatures[0]["signature"]?.stringValue.flatMap(Base64.decode), sig == facts.signature else {
                 throw mismatch("spec.signatures[0].signature differs from the bundle's DSSE signature")
             }
-            try checkPayloadHash(spec["payloadHash"] as? [String: Any], envelope: envelope, mismatch: mismatch)
-            if let key = (signatures[0]["verifier"] as? String).flatMap(Base64.decode) {
+            try checkPayloadHash(spec["payloadHash"], envelope: envelope, mismatch: mismatch)
+            if let key = signatures[0]["verifier"]?.stringValue.flatMap(Base64.decode) {
                 try checkVerifier(pem: key, facts: facts, mismatch: mismatch)
             }
         case ("hashedrekord", "0.0.2"):
-            let record = spec["hashedRekordV002"] as? [String: Any]
-            let data = record?["data"] as? [String: Any]
-            guard data?["algorithm"] as? String == "SHA2_256",
-                  let digest = (data?["digest"] as? String).flatMap(Base64.decode) else {
+            let record = spec["hashedRekordV002"]
+            let data = record?["data"]
+            guard data?["algorithm"]?.stringValue == "SHA2_256",
+                  let digest = data?["digest"]?.stringValue.flatMap(Base64.decode) else {
                 throw mismatch("spec.hashedRekordV002.data is missing or not SHA2_256")
             }
             if let envelope = facts.envelope {
@@ -89,32 +90,32 @@ enum RekorBodyComparison {
                     throw BundleVerificationError(.artifactMismatch, "\(label): the logged digest is not the artifact's SHA-256")
                 }
             }
-            let signature = record?["signature"] as? [String: Any]
-            guard let content = (signature?["content"] as? String).flatMap(Base64.decode), content == facts.signature else {
+            let signature = record?["signature"]
+            guard let content = signature?["content"]?.stringValue.flatMap(Base64.decode), content == facts.signature else {
                 throw mismatch("spec.hashedRekordV002.signature.content differs from the bundle signature")
             }
-            try checkV2Verifier(signature?["verifier"] as? [String: Any], facts: facts, mismatch: mismatch)
+            try checkV2Verifier(signature?["verifier"], facts: facts, mismatch: mismatch)
         case ("dsse", "0.0.2"):
             guard let envelope = facts.envelope else { throw mismatch("a dsse entry cannot log a message signature") }
-            let record = spec["dsseV002"] as? [String: Any]
-            let payloadHash = record?["payloadHash"] as? [String: Any]
-            guard payloadHash?["algorithm"] as? String == "SHA2_256",
-                  (payloadHash?["digest"] as? String).flatMap(Base64.decode) == SHA2.sha256(envelope.payload) else {
+            let record = spec["dsseV002"]
+            let payloadHash = record?["payloadHash"]
+            guard payloadHash?["algorithm"]?.stringValue == "SHA2_256",
+                  payloadHash?["digest"]?.stringValue.flatMap(Base64.decode) == SHA2.sha256(envelope.payload) else {
                 throw mismatch("spec.dsseV002.payloadHash is not SHA-256 of the payload")
             }
-            guard let signatures = record?["signatures"] as? [[String: Any]], signatures.count == 1,
-                  (signatures[0]["content"] as? String).flatMap(Base64.decode) == facts.signature else {
+            guard let signatures = record?["signatures"]?.arrayValue, signatures.count == 1,
+                  signatures[0]["content"]?.stringValue.flatMap(Base64.decode) == facts.signature else {
                 throw mismatch("spec.dsseV002.signatures does not hold exactly the bundle's signature")
             }
-            try checkV2Verifier(signatures[0]["verifier"] as? [String: Any], facts: facts, mismatch: mismatch)
+            try checkV2Verifier(signatures[0]["verifier"], facts: facts, mismatch: mismatch)
         default:
             throw BundleVerificationError(.unsupported, "\(label): unsupported log entry kind/version")
         }
     }
 
-    private static func checkPayloadHash(_ hash: [String: Any]?, envelope: DSSEEnvelope,
+    private static func checkPayloadHash(_ hash: RawJSON?, envelope: DSSEEnvelope,
                                          mismatch: (String) -> BundleVerificationError) throws(BundleVerificationError) {
-        guard hash?["algorithm"] as? String == "sha256", let value = hash?["value"] as? String,
+        guard hash?["algorithm"]?.stringValue == "sha256", let value = hash?["value"]?.stringValue,
               Hex.decode(value) == SHA2.sha256(envelope.payload) else {
             throw mismatch("the logged payload hash is not SHA-256 of the DSSE payload")
         }
@@ -141,13 +142,13 @@ enum RekorBodyComparison {
         (try? PublicKey(derSubjectPublicKeyInfo: [UInt8](der))).map { Data($0.subjectPublicKeyInfo) }
     }
 
-    private static func checkV2Verifier(_ verifier: [String: Any]?, facts: SignedContentFacts,
+    private static func checkV2Verifier(_ verifier: RawJSON?, facts: SignedContentFacts,
                                         mismatch: (String) -> BundleVerificationError) throws(BundleVerificationError) {
-        if let cert = (verifier?["x509Certificate"] as? [String: Any])?["rawBytes"] as? String {
+        if let cert = verifier?["x509Certificate"]?["rawBytes"]?.stringValue {
             guard let leaf = facts.leafCertificate, Base64.decode(cert) == leaf else {
                 throw mismatch("the logged certificate is not the bundle's signing certificate")
             }
-        } else if let key = (verifier?["publicKey"] as? [String: Any])?["rawBytes"] as? String {
+        } else if let key = verifier?["publicKey"]?["rawBytes"]?.stringValue {
             guard let spki = facts.publicKeySPKI, let der = Base64.decode(key), normalizedSPKI(der) == spki else {
                 throw mismatch("the logged public key is not the bundle's signing key")
             }

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 // Small helpers the bundle verifier uses over the Crypto/X509 types.

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// A Certificate Transparency log key from the trusted root (`ctlogs[]`).

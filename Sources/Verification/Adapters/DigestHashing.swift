@@ -12,4 +12,9 @@ public struct DigestTarballHashing: TarballHashing {
         let digests = hasher.finalize()
         return (digests.hex(.sha512) ?? "", digests.hex(.sha1) ?? "")
     }
+
+    public func sha512AndSHA1Hex(fileAt file: URL) throws -> (sha512: String, sha1: String) {
+        let digests = try Hashing.digest(fileAt: file, algorithms: [.sha512, .sha1])
+        return (digests.hex(.sha512) ?? "", digests.hex(.sha1) ?? "")
+    }
 }

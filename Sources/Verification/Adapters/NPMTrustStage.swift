@@ -6,21 +6,17 @@ import Sigstore
 /// The trust stage on top of the `NPMTrust` module: registry signatures, the publish attestation and the SLSA
 /// provenance, verified offline against registry keys and a Sigstore trusted root.
 public struct NPMTrustStage: TrustVerifying {
-    /// Where the registry keys come from.
-    public enum Keys: Sendable {
-        /// A keys file (`--keys`).
-        case file(URL)
-        /// npm's built-in keys for registry.npmjs.org, else the registry's `/-/npm/v1/keys` document.
-        case automatic(registry: URL)
-    }
-
     let verifier: RegistryTrustVerifier
-    let keys: Keys
+    let keys: RegistryKeysSource
+    let registry: URL
 
-    /// Makes the stage with a trusted root (default: the production Sigstore root built into the tool).
-    public init(trustedRoot: TrustedRoot = .production, keys: Keys) {
+    /// Makes the stage with a trusted root (default: the production Sigstore root built into the tool), the key
+    /// source (``NPMTrust/RegistryKeysAvailability/choose(_:registry:document:documentSource:)``, the one choice)
+    /// and the registry whose keys document the fetch stage reads.
+    public init(trustedRoot: TrustedRoot = .production, keys: RegistryKeysSource, registry: URL) {
         self.verifier = RegistryTrustVerifier(trustedRoot: trustedRoot)
         self.keys = keys
+        self.registry = registry
     }
 
     /// Loads a trusted root file, naming it in errors.
@@ -32,15 +28,16 @@ public struct NPMTrustStage: TrustVerifying {
         }
     }
 
-    public func verify(packument: PackumentFacts, packumentData: Data, attestations: Data?, attestationsURL: String?,
+    public func verify(packument: PackumentFacts, document: PackumentDocument?, attestations: Data?, attestationsURL: String?,
                        keys keysDocument: Data?, tarballSHA512Hex: String?) async -> TrustOutcome {
         let spec = "\(packument.name)@\(packument.version)"
         // Evidence.
         let evidence: PackageVersionEvidence
         do {
-            let source = attestationsURL.flatMap(URL.init(string:)) ?? URL(fileURLWithPath: "packument")
-            let decoded = try Packument.decode(packumentData, from: source)
-            evidence = try PackageVersionEvidence(packument: decoded, version: packument.version, source: spec)
+            guard let document else {
+                throw VerificationError.malformedPackument(source: spec, problem: "no packument was read")
+            }
+            evidence = try PackageVersionEvidence(packument: try document.get(), version: packument.version, source: spec)
         } catch {
             return Self.allFailed("the packument cannot be read for trust checks: \(error)",
                                   attestationsAnnounced: packument.attestationsURL != nil)
@@ -48,19 +45,8 @@ public struct NPMTrustStage: TrustVerifying {
         // Keys.
         let availability: RegistryKeysAvailability
         do {
-            switch keys {
-            case .file(let url):
-                availability = .keys(try TrustedRegistryKeys(json: try Data(contentsOf: url), source: url.path))
-            case .automatic(let registry):
-                if registry.host?.lowercased() == "registry.npmjs.org" {
-                    availability = .keys(.npmPublicRegistry)
-                } else if let keysDocument {
-                    availability = .keys(try TrustedRegistryKeys(
-                        json: keysDocument, source: registry.absoluteString + "-/npm/v1/keys"))
-                } else {
-                    availability = .registryHasNoKeys(source: registry.absoluteString + "-/npm/v1/keys")
-                }
-            }
+            availability = try RegistryKeysAvailability.choose(
+                keys, registry: registry, document: keysDocument, documentSource: registry.absoluteString + "-/npm/v1/keys")
         } catch {
             return Self.allFailed("the registry keys cannot be used: \(error)",
                                   attestationsAnnounced: packument.attestationsURL != nil)
@@ -89,7 +75,12 @@ public struct NPMTrustStage: TrustVerifying {
         } else {
             fetched = .notAnnounced
         }
-        let report = verifier.verify(evidence, keys: availability, attestations: fetched)
+        var report = verifier.verify(evidence, keys: availability, attestations: fetched)
+        if let malformed {
+            report.attestations.append(AttestationCheck(
+                predicateType: evidence.attestations?.provenancePredicateType ?? "attestations", status: .malformed,
+                reason: "the attestations response is malformed: \(malformed)"))
+        }
         var outcome = Self.outcome(report, announced: evidence.attestations != nil)
         if let malformed {
             outcome.provenance = .fail(.trustProvenance, "Provenance attestation",
@@ -101,6 +92,7 @@ public struct NPMTrustStage: TrustVerifying {
             outcome.publishAttestationVerified = false
         }
         outcome.inputAttestations = inputs
+        outcome.report = report
         return outcome
     }
 
@@ -178,11 +170,7 @@ public struct NPMTrustStage: TrustVerifying {
 
         var identity: ProvenanceIdentity?
         if provenance.status == .pass, let facts = report.provenance {
-            let mapped = ProvenanceIdentity(
-                repository: facts.repository, repositoryID: facts.repositoryID, ownerID: facts.repositoryOwnerID,
-                workflowPath: facts.workflowPath, ref: facts.ref, commit: facts.commit, trigger: facts.trigger,
-                runnerEnvironment: facts.runnerEnvironment, deploymentEnvironment: facts.environment,
-                builderID: facts.builderID, invocationURI: facts.runInvocationURL)
+            let mapped = ProvenanceIdentity(facts: facts)
             identity = mapped
             for (key, value) in [("repository", mapped.repository), ("workflow", mapped.workflowPath),
                                  ("ref", mapped.ref), ("commit", mapped.commit), ("trigger", mapped.trigger),

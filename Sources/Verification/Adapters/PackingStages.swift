@@ -1,4 +1,5 @@
 import Archive
+import Build
 import Compare
 import Digest
 import Foundation
@@ -26,8 +27,11 @@ public struct PackingSource: SourceOpening {
             }
         }
         let cache = cacheDirectory
+        // A `.url` may come from the packument: only https/ssh remotes, never a local path or another transport.
+        let trust: GitLocationTrust
+        if case .path = location { trust = .user } else { trust = .remoteOnly }
         return try await Task.detached {
-            let repository = try GitRepository.open(location.description, cacheDirectory: cache)
+            let repository = try GitRepository.open(location.description, cacheDirectory: cache, trust: trust)
             return PackingSourceRepository(repository: repository, tags: try repository.tags())
         }.value
     }
@@ -40,7 +44,8 @@ public struct PackingSourceRepository: SourceRepository {
     /// Every tag with its (peeled) commit, read once when opened.
     public let tags: [String: String]
 
-    public var location: String { repository.origin }
+    /// Where the repository is, as given, with any credentials in a URL hidden (it is shown in verdicts).
+    public var location: String { URLCredentials.redact(repository.origin) }
 
     public func commit(forTag tag: String) async throws -> String? { tags[tag] }
 
@@ -60,11 +65,25 @@ public struct PackingSourceRepository: SourceRepository {
 /// Rebuilds with the `Packing` module's ``Packing/PackRebuilder`` and compares with the registry tarball entry by
 /// entry (contents by sha512, headers by hash, tar bytes and `.tgz` bytes), using the `Archive` module's reader.
 public struct PackingRebuilder: Rebuilding {
-    /// Makes the stage.
-    public init() {}
+    /// With `--build`: builds the package in a sandbox (module `Build`) when the plain rebuild leaves registry files
+    /// unexplained, and compares the built tarball instead.
+    public var builder: PackageBuilder?
+
+    /// Makes the stage (`builder`: build packages whose tarball holds build output).
+    public init(builder: PackageBuilder? = nil) { self.builder = builder }
 
     public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
                                   npmVersion: String?, nodeVersion: String?, registryTarball: Data) async throws -> RebuildComparison {
+        let file = try TarballFile.holding(registryTarball, in: nil)
+        return try await rebuildAndCompare(repository: repository, commit: commit, directory: directory,
+                                           npmVersion: npmVersion, nodeVersion: nodeVersion, registryTarballFile: file.url,
+                                           context: RebuildContext())
+    }
+
+    /// Rebuilds and compares with the registry tarball on disk, reading it in a stream.
+    public func rebuildAndCompare(repository: any SourceRepository, commit: String, directory: String?,
+                                  npmVersion: String?, nodeVersion: String?, registryTarballFile: URL,
+                                  context: RebuildContext) async throws -> RebuildComparison {
         let source: RebuildSource
         if let packing = repository as? PackingSourceRepository {
             source = .repository(packing.repository, ref: commit)
@@ -74,17 +93,23 @@ public struct PackingRebuilder: Rebuilding {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-rebuild-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let registryHex = DigestTarballHashing().sha512AndSHA1Hex(registryTarball).sha512
+        let registryHex = try DigestTarballHashing().sha512AndSHA1Hex(fileAt: registryTarballFile).sha512
         let expected = "sha512-" + Data(Self.bytes(fromHex: registryHex)).base64EncodedString()
         let options = RebuildOptions(
             directory: directory, npmVersion: npmVersion, nodeVersion: nodeVersion, expectedIntegrity: expected,
             output: folder.appendingPathComponent("rebuilt.tgz"))
         let result = try await Task.detached { try PackRebuilder().rebuild(source, options: options) }.value
-        let rebuilt = try Data(contentsOf: URL(fileURLWithPath: result.tgzPath))
-        var comparison = try Self.compare(registry: registryTarball, rebuilt: rebuilt, result: result)
+        var comparison = try Self.compare(registry: registryTarballFile, rebuilt: URL(fileURLWithPath: result.tgzPath),
+                                          result: result)
         if !comparison.onlyInRegistry.isEmpty, let packing = repository as? PackingSourceRepository {
-            try await Self.lookUpInSource(&comparison, registryTarball: registryTarball, commit: commit,
+            try await Self.lookUpInSource(&comparison, registryTarball: registryTarballFile, commit: commit,
                                           directory: directory, gitDirectory: packing.repository.gitDirectory)
+        }
+        if let builder, let packing = repository as? PackingSourceRepository,
+           !comparison.onlyInRegistry.isEmpty || comparison.outcome == .different {
+            return await Self.buildAndCompare(comparison, builder: builder, packing: packing, commit: commit,
+                                              directory: directory, npmVersion: npmVersion, nodeVersion: nodeVersion,
+                                              registryTarball: registryTarballFile, workflow: context.workflowPath)
         }
         return comparison
     }
@@ -92,9 +117,9 @@ public struct PackingRebuilder: Rebuilding {
     /// Files only in the registry tarball that the source does have at `commit`: the same content means the
     /// rebuild's packing rules left them out (listed in a note, no longer "not in source"); other content is a
     /// content difference.
-    static func lookUpInSource(_ comparison: inout RebuildComparison, registryTarball: Data, commit: String,
+    static func lookUpInSource(_ comparison: inout RebuildComparison, registryTarball: URL, commit: String,
                                directory: String?, gitDirectory: URL) async throws {
-        let report = try ArchiveInspector(crossCheckWithLibarchive: false).inspect(data: registryTarball, name: "registry tarball")
+        let report = try ArchiveInspector(crossCheckWithLibarchive: false).inspect(fileAt: registryTarball)
         var registryDigests = [String: String]()
         for entry in report.entries where entry.type.isRegularFile { registryDigests[entry.pathInPackage] = entry.sha512 }
         var samePacked = [String]()
@@ -144,10 +169,10 @@ public struct PackingRebuilder: Rebuilding {
     ///
     /// Zero padding after the registry tarball's end-of-archive marker (a repack, e.g. by Python's tarfile, which
     /// pads to 10 KiB records; npm writes none) is a finding named in the reasons, not a content change.
-    static func compare(registry: Data, rebuilt: Data, result: RebuildResult) throws -> RebuildComparison {
+    static func compare(registry: URL, rebuilt: URL, result: RebuildResult) throws -> RebuildComparison {
         let report = try TarballComparator().compare(rebuilt, registry, nameA: "rebuild", nameB: "registry tarball")
         var notes = [String]()
-        let rebuiltSHA = DigestTarballHashing().sha512AndSHA1Hex(rebuilt).sha512
+        let rebuiltSHA = try DigestTarballHashing().sha512AndSHA1Hex(fileAt: rebuilt).sha512
         let onlyInRegistry = report.filesOnlyInB.map(\.path).sorted()
         let onlyInRebuild = report.filesOnlyInA.map(\.path).sorted()
         let changed = report.changed.map(\.path).sorted()
@@ -206,9 +231,11 @@ public struct PackingRebuilder: Rebuilding {
                 notes.append("added in the registry tarball (not produced by the source): " + onlyInRegistry.joined(separator: ", "))
             }
         }
-        return RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,
-                                 contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA,
-                                 generation: result.npmGeneration.rawValue)
+        var comparison = RebuildComparison(outcome: outcome, onlyInRegistry: onlyInRegistry, onlyInRebuild: onlyInRebuild,
+                                           contentDiffers: changed, notes: notes, rebuiltSHA512Hex: rebuiltSHA,
+                                           generation: result.npmGeneration.rawValue)
+        comparison.report = report
+        return comparison
     }
 }
 
@@ -217,6 +244,12 @@ public struct PackingRebuilder: Rebuilding {
 public struct ArchiveStage: ArchiveInspecting {
     /// Makes the stage.
     public init() {}
+
+    public func findings(inFileAt file: URL) async throws -> ArchiveFindings {
+        let report = try ArchiveInspector().inspect(fileAt: file)
+        return ArchiveFindings(errors: report.findings.filter { $0.severity == .error }.map(\.description),
+                               warnings: report.findings.filter { $0.severity == .warning }.map(\.description))
+    }
 
     public func findings(in tarball: Data) async throws -> ArchiveFindings {
         let report = try ArchiveInspector().inspect(data: tarball, name: "registry tarball")

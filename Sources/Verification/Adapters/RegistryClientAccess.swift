@@ -37,6 +37,22 @@ public struct RegistryClientAccess: RegistryAccess {
         }
     }
 
+    public var temporaryFolder: URL? { client.configuration.cacheDirectory?.appendingPathComponent("tmp") }
+
+    public func downloadTarball(_ url: String, to file: URL) async throws -> Bool {
+        guard let target = URL(string: url) else {
+            throw VerificationError.registry(url: url, problem: "not a URL")
+        }
+        do {
+            try await client.tarball(from: target, to: file)
+            return true
+        } catch let error where error.code == .notFound {
+            return false
+        } catch {
+            throw VerificationError.registry(url: url, problem: error.problem)
+        }
+    }
+
     public func keys() async throws -> Data? {
         do {
             return try await client.document(client.keysURL, accept: "application/json")

@@ -1,4 +1,6 @@
+import Build
 import Foundation
+import NPMTrust
 import Registry
 
 /// Options for the standard pipeline the CLI runs.
@@ -11,13 +13,18 @@ public struct StandardPipelineOptions: Sendable {
     public var trustedRoot: URL?
     /// A registry keys JSON file (`{"keys":[…]}`; default: the registry's `/-/npm/v1/keys`, else npm's built-in keys).
     public var keys: URL?
+    /// `--build`: build packages whose tarball holds build output, in a sandbox (module `Build`); `nil`: never.
+    /// Its registry is replaced by the pipeline's effective one.
+    public var build: BuildSettings?
 
     /// Makes options.
-    public init(registry: RegistryConfiguration, offline: Bool, trustedRoot: URL? = nil, keys: URL? = nil) {
+    public init(registry: RegistryConfiguration, offline: Bool, trustedRoot: URL? = nil, keys: URL? = nil,
+                build: BuildSettings? = nil) {
         self.registry = registry
         self.offline = offline
         self.trustedRoot = trustedRoot
         self.keys = keys
+        self.build = build
     }
 }
 
@@ -31,12 +38,16 @@ extension VerificationPipeline {
         }
         let configuration = Self.effective(options)
         let root = try options.trustedRoot.map(NPMTrustStage.loadTrustedRoot) ?? .production
-        let keys: NPMTrustStage.Keys = options.keys.map { .file($0) } ?? .automatic(registry: configuration.registry)
+        let keys: RegistryKeysSource = options.keys.map { .file($0) } ?? .automatic
         return VerificationPipeline(
             registry: RegistryClientAccess(client: RegistryClient(configuration: configuration)),
-            trust: NPMTrustStage(trustedRoot: root, keys: keys),
+            trust: NPMTrustStage(trustedRoot: root, keys: keys, registry: configuration.registry),
             sources: PackingSource(cacheDirectory: configuration.cacheDirectory?.appendingPathComponent("git")),
-            rebuilder: PackingRebuilder(),
+            rebuilder: PackingRebuilder(builder: options.build.map { settings in
+                var settings = settings
+                settings.registry = configuration
+                return PackageBuilder(settings: settings)
+            }),
             inspector: ArchiveStage(),
             hasher: DigestTarballHashing())
     }
@@ -44,10 +55,6 @@ extension VerificationPipeline {
     /// `--offline` means "no network but this machine": a loopback registry is still asked (it is local); any other
     /// registry is read from the cache only.
     static func effective(_ options: StandardPipelineOptions) -> RegistryConfiguration {
-        var configuration = options.registry
-        let host = configuration.registry.host ?? ""
-        let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host)
-        configuration.offline = options.offline && !loopback
-        return configuration
+        options.registry.offline(options.offline)
     }
 }

@@ -34,13 +34,35 @@ extension PackageAuditor {
         .sourceTag, .sourceCommitExists, .sourceTagMatchesProvenance, .rebuildCompare, .rebuildNotInSource, .policyRebuild,
     ]
 
-    /// Rebuilds every package version whose verified provenance names a repository (each version once, bounded
-    /// concurrency) and adds the source and rebuild checks to each of its packages; statuses are re-derived.
+    /// The engine's checks of the downloaded tarball that a rebuild adds too (audit without `--rebuild` never
+    /// downloads tarballs): the same ids and pass rules as `verify`.
+    static let tarballCheckIDs: Set<CheckID> = [.registryIntegrity, .registryShasum, .archiveFindings]
+
+    /// The rebuild outcome of a package audited with `--rebuild`, in one line (`nil` when no rebuild ran for it).
+    public static func rebuildSummary(_ package: PackageAudit) -> String? {
+        guard let compare = package.checks.first(where: { $0.id == .rebuildCompare }) else { return nil }
+        var line: String
+        switch compare.status {
+        case .pass: line = "rebuilt: \(compare.evidence["outcome"] ?? "pass")"
+        case .fail: line = "rebuild differs: " + (compare.reasons.first ?? "fail")
+        case .skipped(let reason): line = "rebuild skipped: \(reason)"
+        case .notApplicable(let reason): line = "rebuild not applicable: \(reason)"
+        }
+        if let notInSource = package.checks.first(where: { $0.id == .rebuildNotInSource }), notInSource.status.isSkipped {
+            line += "; not verified: \(notInSource.status.reason ?? "files not in source")"
+        }
+        return line
+    }
+
+    /// Rebuilds every registry package version the audit could read (each version once, bounded concurrency)
+    /// through the engine, which picks the repository as `verify` does (verified provenance, else the packument's
+    /// `repository`), and adds the tarball, source and rebuild checks to each of its packages; statuses are
+    /// re-derived.
     func rebuild(_ packages: [PackageAudit], options: AuditRebuildOptions, policy: PolicyDocument?) async -> [PackageAudit] {
-        var candidates: [String: (name: String, version: String, repository: String)] = [:]
+        var candidates: [String: (name: String, version: String, repository: String?)] = [:]
         for package in packages {
-            guard let repository = package.provenance?.repository, package.status != .skipped else { continue }
-            candidates["\(package.name)@\(package.version)"] = (package.name, package.version, repository)
+            guard package.status != .skipped else { continue }
+            candidates["\(package.name)@\(package.version)"] = (package.name, package.version, package.provenance?.repository)
         }
         var checksByID: [String: [Check]] = [:]
         await withTaskGroup(of: (String, [Check]).self) { group in
@@ -68,29 +90,51 @@ extension PackageAuditor {
         }
     }
 
-    static func rebuildChecks(_ name: String, _ version: String, repository: String, options: AuditRebuildOptions,
+    static func rebuildChecks(_ name: String, _ version: String, repository: String?, options: AuditRebuildOptions,
                               policy: PolicyDocument?) async -> [Check] {
         let title = "Rebuild matches the registry tarball"
-        let source = options.source(for: repository)
-        if options.offline && source == nil {
-            return [.skipped(.rebuildCompare, title, reason: "offline and no local source given for \(repository)")]
-        }
+        let request = VerificationRequest(spec: PackageSpec(name: name, version: version), policy: policy ?? .default,
+                                          offline: options.offline)
         do {
-            let result = try await options.pipeline.verify(VerificationRequest(
-                spec: PackageSpec(name: name, version: version), source: source, policy: policy ?? .default,
-                offline: options.offline))
-            let checks = result.verdict.checks.filter { rebuildCheckIDs.contains($0.id) }
-            return checks.isEmpty ? [.skipped(.rebuildCompare, title, reason: "the pipeline produced no rebuild check")] : checks
+            let evidence = try await options.pipeline.fetch(request)
+            guard let repository = repository ?? evidence.facts.repositoryURL else {
+                let result = await options.pipeline.evaluate(evidence, request: request)
+                return Self.added(result.verdict.checks, title: title)
+            }
+            let source = options.source(for: repository)
+            if options.offline && source == nil {
+                return result(tarballChecks: await options.pipeline.evaluate(evidence, request: VerificationRequest(
+                    spec: request.spec, policy: request.policy, offline: true, scope: .registryAndTrust)).verdict.checks,
+                    skipped: .skipped(.rebuildCompare, title, reason: "offline and no local source given for \(repository)"))
+            }
+            var withSource = request
+            withSource.source = source
+            return Self.added(await options.pipeline.evaluate(evidence, request: withSource).verdict.checks, title: title)
         } catch {
             return [.skipped(.rebuildCompare, title, reason: "the rebuild could not run: \(error)")]
         }
     }
 
-    /// Re-derives status and reasons after checks were added.
+    /// The engine's tarball checks plus one skipped rebuild check.
+    private static func result(tarballChecks: [Check], skipped: Check) -> [Check] {
+        tarballChecks.filter { tarballCheckIDs.contains($0.id) } + [skipped]
+    }
+
+    /// The checks an engine verdict adds to an audited package.
+    private static func added(_ checks: [Check], title: String) -> [Check] {
+        let added = checks.filter { rebuildCheckIDs.contains($0.id) || tarballCheckIDs.contains($0.id) }
+        return added.contains { $0.id == .rebuildCompare } ? added
+            : added + [.skipped(.rebuildCompare, title, reason: "the pipeline produced no rebuild check")]
+    }
+
+    /// Re-derives status and reasons after checks were added: a package whose source or rebuild check was skipped
+    /// is `skipped` (reason ``AuditSkipReason/rebuildSkipped``), never `verified`, as `verify` makes it incomplete.
     static func finishing(_ package: PackageAudit) -> PackageAudit {
         let locked = LockedPackage(name: package.name, version: package.version, location: package.location, source: .registry)
+        let rebuildSkipped = package.checks.contains { rebuildCheckIDs.contains($0.id) && $0.status.isSkipped }
         var result = finish(locked, checks: package.checks, signatures: package.signatures,
-                            attestations: package.attestations, skip: package.skipReason)
+                            attestations: package.attestations,
+                            skip: package.skipReason ?? (rebuildSkipped ? .rebuildSkipped : nil))
         result.provenance = package.provenance
         return result
     }

@@ -20,15 +20,17 @@ public enum AuditSkipReason: String, Hashable, Sendable, Codable, CaseIterable {
     case notFromRegistry = "not-from-registry"
     /// The registry could not be reached or answered garbage, after retries.
     case networkError = "network-error"
+    /// `--rebuild`: a source or rebuild check of the package was skipped (e.g. files not in source, no local
+    /// source offline), so the rebuild did not verify it.
+    case rebuildSkipped = "rebuild-skipped"
 
     /// A short phrase for summaries.
-    public var phrase: String {
-        switch self {
-        case .noRegistryKeys: "registry has no signing keys"
-        case .notFromRegistry: "not from a registry"
-        case .networkError: "network error after retries"
-        }
-    }
+    public var phrase: String { Self.phrases[self] ?? rawValue }
+
+    private static let phrases: [AuditSkipReason: String] = [
+        .noRegistryKeys: "registry has no signing keys", .notFromRegistry: "not from a registry",
+        .networkError: "network error after retries", .rebuildSkipped: "rebuild check skipped",
+    ]
 }
 
 /// The audit outcome of one package.
@@ -185,9 +187,12 @@ public struct AuditReport: Hashable, Sendable, Codable {
         self.elapsed = elapsed
     }
 
-    /// Whether the audit fails: any invalid or missing package; with `strict`, also any skipped one.
+    /// Whether the audit fails: any invalid or missing package; with `strict`, also any skipped package or any
+    /// skipped check of a package (the engine's ``Strictness/strict`` rule: a skipped check is a failure).
     public func failed(strict: Bool) -> Bool {
-        counts.invalid > 0 || counts.missing > 0 || (strict && counts.skipped > 0)
+        if counts.invalid > 0 || counts.missing > 0 { return true }
+        guard strict else { return false }
+        return counts.skipped > 0 || packages.contains { $0.checks.contains { $0.status.isSkipped } }
     }
 
     /// The JSON document `--json` prints: the counts at the top level, then `packages`.

@@ -18,9 +18,15 @@ public struct AuditOptions: Sendable {
     /// Rebuild packages whose verified provenance names a repository (`--rebuild`); `nil` for no rebuilds.
     public var rebuild: AuditRebuildOptions?
 
+    /// Whether the full packuments are needed: an identity policy reads `repository`, rebuilds read `gitHead` and
+    /// `repository`. Otherwise the abbreviated packument is fetched (every version's `dist` with signatures and
+    /// attestations), and the full one only for a version signed by a key that has an `expires` date (its publish
+    /// time decides).
+    public var needsFullPackuments: Bool { policy != nil || rebuild != nil }
+
     /// Creates options.
     public init(
-        omit: Set<DependencyKind> = [], concurrency: Int = 32, keys: RegistryKeysSource = .automatic,
+        omit: Set<DependencyKind> = [], concurrency: Int = 128, keys: RegistryKeysSource = .automatic,
         policy: PolicyDocument? = nil, projectDirectory: URL? = nil, rebuild: AuditRebuildOptions? = nil
     ) {
         self.rebuild = rebuild
@@ -91,7 +97,7 @@ public struct PackageAuditor: Sendable {
                 guard let name = next.next(), let locked = byName[name] else { return false }
                 group.addTask {
                     let audits = await self.audit(name: name, locked: locked, keyring: keyring, installed: installed,
-                                                  policy: options.policy)
+                                                  policy: options.policy, fullPackument: options.needsFullPackuments)
                     if let progress { for _ in audits { progress(counter.increment(), total) } }
                     return audits
                 }
@@ -114,20 +120,27 @@ public struct PackageAuditor: Sendable {
 
     private func audit(
         name: String, locked: [LockedPackage], keyring: RegistryKeyring, installed: InstalledTree,
-        policy: PolicyDocument?
+        policy: PolicyDocument?, fullPackument: Bool
     ) async -> [PackageAudit] {
         let registry = client.configuration.registry(forPackage: name)
+        // The keys and the packument are fetched side by side (the keys once per registry, shared).
+        async let fetched = Self.fetchPackument(client, name: name, abbreviated: !fullPackument)
         let keys: RegistryKeysAvailability
         switch await keyring.keys(for: registry) {
         case .available(let available): keys = available
         case .failed(let reason):
+            _ = await fetched
             return locked.map { Self.registryFailure($0, reason: reason, installed: installed) }
         }
-        let packument: Packument
+        var packument: Packument
         let source: String
         do {
             source = try client.packumentURL(name: name).absoluteString
-            packument = try await client.packument(name: name)
+            packument = try await fetched.get()
+            // Signature key expiry is judged at the publish time, which only the full packument has.
+            if packument.isAbbreviated, Self.needsPublishTime(packument, versions: locked.map(\.version), keys: keys) {
+                packument = try await client.packument(name: name, abbreviated: false)
+            }
         } catch {
             if error.code == .notFound || error.code == .invalidPackageName {
                 return locked.map {
@@ -140,6 +153,7 @@ public struct PackageAuditor: Sendable {
         }
 
         // Verify each distinct version once; every location of it shares the result.
+        let document = packument.isAbbreviated ? "abbreviated" : "full"
         var results: [PackageAudit] = []
         var trustByVersion: [String: TrustOutcome] = [:]
         for package in locked {
@@ -150,10 +164,34 @@ public struct PackageAuditor: Sendable {
                 outcome = await verifyTrust(packument: packument, version: package.version, source: source, keys: keys)
                 trustByVersion[package.version] = outcome
             }
-            results.append(Self.assemble(package, packument: packument, outcome: outcome, keys: keys,
-                                         installed: installed, policy: policy))
+            var audit = Self.assemble(package, packument: packument, outcome: outcome, keys: keys,
+                                      installed: installed, policy: policy)
+            // `--json` shows which packument the checks read (in the registry source check's evidence).
+            if let index = audit.checks.firstIndex(where: { $0.id == .auditSource }) {
+                audit.checks[index].evidence["packument"] = document
+            }
+            results.append(audit)
         }
         return results
+    }
+
+    private static func fetchPackument(
+        _ client: RegistryClient, name: String, abbreviated: Bool
+    ) async -> Result<Packument, RegistryError> {
+        do { return .success(try await client.packument(name: name, abbreviated: abbreviated)) } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Whether a signature of one of `versions` names a key with an `expires` date: its validity depends on the
+    /// publish time (`time[version]`), which the abbreviated packument lacks.
+    static func needsPublishTime(_ packument: Packument, versions: [String], keys: RegistryKeysAvailability) -> Bool {
+        guard case .keys(let trusted) = keys else { return false }
+        let expiring = Set(trusted.keys.filter { $0.expires != nil }.map(\.keyid))
+        guard !expiring.isEmpty else { return false }
+        return versions.contains { version in
+            packument.versions[version]?.dist.signatures?.contains { expiring.contains($0.keyid) } ?? false
+        }
     }
 
     /// The registry-trust outcome of one version.

@@ -30,6 +30,11 @@ struct InstalledTree: Sendable {
         if case .link = package.source {
             return .notApplicable(.auditInstalled, title, reason: "a link, not an installed copy")
         }
+        // Never read outside the project, whatever the lockfile says (issue 17).
+        guard NPMLockfileParser.staysInProject(installPath) else {
+            return .fail(.auditInstalled, title, evidence: ["path": String(installPath.prefix(200))],
+                         reasons: ["the lockfile's install location leaves the project; not read"])
+        }
         let manifest = root.appendingPathComponent(installPath).appendingPathComponent("package.json")
         let evidence = ["path": installPath + "/package.json"]
         guard let data = FileManager.default.contents(atPath: manifest.path) else {

@@ -40,24 +40,7 @@ actor RegistryKeyring {
 
     private static func load(source: RegistryKeysSource, registry: URL, client: RegistryClient) async -> Outcome {
         do {
-            switch source {
-            case .builtInNPM, .file:
-                return .available(try await RegistryKeysAvailability.load(source, client: client))
-            case .automatic where registry.host?.lowercased() == "registry.npmjs.org":
-                return .available(.keys(.npmPublicRegistry))
-            case .automatic, .registry:
-                let url = URL(string: registry.absoluteString + "-/npm/v1/keys")!
-                let data: Data
-                do {
-                    data = try await client.document(url, accept: "application/json")
-                } catch {
-                    if error.status == 404 || error.status == 400 {
-                        return .available(.registryHasNoKeys(source: url.absoluteString))
-                    }
-                    throw error
-                }
-                return .available(.keys(try TrustedRegistryKeys(json: data, source: url.absoluteString)))
-            }
+            return .available(try await RegistryKeysAvailability.load(source, registry: registry, client: client))
         } catch {
             return .failed("cannot get the registry keys of \(registry.absoluteString): \(error)")
         }

@@ -29,8 +29,19 @@ public struct IntegrityReport: Codable, Sendable {
             && problems.isEmpty && archive.ok
     }
 
+    /// Warnings that do not fail the report: the tarball was checked against SHA-1 only (the packument has no
+    /// stronger `dist.integrity`), and SHA-1 collisions can be made.
+    public var warnings: [String] {
+        let strongest = integrity.flatMap { $0.ok ? $0.algorithm : nil }
+        if (strongest == nil || strongest == "sha1") && (shasum?.ok == true || strongest == "sha1") {
+            return ["only SHA-1 was checked (the packument gives no sha512 dist.integrity); SHA-1 collisions can be "
+                    + "made, so this match is weak evidence"]
+        }
+        return []
+    }
+
     enum CodingKeys: String, CodingKey {
-        case name, version, integrity, shasum, archive, problems, ok
+        case name, version, integrity, shasum, archive, problems, warnings, ok
         case tarballURL = "tarball_url"
     }
 
@@ -66,6 +77,7 @@ public struct IntegrityReport: Codable, Sendable {
         try c.encode(shasum, forKey: .shasum)
         try c.encode(archive, forKey: .archive)
         try c.encode(problems, forKey: .problems)
+        try c.encode(warnings, forKey: .warnings)
         try c.encode(ok, forKey: .ok)
     }
 }
@@ -154,35 +166,16 @@ public struct IntegrityVerifier: Sendable {
         var problems: [String] = []
 
         let integrity: HashComparison? = version.dist.integrity.map { sri in
-            let parsed: Integrity
-            do {
-                parsed = try Integrity(sri)
-            } catch {
-                return HashComparison(algorithm: "?", expected: sri, actual: nil, ok: false,
-                                      reason: "dist.integrity is not a valid SRI string: \(error)")
-            }
-            if digests[parsed.strongestAlgorithm] == nil {
+            DistDigestRule.integrity(sri, digests: &digests) { algorithms in
                 do {
-                    digests = try Hashing.digest(fileAt: file, algorithms: Set(parsed.algorithms).union([.sha512, .sha1]))
+                    return try Hashing.digest(fileAt: file, algorithms: algorithms.union([.sha512, .sha1]))
                 } catch {
                     problems.append("cannot hash \(tarballURL.absoluteString): \(error)")
+                    return nil
                 }
             }
-            let check = parsed.verify(digests)
-            return HashComparison(algorithm: check.algorithm.rawValue, expected: check.expected, actual: check.actual,
-                                  ok: check.ok,
-                                  reason: check.ok ? nil : "the tarball's \(check.algorithm.rawValue) differs from dist.integrity")
         }
-        let shasum: HashComparison? = version.dist.shasum.map { hex in
-            do {
-                let check = try Shasum(hex).verify(digests)
-                return HashComparison(algorithm: "sha1", expected: hex, actual: check.actual, ok: check.ok,
-                                      reason: check.ok ? nil : "the tarball's sha1 differs from dist.shasum")
-            } catch {
-                return HashComparison(algorithm: "sha1", expected: hex, actual: digests.hex(.sha1), ok: false,
-                                      reason: "dist.shasum is not a 40-digit hex sha1: \(error)")
-            }
-        }
+        let shasum: HashComparison? = version.dist.shasum.map { DistDigestRule.shasum($0, digests: digests) }
         if integrity == nil && shasum == nil {
             problems.append("the packument gives neither dist.integrity nor dist.shasum: nothing to check the tarball against")
         }

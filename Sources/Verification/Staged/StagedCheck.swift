@@ -2,6 +2,7 @@ import Archive
 import Compare
 import Digest
 import Foundation
+import JSON
 import NPMTrust
 import Packing
 import Registry
@@ -66,13 +67,14 @@ public struct StagedCheckError: Error, Hashable, Sendable, CustomStringConvertib
 }
 
 /// Checks staged publishes through the registry's staging endpoints (`GET /-/stage?package=`, `GET /-/stage/<id>`,
-/// `GET /-/stage/<id>/tarball`; the client's configuration carries the user's auth token):
+/// `GET /-/stage/<id>/tarball`; the client's configuration carries the user's auth token).
 ///
-/// 1. download the staged tarball, check its sha1 against the stage item's `shasum`;
-/// 2. read its `package.json`: name and version must match the stage item;
-/// 3. rebuild from the version's tag (Packing) and compare (Compare) with the staged tarball;
-/// 4. verify a provenance bundle when one is given, against the staged tarball's sha512;
-/// 5. apply the policy.
+/// A thin layer over the verification engine (``VerificationPipeline``): only the fetch stage differs. It downloads
+/// the staged tarball, checks its sha1 against the stage item (`staged.shasum`) and its `package.json` against the
+/// stage item's name and version (`staged.manifest`), and reads the facts (repository, directory) from that
+/// `package.json`; then the engine's stages run unchanged — archive findings, trust (provenance from `--bundle`,
+/// the registry signs and attests only on approval), source (tag, commit), rebuild and compare, policy — so a
+/// staged tarball passes exactly when `verify` would pass the same tarball.
 public struct StagedChecker: Sendable {
     /// The registry client (with the auth token).
     public var client: RegistryClient
@@ -102,23 +104,48 @@ public struct StagedChecker: Sendable {
         return parts.map(\.count) == [8, 4, 4, 4, 12] && text.allSatisfy { $0.isHexDigit || $0 == "-" }
     }
 
+    /// The engine configured for staged publishes: the client's registry, provenance from `bundle`, the standard
+    /// source, rebuild and archive stages.
+    func pipeline(bundle: StagedBundleTrust.Bundle?) -> VerificationPipeline {
+        VerificationPipeline(
+            registry: RegistryClientAccess(client: client),
+            trust: StagedBundleTrust(verifier: trustVerifier, bundle: bundle),
+            sources: PackingSource(cacheDirectory: client.configuration.cacheDirectory?.appendingPathComponent("git")),
+            rebuilder: PackingRebuilder(), inspector: ArchiveStage(), hasher: DigestTarballHashing())
+    }
+
     /// Checks one staged publish.
     /// - Throws: ``StagedCheckError`` or ``Registry/RegistryError`` when the staged tarball cannot be fetched.
     public func check(_ item: StageItem, request: StagedCheckRequest) async throws -> StagedCheckResult {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-staged-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let staged = folder.appendingPathComponent("staged.tgz")
-        try await client.stagedTarball(id: item.id, to: staged)
+        let evidence = try await fetch(item)
+        var bundle: StagedBundleTrust.Bundle?
+        if let url = request.bundle {
+            do { bundle = .init(path: url.path, data: try InputFile.read(url)) } catch {
+                throw StagedCheckError(message: "--bundle \(url.path): the file \(error.problem)")
+            }
+        }
+        let verification = VerificationRequest(
+            spec: PackageSpec(name: item.packageName, version: item.version),
+            source: request.source.map(SourceLocator.init(argument:)), ref: request.ref, policy: request.policy)
+        let result = await pipeline(bundle: bundle).evaluate(evidence, request: verification)
+        let sha512 = result.verdict.subject.sha512Hex ?? ""
+        return StagedCheckResult(item: item, sha512: sha512, integrity: result.verdict.subject.integrity ?? "",
+                                 sha1: result.sha1Hex, tag: result.tag, commit: result.commit,
+                                 comparison: result.rebuild?.report, verdict: result.verdict)
+    }
 
-        // 1. Digests.
-        let digests: DigestSet
-        do { digests = try Digest.Hashing.digest(fileAt: staged, algorithms: [.sha1, .sha512]) } catch {
+    /// The staged fetch stage: the staged tarball, the stage item's checks (`staged.shasum`, `staged.manifest`), and
+    /// the facts the later stages need, read from the tarball's `package.json` (and, for the policy's "earlier
+    /// versions had provenance" rule, from the published packument when there is one).
+    func fetch(_ item: StageItem) async throws -> FetchedEvidence {
+        let tarball = try TarballFile.temporary(in: client.configuration.cacheDirectory?.appendingPathComponent("tmp"))
+        let staged = tarball.url
+        try await client.stagedTarball(id: item.id, to: staged)
+        let sha1: String
+        do { sha1 = try DigestTarballHashing().sha512AndSHA1Hex(fileAt: staged).sha1 } catch {
             throw StagedCheckError(message: "stage \(item.id): cannot hash the downloaded tarball: \(error)")
         }
-        let sha1 = digests.hex(.sha1) ?? ""
-        let sha512 = digests.hex(.sha512) ?? ""
-        let integrity = digests.sri(.sha512) ?? ""
+
         var checks: [Check] = []
         let shasumTitle = "Staged tarball sha1 matches the stage item"
         if let expected = item.shasum?.lowercased(), !expected.isEmpty {
@@ -131,121 +158,36 @@ public struct StagedChecker: Sendable {
                                 reasons: ["the stage item has no shasum to check the tarball against"]))
         }
 
-        // 2. package.json.
-        let manifest = Self.readManifest(staged)
+        var facts = PackumentFacts(
+            name: item.packageName, version: item.version, integrity: nil, shasum: item.shasum, tarballURL: nil,
+            signatures: [], attestationsURL: nil, provenancePredicateType: nil, gitHead: nil, repositoryURL: nil,
+            repositoryDirectory: nil, npmVersion: nil, nodeVersion: nil, publishTime: nil, npmUserName: nil,
+            hasStagedApproval: false, hasTrustedPublisher: false, earlierVersionsWithProvenance: [])
         let manifestTitle = "Staged package.json names the staged package and version"
-        var repositoryURL: String?
-        var repositoryDirectory: String?
-        switch manifest {
+        switch Self.readManifest(staged) {
         case .failure(let problem):
             checks.append(.fail(.stagedManifest, manifestTitle, reasons: [problem.message]))
         case .success(let json):
-            let name = json["name"] as? String
-            let version = json["version"] as? String
+            let name = json["name"]?.stringValue
+            let version = json["version"]?.stringValue
             var reasons: [String] = []
             if name != item.packageName { reasons.append("package.json name is \(name ?? "(missing)"), the stage item is for \(item.packageName)") }
             if version != item.version { reasons.append("package.json version is \(version ?? "(missing)"), the stage item is \(item.version)") }
             let evidence = ["name": name ?? "", "version": version ?? ""]
             checks.append(reasons.isEmpty ? .pass(.stagedManifest, manifestTitle, evidence: evidence)
                                           : .fail(.stagedManifest, manifestTitle, evidence: evidence, reasons: reasons))
-            switch json["repository"] {
-            case let text as String: repositoryURL = text
-            case let object as [String: Any]:
-                repositoryURL = object["url"] as? String
-                repositoryDirectory = object["directory"] as? String
-            default: break
-            }
+            (facts.repositoryURL, facts.repositoryDirectory) = PackumentFacts.repository(of: json)
         }
-
-        // 3. Rebuild and compare.
-        var tag: String?
-        var commit: String?
-        var comparison: ComparisonReport?
-        var rebuildOutcome: RebuildOutcome?
-        let rebuildTitle = "Rebuild from the tag matches the staged tarball"
-        if let location = request.source ?? repositoryURL.map({ RepositoryURL.normalize($0) ?? $0 }) {
-            do {
-                let output = folder.appendingPathComponent("rebuilt.tgz")
-                let result = try PackRebuilder().rebuild(
-                    .git(location: location, ref: request.ref),
-                    options: RebuildOptions(directory: repositoryDirectory, name: item.packageName, version: item.version,
-                                            expectedIntegrity: integrity, output: output))
-                tag = result.tag
-                commit = result.commit
-                let report = try TarballComparator().compare(output, staged)
-                comparison = report
-                let outcome = Self.outcome(report.verdict)
-                rebuildOutcome = outcome
-                var evidence = ["source": location, "outcome": outcome.rawValue, "comparison": report.verdict.rawValue,
-                                "rebuiltIntegrity": result.integrity]
-                if let tag { evidence["tag"] = tag }
-                if let commit { evidence["commit"] = commit }
-                checks.append(outcome == .different
-                    ? .fail(.rebuildCompare, rebuildTitle, evidence: evidence, reasons: Self.differences(report))
-                    : .pass(.rebuildCompare, rebuildTitle, evidence: evidence, reasons: [report.summary]))
-            } catch {
-                checks.append(.fail(.rebuildCompare, rebuildTitle, evidence: ["source": location],
-                                    reasons: ["the rebuild from \(location)\(request.ref.map { " at \($0)" } ?? "") did not complete: \(error)"]))
-            }
-        } else {
-            checks.append(.fail(.rebuildCompare, rebuildTitle,
-                                reasons: ["no source repository: the staged package.json names none; pass --source PATH|URL"]))
-        }
-
-        // 4. Provenance.
-        var identity: ProvenanceIdentity?
-        var provenanceInvalid = false
-        let provenanceTitle = "Provenance bundle for the staged tarball"
-        if let bundle = request.bundle {
-            let data: Data
-            do { data = try Data(contentsOf: bundle) } catch {
-                throw StagedCheckError(message: "--bundle \(bundle.path): cannot read: \(error.localizedDescription)")
-            }
-            let evidence = PackageVersionEvidence(
-                name: item.packageName, version: item.version, integrity: integrity, publishTime: nil, signatures: [],
-                attestations: .init(url: bundle.path, provenancePredicateType: Self.slsaProvenanceV1), npmUser: nil)
-            let report = trustVerifier.verify(
-                evidence, keys: .registryHasNoKeys(source: "staged publish (no registry signature before approval)"),
-                attestations: .fetched([AttestationEnvelope(predicateType: Self.slsaProvenanceV1, bundle: data)]))
-            if let facts = report.provenance {
-                identity = Self.identity(facts)
-                checks.append(.pass(.trustProvenance, provenanceTitle, evidence: [
-                    "repository": facts.repository ?? "", "workflow": facts.workflowPath ?? "", "ref": facts.ref ?? "",
-                    "commit": facts.commit ?? "", "bundle": bundle.path]))
-                if let commit, let provenanceCommit = facts.commit, provenanceCommit.lowercased() != commit.lowercased() {
-                    checks.append(.fail(.sourceTagMatchesProvenance, "Tag points at the provenance commit",
-                                        evidence: ["tag": tag ?? "", "tagCommit": commit, "provenanceCommit": provenanceCommit],
-                                        reasons: ["the rebuilt tag \(tag ?? "?") points at \(commit), the provenance was built from \(provenanceCommit)"]))
-                }
-            } else {
-                provenanceInvalid = true
-                checks.append(.fail(.trustProvenance, provenanceTitle, evidence: ["bundle": bundle.path],
-                                    reasons: report.attestations.map { "\($0.predicateType): \($0.status.rawValue): \($0.reason)" }))
-            }
-        } else {
-            checks.append(Check(id: .trustProvenance, title: provenanceTitle,
-                                status: .skipped(reason: "no --bundle given: the registry has no endpoint serving a staged publish's attestations"),
-                                required: false))
-        }
-
-        // 5. Policy. Without a bundle the staged version counts as having no provenance, so a policy requiring it
+        // Without a bundle the staged version counts as having no provenance, so a policy requiring it
         // (explicitly, or because earlier published versions had it) fails: pass --bundle.
-        var earlierWithProvenance: [String] = []
         if let packument = try? await client.packument(name: item.packageName) {
-            earlierWithProvenance = packument.versions.filter { version, manifest in
+            facts.earlierVersionsWithProvenance = packument.versions.filter { version, manifest in
                 manifest.dist.attestations?.provenance != nil && SemVer.precedes(version, item.version)
             }.keys.sorted(by: SemVer.precedes)
         }
-        let input = PolicyInput(
-            name: item.packageName, version: item.version, provenance: identity, provenanceInvalid: provenanceInvalid,
-            packumentRepository: repositoryURL, earlierVersionsWithProvenance: earlierWithProvenance,
-            rebuildOutcome: rebuildOutcome)
-        checks += request.policy.policy.evaluate(input)
-
-        let subject = VerdictSubject(name: item.packageName, version: item.version, integrity: integrity, sha512Hex: sha512,
-                                     tarballURL: client.configuration.registry.absoluteString + "-/stage/\(item.id)/tarball")
-        return StagedCheckResult(item: item, sha512: sha512, integrity: integrity, sha1: sha1, tag: tag, commit: commit,
-                                 comparison: comparison, verdict: Verdict(subject: subject, checks: checks))
+        return FetchedEvidence(
+            origin: .staged(id: item.id), facts: facts, tarball: tarball,
+            tarballURL: client.configuration.registry.absoluteString + "-/stage/\(item.id)/tarball", originChecks: checks)
     }
 
     static let slsaProvenanceV1 = "https://slsa.dev/provenance/v1"
@@ -279,13 +221,12 @@ public struct StagedChecker: Sendable {
 
     struct ManifestProblem: Error { var message: String }
 
-    static func readManifest(_ tarball: URL) -> Result<[String: Any], ManifestProblem> {
+    static func readManifest(_ tarball: URL) -> Result<RawJSON, ManifestProblem> {
         do {
             let reader = try TarballReader(fileAt: tarball)
             while let item = try reader.next() {
                 guard item.entry.pathInPackage == "package.json" else { continue }
-                guard let content = item.content,
-                      let json = (try? JSONSerialization.jsonObject(with: content)) as? [String: Any] else {
+                guard let content = item.content, let json = try? RawJSON(parsing: content), json.objectValue != nil else {
                     return .failure(ManifestProblem(message: "the staged tarball's package.json is not a JSON object"))
                 }
                 return .success(json)
@@ -297,13 +238,51 @@ public struct StagedChecker: Sendable {
     }
 }
 
-extension StagedChecker {
-    /// The policy's view of NPMTrust's verified provenance facts.
-    static func identity(_ facts: ProvenanceFacts) -> ProvenanceIdentity {
-        ProvenanceIdentity(repository: facts.repository, repositoryID: facts.repositoryID, ownerID: facts.repositoryOwnerID,
-                  workflowPath: facts.workflowPath, ref: facts.ref, commit: facts.commit, trigger: facts.trigger,
-                  runnerEnvironment: facts.runnerEnvironment, deploymentEnvironment: facts.environment,
-                  builderID: facts.builderID, invocationURI: facts.runInvocationURL)
+/// The trust stage of a staged publish: the registry signs a version and makes its publish attestation only when
+/// the stage is approved, so those checks do not apply; provenance comes from the bundle CI attached to the stage
+/// request (`--bundle`), verified against the staged tarball's sha512 like any registry attestation.
+struct StagedBundleTrust: TrustVerifying {
+    /// A provenance bundle file.
+    struct Bundle: Sendable {
+        /// Its path (for evidence).
+        var path: String
+        /// Its bytes.
+        var data: Data
+    }
+
+    var verifier: RegistryTrustVerifier
+    var bundle: Bundle?
+
+    func verify(packument facts: PackumentFacts, document: PackumentDocument?, attestations: Data?, attestationsURL: String?,
+                keys: Data?, tarballSHA512Hex: String?) async -> TrustOutcome {
+        let signatures = Check.notApplicable(.trustSignatures, "Registry signatures",
+                                             reason: "the registry signs a staged publish only when it is approved")
+        let publish = Check.notApplicable(.trustPublishAttestation, "Publish attestation",
+                                          reason: "the registry attests a staged publish only when it is approved")
+        guard let bundle else {
+            return TrustOutcome(
+                signatures: signatures, publishAttestation: publish,
+                // Like a published version whose packument announces no provenance: a policy that requires it
+                // (explicitly, or because earlier versions had it) fails; pass --bundle.
+                provenance: .notApplicable(.trustProvenance, "Provenance attestation",
+                                           reason: "no --bundle given (the registry has no endpoint serving a staged "
+                                               + "publish's attestations): the staged version counts as having no provenance"),
+                identity: nil, publishAttestationVerified: false, provenanceInvalid: false)
+        }
+        let integrity = "sha512-" + Data(DigestEncoding.bytes(fromHex: tarballSHA512Hex ?? "") ?? []).base64EncodedString()
+        let evidence = PackageVersionEvidence(
+            name: facts.name, version: facts.version, integrity: integrity, publishTime: nil, signatures: [],
+            attestations: .init(url: bundle.path, provenancePredicateType: StagedChecker.slsaProvenanceV1), npmUser: nil)
+        let report = verifier.verify(
+            evidence, keys: .registryHasNoKeys(source: "staged publish (no registry signature before approval)"),
+            attestations: .fetched([AttestationEnvelope(predicateType: StagedChecker.slsaProvenanceV1, bundle: bundle.data)]))
+        var outcome = NPMTrustStage.outcome(report, announced: true)
+        outcome.signatures = signatures
+        outcome.publishAttestation = publish
+        outcome.publishAttestationVerified = false
+        outcome.provenance.evidence["bundle"] = bundle.path
+        outcome.report = report
+        return outcome
     }
 }
 

@@ -1,4 +1,7 @@
+import Digest
 import Foundation
+import JSON
+import Registry
 
 /// A `provcheck watch` configuration file (JSON or TOML, same keys): the packages to watch and how.
 ///
@@ -37,8 +40,8 @@ public struct WatchConfiguration: Hashable, Sendable {
     /// - Throws: ``WatchConfigurationError`` naming the file and the field.
     public static func load(contentsOf url: URL) throws -> WatchConfiguration {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw WatchConfigurationError(file: url.path, field: nil, message: "cannot read the file: \(error.localizedDescription)")
+        do { data = try InputFile.read(url) } catch {
+            throw WatchConfigurationError(file: url.path, field: nil, message: "the file \(error.problem)")
         }
         return try parse(data, format: .detect(path: url.path, data: data), source: url.path,
                          baseDirectory: url.deletingLastPathComponent())
@@ -69,8 +72,13 @@ public struct WatchConfiguration: Hashable, Sendable {
         func fail(_ field: String?, _ message: String) -> WatchConfigurationError {
             WatchConfigurationError(file: source, field: field, message: message)
         }
+        do {
+            _ = try RawJSON(parsing: data, rejectingDuplicateKeys: true)
+        } catch {
+            throw fail(nil, "\(error)")
+        }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw fail(nil, "not a JSON object")
+            throw fail(nil, "the top level is not a JSON object")
         }
         for key in root.keys where !["version", "packages", "staged", "$comment"].contains(key) {
             throw fail(key, "unknown key (expected version, packages, staged)")

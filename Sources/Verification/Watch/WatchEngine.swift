@@ -181,7 +181,7 @@ public struct WatchEngine: Sendable {
             if let location {
                 let normalized = package.source ?? RepositoryURL.normalize(location) ?? location
                 if tagCache[normalized] == nil {
-                    do { tagCache[normalized] = .success(try await tags.tags(location: normalized)) } catch { tagCache[normalized] = .failure(error) }
+                    do { tagCache[normalized] = .success(try await tags.tags(location: normalized, userGiven: package.source != nil)) } catch { tagCache[normalized] = .failure(error) }
                 }
                 switch tagCache[normalized]! {
                 case .success(let all):

@@ -38,6 +38,16 @@ public protocol WatchTrustReading: Sendable {
 public protocol WatchTagReading: Sendable {
     /// Every tag of the repository at `location` (path, bundle or URL) with its commit (annotated tags peeled).
     func tags(location: String) async throws -> [String: String]
+    /// The same, knowing whether the user named `location` (the watch file's `source`) or it came from the
+    /// registry (packument `repository`, provenance): a registry location must be a remote, never a local path.
+    func tags(location: String, userGiven: Bool) async throws -> [String: String]
+}
+
+extension WatchTagReading {
+    /// Defaults to ``tags(location:)``.
+    public func tags(location: String, userGiven: Bool) async throws -> [String: String] {
+        try await tags(location: location)
+    }
 }
 
 /// Runs the full verification (rebuild, compare, policy) of one version.
@@ -100,8 +110,12 @@ public struct GitTagReader: WatchTagReading {
     }
 
     public func tags(location: String) async throws -> [String: String] {
-        if offline, !FileManager.default.fileExists(atPath: location) { throw OfflineError(location: location) }
-        let repository = try GitRepository.open(location)
+        try await tags(location: location, userGiven: true)
+    }
+
+    public func tags(location: String, userGiven: Bool) async throws -> [String: String] {
+        if offline, !userGiven || !FileManager.default.fileExists(atPath: location) { throw OfflineError(location: location) }
+        let repository = try GitRepository.open(location, trust: userGiven ? .user : .remoteOnly)
         defer {
             if repository.gitDirectory.lastPathComponent.hasPrefix("bundle-") {
                 try? FileManager.default.removeItem(at: repository.gitDirectory)
@@ -118,14 +132,19 @@ public struct PipelineWatchVerifier: WatchVerifying {
     /// No network except the registry.
     public let offline: Bool
 
-    /// Wraps a pipeline.
-    public init(pipeline: VerificationPipeline, offline: Bool = false) {
+    /// The pipeline used for packages whose policy says `build = "auto"` (`nil`: never build).
+    public let buildingPipeline: VerificationPipeline?
+
+    /// Wraps a pipeline (and, for `build = "auto"` policies, one that builds in the sandbox).
+    public init(pipeline: VerificationPipeline, offline: Bool = false, buildingPipeline: VerificationPipeline? = nil) {
         self.pipeline = pipeline
         self.offline = offline
+        self.buildingPipeline = buildingPipeline
     }
 
     public func verify(name: String, version: String, source: String?, policy: PolicyDocument) async throws -> Verdict {
-        try await pipeline.verify(VerificationRequest(
+        let pipeline = policy.build == .auto ? (buildingPipeline ?? self.pipeline) : self.pipeline
+        return try await pipeline.verify(VerificationRequest(
             spec: PackageSpec(name: name, version: version), source: source.map(SourceLocator.init(argument:)),
             policy: policy, offline: offline)).verdict
     }

@@ -1,5 +1,7 @@
+import Digest
 import Foundation
 import NPMTrust
+import Packing
 
 /// What `provcheck watch` remembers between runs (JSON, schema ``schemaVersion``), per package and version.
 ///
@@ -24,8 +26,8 @@ public struct WatchState: Codable, Hashable, Sendable {
     public static func load(contentsOf url: URL) throws -> WatchState {
         guard FileManager.default.fileExists(atPath: url.path) else { return WatchState() }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw WatchStateError(file: url.path, message: "cannot read: \(error.localizedDescription)")
+        do { data = try InputFile.read(url) } catch {
+            throw WatchStateError(file: url.path, message: "the file \(error.problem)")
         }
         return try decode(data, source: url.path)
     }
@@ -269,22 +271,13 @@ enum WatchJSON {
         return data
     }
 
-    /// Writes `data` to a temporary file in `url`'s folder, then renames it over `url`.
+    /// Writes `data` to `url` through Packing's ``OutputTarget`` (the one output writer: a regular file is
+    /// replaced atomically, a device, FIFO or symbolic link is written in place, never replaced).
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            try data.write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                let code = errno
-                try? FileManager.default.removeItem(at: temporary)
-                throw WatchStateError(file: url.path, message: "cannot replace the file: \(String(cString: strerror(code)))")
-            }
-        } catch let error as WatchStateError {
-            throw error
+            try OutputTarget.write(data, to: url)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw WatchStateError(file: url.path, message: "cannot write: \(error.localizedDescription)")
+            throw WatchStateError(file: url.path, message: "cannot write: \(error.problem)")
         }
     }
 }

@@ -6,6 +6,10 @@ import Foundation
 /// `provcheck archive-probe FILE [--integrity SRI]` (hidden): the integrity code path on a local tarball — one
 /// streaming digest pass plus the streaming archive inspection — and the process's peak resident memory. Used by the
 /// memory-bound test (`Tests/CLITests/MemoryBoundTests.swift`); not a user command.
+///
+/// `provcheck archive-probe --list FILE...`: one JSON line per file with the entry list as provcheck reads it (the
+/// path npm installs) and the codes of the error findings. Used by the node-tar differential fuzzer
+/// (`Scripts/fuzz-node-tar.py`).
 struct ArchiveProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive-probe",
@@ -16,10 +20,22 @@ struct ArchiveProbeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The expected SRI integrity of the file.", valueName: "sri"))
     var integrity: String?
 
-    @Argument(help: ArgumentHelp("The tarball to check.", valueName: "file"))
-    var file: String
+    @Flag(help: "Print each file's entry list and error findings as one JSON line.")
+    var list = false
+
+    @Argument(help: ArgumentHelp("The tarball to check (several with --list).", valueName: "file"))
+    var files: [String]
+
+    func validate() throws {
+        if !list && files.count != 1 { throw ValidationError("give exactly one file (or --list)") }
+    }
 
     func run() throws {
+        if list {
+            for file in files { try listEntries(file) }
+            return
+        }
+        let file = files[0]
         let url = URL(fileURLWithPath: file)
         var result: [String: String] = ["file": file]
         do {
@@ -44,6 +60,36 @@ struct ArchiveProbeCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
+    }
+
+    /// One JSON line: `{"file", "entries": [{"path", "type", "size", "linkpath"}], "errors": [code…], "messages"}`.
+    private func listEntries(_ file: String) throws {
+        struct Listed: Encodable {
+            var path: String
+            var type: String
+            var size: UInt64
+            var linkpath: String
+        }
+        struct Listing: Encodable {
+            var file: String
+            var entries: [Listed]
+            var errors: [String]
+            var messages: [String]
+        }
+        let listing: Listing
+        do {
+            let report = try ArchiveInspector().inspect(fileAt: URL(fileURLWithPath: file))
+            listing = Listing(
+                file: file,
+                entries: report.entries.map { Listed(path: $0.path, type: $0.type.rawValue, size: $0.size, linkpath: $0.linkname) },
+                errors: report.findings.filter { $0.severity == .error }.map(\.code.rawValue),
+                messages: report.findings.filter { $0.severity == .error }.map(\.message))
+        } catch {
+            listing = Listing(file: file, entries: [], errors: [error.code.rawValue], messages: [error.message])
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(listing), as: UTF8.self))
     }
 
     /// A `kB` field of `/proc/self/status` (Linux), e.g. `VmHWM` (peak resident set size).

@@ -3,6 +3,7 @@ import Foundation
 import NPMTrust
 import Registry
 import Sigstore
+import Verification
 
 /// `provcheck attestations <spec>`: verify a published version's registry signatures and attestations
 /// (npm publish attestation, SLSA provenance) offline, and print the provenance facts.
@@ -108,33 +109,20 @@ struct AttestationsRun {
         var description: String
     }
 
+    /// Runs the engine's trust-only configuration (the same key-source choice, trusted root, `--offline`
+    /// loopback rule and trust stage as `verify`) and returns NPMTrust's full report.
     func report() async throws -> TrustReport {
         let (name, requested) = try Self.parse(spec: spec)
-        let configuration = try registry.configuration()
-        let client = RegistryClient(configuration: configuration)
-
-        let root: TrustedRoot
-        if let trustedRootFile {
-            root = try TrustedRoot.load(contentsOf: URL(fileURLWithPath: trustedRootFile))
-        } else {
-            root = .production
+        let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
+            registry: try registry.configuration(), offline: registry.offline,
+            trustedRoot: trustedRootFile.map { URL(fileURLWithPath: $0) }, keys: keysFile.map { URL(fileURLWithPath: $0) }))
+        let (_, outcome) = try await pipeline.verifyTrust(name: name, versionOrTag: requested)
+        guard let report = outcome.report else {
+            // The trust stage could not even start (unusable keys file, a version without integrity): a usage or
+            // input problem, not a verdict.
+            throw UsageError(description: outcome.signatures.reasons.first ?? "the trust checks could not run")
         }
-        let keys = try await RegistryKeysAvailability.load(
-            keysFile.map { .file(URL(fileURLWithPath: $0)) } ?? .automatic, client: client)
-
-        let packument = try await client.packument(name: name)
-        let version: String
-        if let requested, packument.versions[requested] != nil || packument.invalidVersions[requested] != nil {
-            version = requested
-        } else if let tag = requested ?? "latest" as String?, let tagged = packument.distTags[tag] {
-            version = tagged
-        } else {
-            throw UsageError(description: "\(name) has no version or dist-tag \"\(requested ?? "latest")\" "
-                + "(\(try client.packumentURL(name: name).absoluteString))")
-        }
-        let evidence = try PackageVersionEvidence(
-            packument: packument, version: version, source: try client.packumentURL(name: name).absoluteString)
-        return try await RegistryTrustVerifier(trustedRoot: root).verify(evidence, client: client, keys: keys)
+        return report
     }
 
     /// Splits `<name>[@<version or tag>]`; scoped names start with `@`.

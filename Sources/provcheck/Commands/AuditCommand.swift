@@ -1,6 +1,9 @@
 import ArgumentParser
+import Build
+import Digest
 import Foundation
 import NPMTrust
+import Packing
 import Registry
 import Sigstore
 import Verification
@@ -49,8 +52,8 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(name: [.customShort("w"), .long], help: ArgumentHelp("Audit only what this workspace (name or folder) needs (repeatable; package-lock.json v2/v3).", valueName: "workspace"))
     var workspace: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Packuments fetched at once (and connections kept open).", valueName: "n"))
-    var concurrency: Int = 32
+    @Option(name: .long, help: ArgumentHelp("Packuments fetched at once (and connections kept open to one registry host).", valueName: "n"))
+    var concurrency: Int = 128
 
     @OptionGroup var trust: TrustOptions
 
@@ -75,8 +78,8 @@ struct AuditCommand: AsyncParsableCommand {
         for kind in omit where DependencyKind(rawValue: kind) == nil {
             throw ValidationError("--omit \(kind): expected dev, optional or peer")
         }
-        guard concurrency >= 1 && concurrency <= 256 else { throw ValidationError("--concurrency must be 1...256") }
-        guard rebuildConcurrency >= 1 && rebuildConcurrency <= 16 else { throw ValidationError("--rebuild-concurrency must be 1...16") }
+        try NumericOption.count(concurrency, name: "--concurrency", in: 1...256)
+        try NumericOption.count(rebuildConcurrency, name: "--rebuild-concurrency", in: 1...16)
         for entry in source where !entry.contains("=") {
             throw ValidationError("--source \(entry): expected REPOSITORY=PATH, e.g. https://github.com/o/r=./r.bundle")
         }
@@ -101,17 +104,17 @@ struct AuditCommand: AsyncParsableCommand {
                 cacheDirectory: registryOptions.cacheDir, offline: registryOptions.offline)
             if registryOptions.cacheDir == nil && !registryOptions.offline { configuration.cacheDirectory = nil }
             // As in verify: --offline never blocks a loopback registry (tests, local mirrors); it forbids clones.
-            let host = configuration.registry.host ?? ""
-            if ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) { configuration.offline = false }
+            configuration = configuration.offline(registryOptions.offline)
             configuration.maxConcurrentRequests = concurrency
+            configuration.maxConnectionsPerHost = concurrency
             if let timeout = registryOptions.timeout { configuration.timeout = max(1, timeout) }
             if let attempts = registryOptions.attempts { configuration.retry.maxAttempts = max(1, attempts) }
             if let keys = trust.keys {
                 // Fail early on a bad keys file (not per package later).
                 let url = URL(fileURLWithPath: keys)
                 let data: Data
-                do { data = try Data(contentsOf: url) } catch {
-                    throw ValidationError("--keys \(keys): cannot read the file: \(error.localizedDescription)")
+                do { data = try InputFile.read(url) } catch {
+                    throw ValidationError("--keys \(keys): \(error.problem)")
                 }
                 _ = try TrustedRegistryKeys(json: data, source: keys)
             }
@@ -119,9 +122,11 @@ struct AuditCommand: AsyncParsableCommand {
             let policyDocument = try policyOptions.load()
             var rebuildOptions: AuditRebuildOptions? = nil
             if rebuild {
+                // A policy with build = "auto" builds packages whose tarball holds build output (docs/build.md).
                 let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                     registry: configuration, offline: registryOptions.offline,
-                    trustedRoot: trust.trustedRootURL, keys: trust.keysURL))
+                    trustedRoot: trust.trustedRootURL, keys: trust.keysURL,
+                    build: policyDocument?.build == .auto ? BuildSettings(registry: configuration) : nil))
                 var sources: [String: SourceLocator] = [:]
                 for entry in source {
                     let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
@@ -157,10 +162,11 @@ struct AuditCommand: AsyncParsableCommand {
         if let sarif {
             do {
                 let log = report.sarif(toolVersion: ProvcheckVersion.current)
-                try ProvcheckJSON.encode(log).write(to: URL(fileURLWithPath: sarif), options: .atomic)
+                try OutputTarget.write(try ProvcheckJSON.encode(log), to: URL(fileURLWithPath: sarif))
+            } catch let error as OutputTargetError {
+                throw CommandFailure("audit", code: "EFILESYSTEM", message: "cannot write the SARIF file \(sarif): \(error.problem)")
             } catch {
-                throw CommandFailure("audit", code: "EFILESYSTEM",
-                                     message: "cannot write the SARIF file \(sarif): \(error.localizedDescription)")
+                throw CommandFailure("audit", code: "EFILESYSTEM", message: "cannot write the SARIF file \(sarif): \(error)")
             }
         }
         if output.json {
@@ -244,6 +250,14 @@ enum AuditText {
                         + (package.reasons.first ?? reason.phrase) + "\n"
                 }.joined()
             }
+        }
+        // --rebuild: every package's rebuild outcome (verified or not), from the engine's source and rebuild checks.
+        let rebuilt = report.packages.compactMap { package in
+            PackageAuditor.rebuildSummary(package).map { (package, $0) }
+        }
+        if !rebuilt.isEmpty {
+            out += "\n" + style.paint(plural(rebuilt.count, "package rebuilt from source", "packages rebuilt from source"), "1")
+                + ":\n" + rebuilt.map { "  \($0.0.name)@\($0.0.version): \($0.1)\n" }.joined()
         }
         if counts.total == 0 { out += "no packages to audit\n" }
         return out

@@ -37,7 +37,8 @@ struct IntegrityCommand: AsyncParsableCommand {
         let report: IntegrityReport
         do {
             let spec = try await SpecResolution.resolve(spec, registry: registryOptions, command: "integrity")
-            let client = RegistryClient(configuration: try registryOptions.configuration())
+            // --offline still allows a loopback registry (the one rule, as verify).
+            let client = RegistryClient(configuration: try registryOptions.configuration().offline(registryOptions.offline))
             report = try await IntegrityVerifier(client: client).verify(spec)
         } catch {
             throw CommandFailure("integrity", error)
@@ -65,6 +66,7 @@ enum IntegrityText {
         line("integrity", report.integrity)
         line("shasum", report.shasum)
         for problem in report.problems { lines.append("  FAIL \(problem)") }
+        for warning in report.warnings { lines.append("  WARN \(warning)") }
         let archive = report.archive
         if let member = archive.gzip?.members.first {
             let h = member.header

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Digest
 import Foundation
 import Sigstore
 
@@ -89,6 +90,14 @@ extension SigstoreCommand {
                     throw ValidationError("give either --certificate-identity or --certificate-identity-regexp, not both")
                 }
             }
+            // The same engine the verifier matches with: a pattern it cannot compile is a usage error (exit 2).
+            if let pattern = certificateIdentityRegexp, (try? NSRegularExpression(pattern: pattern)) == nil {
+                throw ValidationError("--certificate-identity-regexp '\(pattern)' is not a valid regular expression")
+            }
+            if artifact.hasPrefix("sha256:"), Self.sha256Digest(artifact) == nil,
+               !FileManager.default.fileExists(atPath: artifact) {
+                throw ValidationError("artifact '\(artifact)' is neither a file nor sha256:<64 hex digits>")
+            }
             if staging, trustedRoot == nil {
                 throw ValidationError("--staging needs --trusted-root: provcheck ships only the production trust root")
             }
@@ -112,8 +121,8 @@ extension SigstoreCommand {
         struct InputError: Error { let message: String }
 
         private func read(_ path: String, what: String) throws -> Data {
-            do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw InputError(message: "cannot read \(what) '\(path)': \(error.localizedDescription)")
+            do { return try InputFile.read(URL(fileURLWithPath: path)) } catch {
+                throw InputError(message: "cannot read \(what) '\(path)': it \(error.problem)")
             }
         }
 
@@ -121,8 +130,9 @@ extension SigstoreCommand {
             let bundleData = try read(bundle, what: "bundle")
             let root: TrustedRoot
             if let trustedRoot {
+                // An unusable trust root is an input error (exit 2), not a verification failure.
                 do { root = try TrustedRoot.parse(read(trustedRoot, what: "trusted root"), source: trustedRoot) } catch let error as SigstoreFormatError {
-                    return .failure(.malformedInput, error.description)
+                    throw InputError(message: "--trusted-root: \(error.description)")
                 }
             } else {
                 root = .production

@@ -1,6 +1,9 @@
 import ArgumentParser
+import Digest
 import Foundation
+import Packing
 import Registry
+import Sigstore
 import Verification
 
 #if canImport(Glibc)
@@ -68,6 +71,14 @@ struct VerifyCommand: AsyncParsableCommand {
         try SourceArgument.validate(source)
     }
 
+    @OptionGroup var buildOptions: BuildOptions
+
+    @Option(name: .long, help: ArgumentHelp("With --build: shell command replacing the package's lifecycle scripts.", valueName: "command"))
+    var buildCommand: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --build: seconds before a build step is killed (default: 600).", valueName: "seconds"))
+    var buildTimeout: Double = 600
+
     func run() async throws {
         let result: VerificationResult
         let policyDocument: PolicyDocument
@@ -77,7 +88,8 @@ struct VerifyCommand: AsyncParsableCommand {
             let spec = try await SpecResolution.resolve(spec, registry: registryOptions, command: "verify")
             let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(
                 registry: registry, offline: registryOptions.offline,
-                trustedRoot: trust.trustedRootURL, keys: trust.keysURL))
+                trustedRoot: trust.trustedRootURL, keys: trust.keysURL,
+                build: buildOptions.settings(registry: registry, buildCommand: buildCommand, timeout: buildTimeout)))
             let progress = ProgressRenderer(command: "verify", quiet: output.quiet)
             defer { progress.finish() }
             result = try await pipeline.verify(VerificationRequest(
@@ -116,12 +128,12 @@ struct VerifyCommand: AsyncParsableCommand {
             if let vsaKey {
                 let keyData: Data
                 do {
-                    keyData = try Data(contentsOf: URL(fileURLWithPath: vsaKey))
+                    keyData = try InputFile.read(URL(fileURLWithPath: vsaKey))
                 } catch {
-                    throw VerificationError.input(path: vsaKey, problem: "cannot read the --vsa-key file")
+                    throw VerificationError.input(path: vsaKey, problem: "cannot read the --vsa-key file: \(error.problem)")
                 }
                 let envelope = try DSSEEnvelope.sign(payload: payload, privateKeyPEM: keyData, keySource: vsaKey)
-                try write(try ProvcheckJSON.encode(envelope), to: vsa, what: "VSA envelope")
+                try write(envelope.jsonDocument, to: vsa, what: "VSA envelope")
             } else {
                 try write(payload, to: vsa, what: "VSA")
             }
@@ -130,9 +142,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
     private func write(_ data: Data, to path: String, what: String) throws {
         do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try OutputTarget.write(data, to: URL(fileURLWithPath: path))
         } catch {
-            throw VerificationError.input(path: path, problem: "cannot write the \(what): \(error.localizedDescription)")
+            throw VerificationError.input(path: path, problem: "cannot write the \(what): \(error.problem)")
         }
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Build
+import Digest
 import Foundation
 import NPMTrust
 import Registry
@@ -118,9 +120,7 @@ struct WatchRunCommand: AsyncParsableCommand {
             throw CommandFailure("watch", error)
         }
         // --offline means "nothing but this machine": a loopback registry is still asked (as `verify` does).
-        var effective = registry
-        effective.offline = registryOptions.offline
-            && !["127.0.0.1", "localhost", "::1", "[::1]"].contains(registry.registry.host ?? "")
+        let effective = registry.offline(registryOptions.offline)
         let client = RegistryClient(configuration: effective)
         let trust: any WatchTrustReading
         do {
@@ -139,7 +139,12 @@ struct WatchRunCommand: AsyncParsableCommand {
                     pipeline: try VerificationPipeline.standard(StandardPipelineOptions(
                         registry: registry, offline: registryOptions.offline,
                         trustedRoot: trustOptions.trustedRootURL, keys: trustOptions.keysURL)),
-                    offline: registryOptions.offline)
+                    offline: registryOptions.offline,
+                    // For packages whose policy says build = "auto" (docs/build.md): sandboxed build, default limits.
+                    buildingPipeline: try VerificationPipeline.standard(StandardPipelineOptions(
+                        registry: registry, offline: registryOptions.offline,
+                        trustedRoot: trustOptions.trustedRootURL, keys: trustOptions.keysURL,
+                        build: BuildSettings(registry: registry))))
             } catch {
                 throw CommandFailure("watch", error)
             }
@@ -200,8 +205,8 @@ struct WatchMergeCommand: AsyncParsableCommand {
         do {
             merged = try WatchReport.merge(try reports.map { path in
                 let data: Data
-                do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                    throw WatchReportError(message: "\(path): cannot read: \(error.localizedDescription)")
+                do { data = try InputFile.read(URL(fileURLWithPath: path)) } catch {
+                    throw WatchReportError(message: "\(error)")
                 }
                 return try WatchReport.decode(data, source: path)
             })

@@ -43,11 +43,7 @@ struct NPMCase: Sendable, CustomStringConvertible {
 }
 
 enum TestIO {
-    static func temporaryDirectory(_ label: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("packing-tests-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory(_ label: String) throws -> URL { try TemporaryFolder(label: "packing-tests-\(label)").url }
 
     /// gunzip with zlib (windowBits 15+16).
     static func gunzip(_ data: Data) throws -> Data {

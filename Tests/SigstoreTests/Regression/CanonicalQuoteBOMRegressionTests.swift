@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Registry
 @testable import Sigstore
 import Testing

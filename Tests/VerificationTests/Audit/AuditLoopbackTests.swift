@@ -259,7 +259,11 @@ import TestSupport
         #expect(byID["gundam-visor@1.0.1"]?.attestations == .verified)
         #expect(byID["gundam-visor@1.0.1"]?.checks.contains { $0.id == .trustProvenance && $0.status == .pass } == true)
         #expect(byID["sigstore@2.3.1"]?.checks.contains { $0.id == .trustPublishAttestation && $0.status == .pass } == true)
-        #expect(registry.requestCount(matching: "/sigstore") == 1)
+        // Once abbreviated; once full, because sigstore@1.0.0 is signed with npm's key that has an `expires` date
+        // (its validity is judged at the publish time, which only the full packument has).
+        #expect(registry.requestCount(matching: "/sigstore") == 2)
+        #expect(byID["sigstore@1.0.0"]?.checks.first { $0.id == .auditSource }?.evidence["packument"] == "full")
+        #expect(byID["gundam-visor@1.0.1"]?.checks.first { $0.id == .auditSource }?.evidence["packument"] == "abbreviated")
 
         // An identity policy pinning gundam-visor's repository: gundam-visor passes, sigstore fails it.
         let policy = try PolicyDocument.parse(Data(#"{"version":1,"repository":"https://github.com/ramonpetgrave64/gundam-visor","provenance":"required"}"#.utf8))

@@ -227,14 +227,4 @@ enum Shell {
     final class DataBox: @unchecked Sendable { var data = Data() }
 }
 
-/// A fresh temporary folder, removed by `cleanup()`.
-struct TemporaryFolder {
-    let url: URL
 
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-audit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func cleanup() { try? FileManager.default.removeItem(at: url) }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Verification
 
@@ -272,7 +273,63 @@ import Testing
             try PnpmLockfileParser.parse(Data("lockfileVersion: '5.4'\npackages: {}\n".utf8), file: url)
         }
         #expect(throws: LockfileError.self) {
-            try PnpmLockfileParser.parse(Data("lockfileVersion: '9.0'\npackages:\n  a@1.0.0: &anchor\n".utf8), file: url)
+            try PnpmLockfileParser.parse(Data("lockfileVersion: '9.0'\npackages:\n  a@1.0.0: {resolution: [unclosed\n".utf8), file: url)
+        }
+    }
+
+    /// pnpm reads lockfiles with js-yaml, which refuses a duplicated key; the old subset reader took the last one,
+    /// so a second `resolution` could replace the integrity an audit checks.
+    @Test func pnpmDuplicateKeysAreRefused() {
+        let url = URL(fileURLWithPath: "/p/pnpm-lock.yaml")
+        let text = """
+            lockfileVersion: '9.0'
+            packages:
+              ms@2.1.3:
+                resolution: {integrity: sha512-AAAA}
+                resolution: {integrity: sha512-BBBB}
+            """
+        #expect {
+            try PnpmLockfileParser.parse(Data(text.utf8), file: url)
+        } throws: { error in
+            (error as? LockfileError)?.message.contains("duplicated mapping key \"resolution\"") == true
+        }
+    }
+
+    /// pnpm's combined lockfile: `---`, the env document (config dependencies), `---`, the main document, which is
+    /// the one read. A single document behind `---` is read too.
+    @Test func pnpmDocumentsAreReadAsPnpmReadsThem() throws {
+        let url = URL(fileURLWithPath: "/p/pnpm-lock.yaml")
+        let combined = """
+            ---
+            lockfileVersion: '9.0'
+            importers:
+              .:
+                configDependencies: {}
+            packages:
+              env-only@1.0.0:
+                resolution: {integrity: sha512-AAAA}
+
+            ---
+            lockfileVersion: '9.0'
+            importers:
+              .:
+                dependencies:
+                  ms:
+                    specifier: ^2.1.3
+                    version: 2.1.3
+            packages:
+              ms@2.1.3:
+                resolution: {integrity: sha512-BBBB}
+            snapshots:
+              ms@2.1.3: {}
+            """
+        let lockfile = try PnpmLockfileParser.parse(Data(combined.utf8), file: url)
+        #expect(lockfile.packages.map(\.name) == ["ms"])
+        #expect(lockfile.packages.first?.integrity == "sha512-BBBB")
+        let single = "---\nlockfileVersion: '9.0'\npackages:\n  ms@2.1.3:\n    resolution: {integrity: sha512-CCCC}\n"
+        #expect(try PnpmLockfileParser.parse(Data(single.utf8), file: url).packages.first?.integrity == "sha512-CCCC")
+        #expect(throws: LockfileError.self) {
+            try PnpmLockfileParser.parse(Data((single + "---\na: 1\n---\nb: 2\n").utf8), file: url)
         }
     }
 

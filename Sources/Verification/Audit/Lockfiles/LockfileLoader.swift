@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// Finds and parses a project's lockfile.
@@ -26,8 +27,8 @@ public enum LockfileLoader {
     /// Parses one lockfile; the format comes from the file name (`*.json` = npm, `yarn.lock`, `*.yaml` = pnpm).
     public static func parse(file: URL) throws -> Lockfile {
         let data: Data
-        do { data = try Data(contentsOf: file) } catch {
-            throw LockfileError(file: file.path, message: "cannot read: \(error.localizedDescription)")
+        do { data = try InputFile.read(file, limit: 1 << 30) } catch {
+            throw LockfileError(file: file.path, message: "the file \(error.problem)")
         }
         let name = file.lastPathComponent.lowercased()
         if name.hasSuffix(".json") { return try NPMLockfileParser.parse(data, file: file) }

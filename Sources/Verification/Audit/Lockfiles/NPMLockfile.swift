@@ -1,4 +1,6 @@
 import Foundation
+import JSON
+import Registry
 
 /// Reads `package-lock.json` / `npm-shrinkwrap.json` (lockfileVersion 1, 2 and 3).
 ///
@@ -10,8 +12,14 @@ public enum NPMLockfileParser {
     /// - Throws: ``LockfileError`` for invalid JSON, an unsupported `lockfileVersion` or a malformed entry.
     public static func parse(_ data: Data, file: URL) throws -> Lockfile {
         let path = file.path
+        do {
+            // npm's lockfile reader (json-parse-even-better-errors) strips a leading byte order mark.
+            _ = try RawJSON(parsing: data.starts(with: [0xEF, 0xBB, 0xBF]) ? Data(data.dropFirst(3)) : data)
+        } catch {
+            throw LockfileError(file: path, message: "\(error) (is this a package-lock.json?)")
+        }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw LockfileError(file: path, message: "not a JSON object (is this a package-lock.json?)")
+            throw LockfileError(file: path, message: "the top level is not a JSON object (is this a package-lock.json?)")
         }
         let version = (root["lockfileVersion"] as? NSNumber)?.intValue
         switch version {
@@ -31,6 +39,14 @@ public enum NPMLockfileParser {
                 file: path, entry: "lockfileVersion",
                 message: "unsupported lockfileVersion \(other.map(String.init) ?? "(absent)"); provcheck reads 1, 2 and 3")
         }
+    }
+
+    /// Whether a lockfile location (`node_modules/a/node_modules/b`, a workspace folder) is a relative path that
+    /// stays inside the project: not absolute, no empty, `.` or `..` segment, no backslash or NUL.
+    static func staysInProject(_ location: String) -> Bool {
+        guard !location.hasPrefix("/"), !location.contains("\\"), !location.contains("\u{0}") else { return false }
+        return !location.split(separator: "/", omittingEmptySubsequences: false)
+            .contains { $0.isEmpty || $0 == "." || $0 == ".." }
     }
 
     /// The package name for a v2/v3 location: the part after the last `node_modules/`.
@@ -59,6 +75,10 @@ public enum NPMLockfileParser {
         var result: [LockedPackage] = []
         for (location, value) in packages {
             if location.isEmpty { continue }  // the root project
+            guard NPMLockfileParser.staysInProject(location) else {
+                throw LockfileError(file: file, entry: "packages[\"\(location.prefix(200))\"]",
+                                    message: "the location leaves the project (absolute, or a \".\" or \"..\" segment); refused")
+            }
             guard let entry = value as? [String: Any] else {
                 throw LockfileError(file: file, entry: "packages[\"\(location)\"]", message: "not an object")
             }

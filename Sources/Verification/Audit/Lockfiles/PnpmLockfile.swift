@@ -10,13 +10,13 @@ import Foundation
 /// suffix are expected in the virtual store, `node_modules/.pnpm/<name>@<version>/node_modules/<name>`.
 public enum PnpmLockfileParser {
     /// Parses `pnpm-lock.yaml` bytes.
-    /// - Throws: ``LockfileError`` for YAML outside the supported subset, an unsupported lockfileVersion or a
-    ///   malformed package key.
+    /// - Throws: ``LockfileError`` for invalid YAML or a duplicated key (``PnpmYAML``), an unsupported
+    ///   lockfileVersion or a malformed package key.
     public static func parse(_ data: Data, file: URL) throws -> Lockfile {
         guard let text = String(data: data, encoding: .utf8) else {
             throw LockfileError(file: file.path, message: "not UTF-8 text")
         }
-        let document = try MiniYAMLParser.parse(text, file: file.path)
+        let document = try PnpmYAML.parse(text, file: file.path)
         let versionText = document["lockfileVersion"]?.string ?? ""
         let major = Int(versionText.split(separator: ".").first ?? "") ?? 0
         let format: LockfileFormat

@@ -11,13 +11,16 @@ public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 extension RawJSON {
-    /// Parses JSON bytes (RFC 8259) with a fast byte-level parser: numbers keep their literal text, duplicate
-    /// object keys keep the last value (as `JSON.parse` does), strings must be valid UTF-8, nesting is limited to
-    /// 512 levels.
+    /// Parses JSON bytes (RFC 8259) with a fast byte-level parser: numbers keep their literal text, strings must
+    /// be valid UTF-8, nesting is limited to 512 levels, and a leading byte order mark is refused (as Node's
+    /// `JSON.parse` refuses it). Duplicate object keys keep the last value, as `JSON.parse` does (what npm and
+    /// sigstore-js read), unless `rejectingDuplicateKeys` is set: documents where a repeated key could weaken a
+    /// decision (policies) refuse them.
     /// - Throws: ``JSONSyntaxError`` naming the byte offset and the problem.
-    public init(parsing data: Data) throws(JSONSyntaxError) {
+    public init(parsing data: Data, rejectingDuplicateKeys: Bool = false) throws(JSONSyntaxError) {
         let result: Result<RawJSON, JSONSyntaxError> = data.withUnsafeBytes { raw in
             var parser = JSONByteParser(bytes: raw.bindMemory(to: UInt8.self))
+            parser.rejectDuplicateKeys = rejectingDuplicateKeys
             do throws(JSONSyntaxError) { return .success(try parser.parseDocument()) } catch { return .failure(error) }
         }
         self = try result.get()
@@ -29,6 +32,8 @@ struct JSONByteParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
+    /// Refuse an object that repeats a key.
+    var rejectDuplicateKeys = false
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -38,10 +43,9 @@ struct JSONByteParser {
 
     mutating func parseDocument() throws(JSONSyntaxError) -> RawJSON {
         skipWhitespace()
-        // A UTF-8 byte order mark is tolerated at the start.
+        // Node's JSON.parse (npm) refuses a byte order mark; so does provcheck, so both read the same documents.
         if bytes.count - index >= 3, bytes[index] == 0xEF, bytes[index + 1] == 0xBB, bytes[index + 2] == 0xBF {
-            index += 3
-            skipWhitespace()
+            throw fail("a byte order mark (U+FEFF) before the JSON value; JSON.parse refuses it too")
         }
         guard index < bytes.count else { throw fail("empty document") }
         let value = try parseValue()
@@ -90,7 +94,7 @@ struct JSONByteParser {
 
     private mutating func enter() throws(JSONSyntaxError) {
         depth += 1
-        if depth > 512 { throw fail("nesting deeper than 512 levels") }
+        if depth > 512 { throw fail("arrays and objects nested deeper than 512 levels") }
     }
 
     private mutating func parseObject() throws(JSONSyntaxError) -> RawJSON {
@@ -108,7 +112,11 @@ struct JSONByteParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw fail(index < bytes.count ? "expected a string key" : "unexpected end of data in an object")
             }
+            let keyOffset = index
             let key = try parseString()
+            if rejectDuplicateKeys && members[key] != nil {
+                throw fail("duplicate key \"\(key.prefix(100))\" in an object (a repeated key could override a rule)", at: keyOffset)
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
             index += 1

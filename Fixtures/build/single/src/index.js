@@ -1,0 +1,5 @@
+'use strict'
+// Greets someone.
+module.exports = function greet (name) {
+  return `hello, ${name}`
+}
