@@ -60,7 +60,7 @@ let package = Package(
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
             "JSON", "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
-            "Deflate", "Build",
+            "Deflate", "Build", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),

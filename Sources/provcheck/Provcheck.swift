@@ -1,4 +1,5 @@
 import ArgumentParser
+import COpenSSL
 import Foundation
 
 /// The `provcheck` command: verifies that what the npm registry serves is what the tagged source produces,
@@ -61,6 +62,10 @@ struct Provcheck: AsyncParsableCommand {
     /// (its exit code 64) and every error that stops a command exit 2, with a JSON error object on stdout when
     /// `--json` was given; `-V` is `--version`.
     static func main() async {
+        // Before any other OpenSSL use: no cleanup handler at exit. provcheck exits (with its verdict or an error)
+        // while HTTP worker threads may still be in a TLS handshake or a retry; OpenSSL's atexit cleanup freeing
+        // state under them crashed the process (SIGSEGV, seen once in ~35 runs of an untrusted-CA fetch).
+        _ = OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil)
         StandardOutput.prepare()
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments == ["-V"] { arguments = ["--version"] }

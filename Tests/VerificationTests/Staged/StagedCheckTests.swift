@@ -96,10 +96,10 @@ struct StagedCheckTests {
         let rebuild = try #require(result.verdict.check(.rebuildCompare))
         #expect(rebuild.status == .fail)
         // The engine's rebuild stage: the install script shows in the rebuild check, the injected file in
-        // rebuild.not-in-source (the comparison is A = the staged tarball, B = the rebuild).
+        // rebuild.not-in-source (the comparison is A = the rebuild, B = the staged tarball: registry-relative).
         #expect(rebuild.reasons.contains { $0.contains("postinstall") }, "\(rebuild.reasons)")
         #expect(result.verdict.check(.rebuildNotInSource)?.reasons == ["not in source: evil.js"])
-        #expect(result.comparison?.filesOnlyInA.map(\.path) == ["evil.js"])
+        #expect(result.comparison?.filesOnlyInB.map(\.path) == ["evil.js"])
         // No --bundle: the staged version counts as having no provenance.
         #expect(result.verdict.check(.trustProvenance)?.status.keyword == "not-applicable")
     }
