@@ -142,9 +142,14 @@ public final class RegistryClient: Sendable {
     /// Downloads the tarball at `url` into the file `destination` (replaced if present), streaming to disk.
     /// - Returns: what was downloaded (size, whether it came from the cache).
     /// - Throws: ``RegistryError``; on failure `destination` is left untouched.
+    /// - Parameter receiving: called with the file each download attempt writes the body to while it arrives (its
+    ///   size is the bytes received so far: progress displays follow it); not called for a cached answer.
     @discardableResult
-    public func tarball(from url: URL, to destination: URL) async throws(RegistryError) -> Download {
-        let (file, download, temporary) = try await fetchFile(url, accept: "application/octet-stream", cacheable: true)
+    public func tarball(
+        from url: URL, to destination: URL, receiving: (@Sendable (URL) -> Void)? = nil
+    ) async throws(RegistryError) -> Download {
+        let (file, download, temporary) = try await fetchFile(url, accept: "application/octet-stream", cacheable: true,
+                                                              receiving: receiving)
         let fm = FileManager.default
         do {
             if fm.fileExists(atPath: destination.path) { try fm.removeItem(at: destination) }
@@ -172,10 +177,12 @@ public final class RegistryClient: Sendable {
     /// Downloads the tarball at `url` and hands `body` a file holding it: the cached copy when a cache is configured
     /// (no copy is made), else a temporary file removed afterwards. `body` must only read the file.
     /// - Throws: ``RegistryError``, or whatever `body` throws.
+    /// `receiving` is called with the file each download attempt writes to (see ``tarball(from:to:receiving:)``).
     public func withTarballFile<Result>(
-        from url: URL, _ body: (URL, Download) throws -> Result
+        from url: URL, receiving: (@Sendable (URL) -> Void)? = nil, _ body: (URL, Download) throws -> Result
     ) async throws -> Result {
-        let (file, download, temporary) = try await fetchFile(url, accept: "application/octet-stream", cacheable: true)
+        let (file, download, temporary) = try await fetchFile(url, accept: "application/octet-stream", cacheable: true,
+                                                              receiving: receiving)
         defer { if temporary { try? FileManager.default.removeItem(at: file) } }
         return try body(file, download)
     }
@@ -334,7 +341,7 @@ public final class RegistryClient: Sendable {
 
     /// Downloads into a file. Returns the file, the summary and whether the file is a temporary the caller owns.
     private func fetchFile(
-        _ url: URL, accept: String, cacheable: Bool
+        _ url: URL, accept: String, cacheable: Bool, receiving: (@Sendable (URL) -> Void)? = nil
     ) async throws(RegistryError) -> (URL, Download, Bool) {
         let cached = cacheable ? cache?.lookup(url) : nil
         if configuration.offline {
@@ -365,6 +372,7 @@ public final class RegistryClient: Sendable {
                 throw RegistryError(code: .fileSystem, url: file, problem: "cannot create download file")
             }
             handle = opened
+            receiving?(file)
             return .file(opened)
         }
         try? handle?.close()

@@ -96,6 +96,8 @@ public protocol RegistryAccess: Sendable {
     func keys() async throws -> Data?
     /// Streams the tarball at `url` into `file` (never whole in memory); `false` on 404.
     func downloadTarball(_ url: String, to file: URL) async throws -> Bool
+    /// The same, calling `receiving` with the file the body is written to while it arrives (for progress).
+    func downloadTarball(_ url: String, to file: URL, receiving: @escaping @Sendable (URL) -> Void) async throws -> Bool
     /// Where the fetch stage puts the tarball (the registry cache's folder; `nil`: the system's temporary folder).
     var temporaryFolder: URL? { get }
 }
@@ -109,6 +111,12 @@ extension RegistryAccess {
         guard let data = try await fetch(url) else { return false }
         try data.write(to: file)
         return true
+    }
+
+    /// Default: ``downloadTarball(_:to:)``, announcing the destination.
+    public func downloadTarball(_ url: String, to file: URL, receiving: @escaping @Sendable (URL) -> Void) async throws -> Bool {
+        receiving(file)
+        return try await downloadTarball(url, to: file)
     }
 }
 

@@ -74,7 +74,8 @@ public struct VerificationPipeline: Sendable {
         let attestationsURL = facts.attestationsURL.map { Self.onRegistry($0, base: registry.baseURL) }
         let override = request.tarballOverride
         let folder = registry.temporaryFolder
-        async let tarballFetch = override == nil ? fetchRequired(tarballURL, folder: folder)
+        let destination = try Self.temporaryTarball(in: folder, url: tarballURL)
+        async let tarballFetch = override == nil ? fetchRequired(tarballURL, into: destination, progress: progress)
             : try TarballFile.holding(override!, in: folder)
         async let attestationsFetch = fetchOptional(attestationsURL)
         async let keysFetch = fetchKeys()
@@ -227,10 +228,17 @@ public struct VerificationPipeline: Sendable {
     }
 
     /// Streams the tarball to a file in `folder` (the registry cache's temporary folder when there is one).
-    private func fetchRequired(_ url: String, folder: URL?) async throws -> TarballFile {
+    /// A fresh owned file for the tarball at `url` (created before the download, so progress can follow it).
+    private static func temporaryTarball(in folder: URL?, url: String) throws -> TarballFile {
+        do { return try TarballFile.temporary(in: folder) } catch {
+            throw VerificationError.registry(url: url, problem: "cannot create a file for the tarball: \(error)")
+        }
+    }
+
+    private func fetchRequired(_ url: String, into file: TarballFile, progress: ProgressHandler?) async throws -> TarballFile {
         do {
-            let file = try TarballFile.temporary(in: folder)
-            guard try await registry.downloadTarball(url, to: file.url) else {
+            let receiving: @Sendable (URL) -> Void = { progress?(.downloading(stage: "fetch", detail: url, file: $0)) }
+            guard try await registry.downloadTarball(url, to: file.url, receiving: receiving) else {
                 throw VerificationError.registry(url: url, problem: "404 Not Found (the tarball the packument names is missing)")
             }
             return file

@@ -427,6 +427,55 @@ import TestSupport
         #expect(!run.stdout.contains("history rewritten"))
     }
 
+    /// `integrity` and `rebuild` report progress too; on a terminal a download shows the bytes received so far and
+    /// the rate while the body arrives (the registry sends it slowly here).
+    @Test func integrityAndRebuildReportProgressAndLiveBytes() throws {
+        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        defer { registry.stop() }
+        let spec = ["integrity", "mime-db@1.44.0", "--registry", registry.baseURL.absoluteString]
+        registry.inject(.slowBody(chunkSize: 4096, interval: 0.2), on: "/mime-db/-/*")
+        let plain = try ProvcheckBinary.run(spec, environment: ["PROVCHECK_PROGRESS_DELAY": "0"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stderr.contains("provcheck integrity: fetch done: "), "\(plain.stderr)")
+        #expect(plain.stderr.contains("B/s) http://127.0.0.1:"), "\(plain.stderr)")
+        #expect(plain.stderr.contains("provcheck integrity: inspect gzip and tar layers of mime-db@1.44.0"), "\(plain.stderr)")
+        let quiet = try ProvcheckBinary.run(spec + ["--quiet"], environment: ["PROVCHECK_PROGRESS_DELAY": "0"])
+        #expect(!quiet.stderr.contains("provcheck integrity:"), "\(quiet.stderr)")
+
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/script") {
+            let command = ([try ProvcheckBinary.url().path] + spec).map { "'\($0)'" }.joined(separator: " ")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = ["-qec", command, "/dev/null"]
+            var environment = ProcessInfo.processInfo.environment
+            let cache = FileManager.default.temporaryDirectory.appendingPathComponent("ux-tty-bytes-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: cache) }
+            environment["XDG_CACHE_HOME"] = cache.path
+            environment["npm_config_registry"] = nil
+            environment["PROVCHECK_PROGRESS_DELAY"] = "0"
+            environment["TERM"] = "xterm"
+            process.environment = environment
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            // e.g. "provcheck integrity: fetch 8.2 kB, 10.1 kB/s, 0 s: http://127.0.0.1:…"
+            let live = text.components(separatedBy: "\r\u{1B}[K").filter { $0.hasPrefix("provcheck integrity: fetch ") && $0.contains("B/s, ") }
+            #expect(!live.isEmpty, "no live byte count: \(text.prefix(600))")
+        }
+        registry.removeFaults()
+
+        let bundle = try Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle").path
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("ux-rebuild-\(UUID().uuidString).tgz")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let rebuild = try ProvcheckBinary.run(["rebuild", bundle, "--ref", "v1.0.1", "--output", output.path],
+                                              environment: ["PROVCHECK_PROGRESS_DELAY": "0"])
+        #expect(rebuild.status == 0, "\(rebuild.stderr)")
+        #expect(rebuild.stderr.contains("provcheck rebuild: rebuild \(bundle) at v1.0.1"), "\(rebuild.stderr)")
+    }
+
     @Test func progressOnStderrForSlowCommandsAndColourChoices() throws {
         let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
         defer { registry.stop() }
@@ -471,7 +520,9 @@ import TestSupport
             try process.run()
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
-            #expect(text.contains("\r\u{1B}[Kprovcheck verify: fetch http://127.0.0.1:"), "\(text.prefix(400))")
+            // The fetch line names the tarball (with the bytes received so far once the body has started).
+            #expect(text.contains("\r\u{1B}[Kprovcheck verify: fetch ") && text.contains("http://127.0.0.1:"),
+                    "\(text.prefix(400))")
             #expect(text.contains(" s\r\u{1B}[K"), "the live line is not cleared: \(text.prefix(400))")
         }
         registry.removeFaults()

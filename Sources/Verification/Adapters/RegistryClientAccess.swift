@@ -40,11 +40,15 @@ public struct RegistryClientAccess: RegistryAccess {
     public var temporaryFolder: URL? { client.configuration.cacheDirectory?.appendingPathComponent("tmp") }
 
     public func downloadTarball(_ url: String, to file: URL) async throws -> Bool {
+        try await downloadTarball(url, to: file, receiving: { _ in })
+    }
+
+    public func downloadTarball(_ url: String, to file: URL, receiving: @escaping @Sendable (URL) -> Void) async throws -> Bool {
         guard let target = URL(string: url) else {
             throw VerificationError.registry(url: url, problem: "not a URL")
         }
         do {
-            try await client.tarball(from: target, to: file)
+            try await client.tarball(from: target, to: file, receiving: receiving)
             return true
         } catch let error where error.code == .notFound {
             return false

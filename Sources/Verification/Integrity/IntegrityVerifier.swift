@@ -124,7 +124,9 @@ public struct IntegrityVerifier: Sendable {
     /// Verifies one version.
     /// - Throws: ``VerificationError`` when nothing can be verified (registry error, no such version, no
     ///   tarball URL, the tarball cannot be read).
-    public func verify(_ spec: PackageSpec) async throws -> IntegrityReport {
+    /// - Parameter progress: receives the stages (packument, tarball fetch with its size and rate, inspection).
+    public func verify(_ spec: PackageSpec, progress: ProgressHandler? = nil) async throws -> IntegrityReport {
+        progress?(.started(stage: "fetch", detail: "packument of \(spec.name)"))
         let packument: Packument
         do {
             packument = try await client.packument(name: spec.name)
@@ -144,8 +146,17 @@ public struct IntegrityVerifier: Sendable {
         // The cached copy is inspected in place (no copy; nothing written outside the cache folder); without a
         // cache, a temporary file that is removed afterwards.
         do {
-            return try await client.withTarballFile(from: tarballURL) { file, _ in
-                try inspect(file, spec: spec, version: version, tarballURL: tarballURL)
+            progress?(.started(stage: "fetch", detail: tarballURL.absoluteString))
+            let fetchStart = Date()
+            let detail = tarballURL.absoluteString
+            let receiving: @Sendable (URL) -> Void = { progress?(.downloading(stage: "fetch", detail: detail, file: $0)) }
+            return try await client.withTarballFile(from: tarballURL, receiving: receiving) { file, _ in
+                let bytes = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.size] as? Int ?? 0
+                progress?(.transferred(stage: "fetch", detail: tarballURL.absoluteString, bytes: bytes,
+                                       seconds: Date().timeIntervalSince(fetchStart)))
+                progress?(.started(stage: "inspect", detail: "gzip and tar layers of \(spec.name)@\(spec.version)"))
+                defer { progress?(.finished(stage: "inspect")) }
+                return try inspect(file, spec: spec, version: version, tarballURL: tarballURL)
             }
         } catch let error as RegistryError {
             throw VerificationError.registry(url: tarballURL.absoluteString, problem: error.problem)

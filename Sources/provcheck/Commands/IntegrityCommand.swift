@@ -39,7 +39,9 @@ struct IntegrityCommand: AsyncParsableCommand {
             let spec = try await SpecResolution.resolve(spec, registry: registryOptions, command: "integrity")
             // --offline still allows a loopback registry (the one rule, as verify).
             let client = RegistryClient(configuration: try registryOptions.configuration().offline(registryOptions.offline))
-            report = try await IntegrityVerifier(client: client).verify(spec)
+            let progress = ProgressRenderer(command: "integrity", quiet: output.quiet)
+            defer { progress.finish() }
+            report = try await IntegrityVerifier(client: client).verify(spec, progress: progress.handler)
         } catch {
             throw CommandFailure("integrity", error)
         }

@@ -98,7 +98,10 @@ struct RebuildCommand: AsyncParsableCommand {
             buildCommand: buildCommand.map { BuildCommand(command: $0, timeout: buildTimeout) })
         let result: RebuildResult
         do {
-            result = try PackRebuilder().rebuild(input, options: options)
+            let progress = ProgressRenderer(command: "rebuild", quiet: outputOptions.quiet)
+            defer { progress.finish() }
+            progress.handler?(.started(stage: "rebuild", detail: worktree ? "the folder \(source)" : "\(source)\(ref.map { " at \($0)" } ?? "")"))
+            result = try await Task.detached { try PackRebuilder().rebuild(input, options: options) }.value
         } catch {
             throw CommandFailure("rebuild", error)
         }
@@ -132,10 +135,12 @@ struct RebuildCommand: AsyncParsableCommand {
             settings = buildOptions.settings(registry: try registryOptions.configuration(), buildCommand: buildCommand,
                                              timeout: buildTimeout)!
         } catch {
-            FileHandle.standardError.write(Data("provcheck rebuild: \(error)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("rebuild", error)
         }
+        let progress = ProgressRenderer(command: "rebuild", quiet: outputOptions.quiet)
         do {
+            defer { progress.finish() }
+            progress.handler?(.started(stage: "build", detail: "\(source)\(ref.map { " at \($0)" } ?? "") in the sandbox, then pack"))
             let repository = try GitRepository.open(source, cacheDirectory: nil)
             defer { if repository.isTemporaryClone { try? FileManager.default.removeItem(at: repository.gitDirectory) } }
             let commit: String
@@ -166,8 +171,7 @@ struct RebuildCommand: AsyncParsableCommand {
                                                              URL(fileURLWithPath: secondBuild.result.tgzPath))
             }
         } catch {
-            FileHandle.standardError.write(Data("provcheck rebuild: the build did not complete: \(error)\n".utf8))
-            throw ExitStatus.error
+            throw CommandFailure("rebuild", code: "EBUILD", message: "the build did not complete: \(error)")
         }
         let result = built.result
         if outputOptions.json {

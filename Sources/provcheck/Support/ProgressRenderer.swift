@@ -23,6 +23,8 @@ final class ProgressRenderer: @unchecked Sendable {
     private var shown = false
     private var drawn = false
     private var pendingLine: String?
+    /// The file a running download writes to (its size is the bytes received so far).
+    private var download: (stage: String, detail: String, file: URL)?
     private var ticker: Task<Void, Never>?
 
     /// A renderer for `command`: live on a terminal stderr, plain lines otherwise, off with `quiet`.
@@ -66,13 +68,21 @@ final class ProgressRenderer: @unchecked Sendable {
         case .started(let stage, let detail):
             current = "\(stage) \(detail)"
             stageStart = Date()
+            download = nil
+            emitLine("\(stage) \(detail)")
+        case .downloading(let stage, let detail, let file):
+            current = "\(stage) \(detail)"
+            stageStart = Date()
+            download = (stage, detail, file)
             emitLine("\(stage) \(detail)")
         case .transferred(let stage, let detail, let bytes, let seconds):
             let rate = seconds > 0 ? " (\(Self.size(Int(Double(bytes) / seconds)))/s)" : ""
             emitLine("\(stage) done: \(Self.size(bytes)) in \(String(format: "%.1f", seconds)) s\(rate) \(detail)")
             current = nil
+            download = nil
         case .finished:
             current = nil
+            download = nil
         }
         if mode == .live && shown { redraw() }
     }
@@ -80,6 +90,7 @@ final class ProgressRenderer: @unchecked Sendable {
     /// Plain mode: a line now if the command has already run a second, else remembered for the first tick after.
     private func emitLine(_ text: String) {
         guard mode == .lines else { return }
+        if !shown && Date().timeIntervalSince(start) >= delay { shown = true }
         if shown {
             write("provcheck \(command): \(text)\n")
         } else {
@@ -103,8 +114,13 @@ final class ProgressRenderer: @unchecked Sendable {
             if drawn { write("\r\u{1B}[K"); drawn = false }
             return
         }
-        let elapsed = Int(Date().timeIntervalSince(stageStart))
-        var line = "provcheck \(command): \(current) … \(elapsed) s"
+        let seconds = Date().timeIntervalSince(stageStart)
+        var line = "provcheck \(command): \(current) … \(Int(seconds)) s"
+        // A download: the bytes on disk so far and the rate first, so a narrow terminal cuts the URL, not them.
+        if let download, let bytes = (try? FileManager.default.attributesOfItem(atPath: download.file.path))?[.size] as? Int {
+            let rate = seconds > 0.5 ? ", \(Self.size(Int(Double(bytes) / seconds)))/s" : ""
+            line = "provcheck \(command): \(download.stage) \(Self.size(bytes))\(rate), \(Int(seconds)) s: \(download.detail)"
+        }
         let columns = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
         if line.count > columns - 1 { line = String(line.prefix(max(10, columns - 2))) + "…" }
         write("\r\u{1B}[K" + line)
