@@ -351,6 +351,30 @@ import TestSupport
     }
 
     /// Runs a Python snippet over the real gundam-visor@1.0.1 tarball (argv[1]) writing the variant to argv[2].
+    /// Runs provcheck with `arguments` on a terminal (script(1) gives it a pty) and returns what the terminal showed
+    /// (stdout and stderr); `nil` where script(1) is missing.
+    static func onTerminal(_ arguments: [String], environment extra: [String: String]) throws -> String? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return nil }
+        let command = ([try ProvcheckBinary.url().path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        var environment = ProcessInfo.processInfo.environment
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("ux-tty-cache-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        environment["XDG_CACHE_HOME"] = cache.path
+        environment["npm_config_registry"] = nil
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
+    }
+
     static func variant(_ script: String, folder: URL) throws -> Data {
         let input = try Fixtures.url("npm/tarballs/gundam-visor@1.0.1.tgz")
         let output = folder.appendingPathComponent("variant-\(UUID().uuidString).tgz")
@@ -442,25 +466,7 @@ import TestSupport
         let quiet = try ProvcheckBinary.run(spec + ["--quiet"], environment: ["PROVCHECK_PROGRESS_DELAY": "0"])
         #expect(!quiet.stderr.contains("provcheck integrity:"), "\(quiet.stderr)")
 
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/script") {
-            let command = ([try ProvcheckBinary.url().path] + spec).map { "'\($0)'" }.joined(separator: " ")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            process.arguments = ["-qec", command, "/dev/null"]
-            var environment = ProcessInfo.processInfo.environment
-            let cache = FileManager.default.temporaryDirectory.appendingPathComponent("ux-tty-bytes-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: cache) }
-            environment["XDG_CACHE_HOME"] = cache.path
-            environment["npm_config_registry"] = nil
-            environment["PROVCHECK_PROGRESS_DELAY"] = "0"
-            environment["TERM"] = "xterm"
-            process.environment = environment
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+        if let text = try Self.onTerminal(spec, environment: ["PROVCHECK_PROGRESS_DELAY": "0", "TERM": "xterm"]) {
             // e.g. "provcheck integrity: fetch 8.2 kB, 10.1 kB/s, 0 s: http://127.0.0.1:…"
             let live = text.components(separatedBy: "\r\u{1B}[K").filter { $0.hasPrefix("provcheck integrity: fetch ") && $0.contains("B/s, ") }
             #expect(!live.isEmpty, "no live byte count: \(text.prefix(600))")
@@ -502,24 +508,7 @@ import TestSupport
         #expect(!quiet.stderr.contains("provcheck verify:"), "\(quiet.stderr)")
 
         // On a terminal (script(1) gives the command a pty): one live line, redrawn in place and cleared.
-        if FileManager.default.isExecutableFile(atPath: "/usr/bin/script") {
-            let command = ([try ProvcheckBinary.url().path] + base).map { "'\($0)'" }.joined(separator: " ")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            process.arguments = ["-qec", command, "/dev/null"]
-            var environment = ProcessInfo.processInfo.environment
-            environment["NO_COLOR"] = "1"
-            let cache = FileManager.default.temporaryDirectory.appendingPathComponent("ux-tty-cache-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: cache) }
-            environment["XDG_CACHE_HOME"] = cache.path
-            environment["npm_config_registry"] = nil
-            process.environment = environment
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+        if let text = try Self.onTerminal(base, environment: ["NO_COLOR": "1"]) {
             // The fetch line names the tarball (with the bytes received so far once the body has started).
             #expect(text.contains("\r\u{1B}[Kprovcheck verify: fetch ") && text.contains("http://127.0.0.1:"),
                     "\(text.prefix(400))")
