@@ -62,37 +62,9 @@ import TestSupport
     /// Signs `gundam-visor@1.0.1:<integrity>` with a fresh test registry key (openssl CLI) and serves the key
     /// next to npm's real keys: the fixtures have no real registry signature record for this version.
     func signGundamVisor() throws {
-        let key = directory.appendingPathComponent("registry-key.pem")
-        let spkiFile = directory.appendingPathComponent("spki.der")
-        _ = try Self.tool(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key.path])
-        _ = try Self.tool(["openssl", "pkey", "-in", key.path, "-pubout", "-outform", "DER", "-out", spkiFile.path])
-        let spki = try Data(contentsOf: spkiFile)
-        func sshString(_ bytes: [UInt8]) -> [UInt8] {
-            let n = UInt32(bytes.count)
-            return [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + bytes
-        }
-        let wire = directory.appendingPathComponent("wire")
-        try Data(sshString(Array("ecdsa-sha2-nistp256".utf8)) + sshString(Array("nistp256".utf8))
-            + sshString(Array(spki.suffix(65)))).write(to: wire)
-        let digest = directory.appendingPathComponent("digest")
-        _ = try Self.tool(["openssl", "dgst", "-sha256", "-binary", "-out", digest.path, wire.path])
-        var keyid = try Data(contentsOf: digest).base64EncodedString()
-        while keyid.hasSuffix("=") { keyid.removeLast() }
-        keyid = "SHA256:" + keyid
-        let integrity = "sha512-jZ15cvZ2UWx1AUqgdOEa5gTZjwtk7Gclph4oOP89qxYhGPpxQz+zHhVQ0wvQ3snQhs4DK5RFe1g5AMUHrPOcQA=="
-        let message = directory.appendingPathComponent("message")
-        try Data("gundam-visor@1.0.1:\(integrity)".utf8).write(to: message)
-        let signature = directory.appendingPathComponent("signature")
-        _ = try Self.tool(["openssl", "dgst", "-sha256", "-sign", key.path, "-out", signature.path, message.path])
-        let sig = try Data(contentsOf: signature).base64EncodedString()
-        let keyJSON: JSONValue = ["expires": .null, "keyid": .string(keyid), "keytype": "ecdsa-sha2-nistp256",
-                                  "scheme": "ecdsa-sha2-nistp256", "key": .string(spki.base64EncodedString())]
-        registry.update { content in
-            content.keys = ["keys": .array((content.keys?["keys"]?.arrayValue ?? []) + [keyJSON])]
-            content.updateVersion(name: "gundam-visor", version: "1.0.1") {
-                $0["dist"]?["signatures"] = [["keyid": .string(keyid), "sig": .string(sig)]]
-            }
-        }
+        try BuildFixtures.sign(registry, name: "gundam-visor", version: "1.0.1",
+                               integrity: "sha512-jZ15cvZ2UWx1AUqgdOEa5gTZjwtk7Gclph4oOP89qxYhGPpxQz+zHhVQ0wvQ3snQhs4DK5RFe1g5AMUHrPOcQA==",
+                               in: directory)
     }
 
     var bundle: String { get throws { try Fixtures.url("npm/sources/ramonpetgrave64+gundam-visor.bundle").path } }
