@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),
 
         // MARK: Tests (mirror the modules)
-        .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "CZlib"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "JSON", "Digest", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["JSON", "Registry", "Digest", "LoopbackRegistry", "TestSupport"]),

@@ -144,35 +144,7 @@ public enum BuildFixtures {
     /// Signs `name@version:integrity` with a fresh P-256 key (openssl CLI) and serves the key and the signature, so
     /// `trust.signatures` passes for a fixture package.
     public static func sign(_ registry: LoopbackRegistry, name: String, version: String, integrity: String, in directory: URL) throws {
-        let key = directory.appendingPathComponent("registry-key-\(UUID().uuidString.prefix(8)).pem")
-        let spkiFile = directory.appendingPathComponent("spki-\(UUID().uuidString.prefix(8)).der")
-        try run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key.path], in: directory)
-        try run(["openssl", "pkey", "-in", key.path, "-pubout", "-outform", "DER", "-out", spkiFile.path], in: directory)
-        let spki = try Data(contentsOf: spkiFile)
-        func sshString(_ bytes: [UInt8]) -> [UInt8] {
-            let n = UInt32(bytes.count)
-            return [UInt8(n >> 24), UInt8(n >> 16 & 0xff), UInt8(n >> 8 & 0xff), UInt8(n & 0xff)] + bytes
-        }
-        let wire = directory.appendingPathComponent("wire")
-        try Data(sshString(Array("ecdsa-sha2-nistp256".utf8)) + sshString(Array("nistp256".utf8))
-            + sshString(Array(spki.suffix(65)))).write(to: wire)
-        let digest = directory.appendingPathComponent("digest")
-        try run(["openssl", "dgst", "-sha256", "-binary", "-out", digest.path, wire.path], in: directory)
-        var keyid = try Data(contentsOf: digest).base64EncodedString()
-        while keyid.hasSuffix("=") { keyid.removeLast() }
-        keyid = "SHA256:" + keyid
-        let message = directory.appendingPathComponent("message")
-        try Data("\(name)@\(version):\(integrity)".utf8).write(to: message)
-        let signature = directory.appendingPathComponent("signature")
-        try run(["openssl", "dgst", "-sha256", "-sign", key.path, "-out", signature.path, message.path], in: directory)
-        let sig = try Data(contentsOf: signature).base64EncodedString()
-        let keyJSON: JSONValue = ["expires": .null, "keyid": .string(keyid), "keytype": "ecdsa-sha2-nistp256",
-                                  "scheme": "ecdsa-sha2-nistp256", "key": .string(spki.base64EncodedString())]
-        registry.update { content in
-            content.keys = ["keys": .array((content.keys?["keys"]?.arrayValue ?? []) + [keyJSON])]
-            content.updateVersion(name: name, version: version) {
-                $0["dist"]?["signatures"] = [["keyid": .string(keyid), "sig": .string(sig)]]
-            }
-        }
+        let key = VirtualSigstore.RegistryKey(key: try VirtualSigstore.Key.generate(in: directory, label: "registry-key"))
+        try key.sign(registry, name: name, version: version, integrity: integrity)
     }
 }
