@@ -108,16 +108,9 @@ import TestSupport
         }.compactMap { $0["id"]?.stringValue }
 
         // audit: a one-package lockfile, rebuilt from the same source.
-        let lock: RawJSON = .object(["lockfileVersion": 3, "packages": .object([
-            "": .object(["name": "acceptance", "version": "1.0.0"]),
-            "node_modules/\(testCase.name)": .object([
-                "version": .string(testCase.version), "integrity": .string(testCase.integrity),
-                "resolved": .string("https://registry.npmjs.org/\(testCase.name)/-/"
-                    + "\(testCase.name.split(separator: "/").last ?? "")-\(testCase.version).tgz")]),
-        ])])
         let project = folder.appendingPathComponent("project")
-        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
-        try lock.encoded().write(to: project.appendingPathComponent("package-lock.json"))
+        try AuditProject.write(to: project, packages: [.init("\(testCase.name)@\(testCase.version)", integrity: testCase.integrity)],
+                               root: ["name": "acceptance", "version": "1.0.0"])
         let auditSource = zip([testCase.repository], [testCase.bundle]).compactMap { repository, bundle in
             repository.flatMap { r in bundle.map { ["--source", "\(r)=\($0)"] } }
         }.first ?? []

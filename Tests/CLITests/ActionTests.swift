@@ -136,14 +136,7 @@ import TestSupport
         defer { cleanup() }
         // audit: a one-package lockfile.
         let project = folder.appendingPathComponent("project")
-        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
-        let integrity = (try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/ms@2.1.3.json")) as? [String: Any])?["integrity"] as? String
-        let lock: [String: Any] = ["lockfileVersion": 3, "packages": [
-            "": ["name": "p", "version": "1.0.0"],
-            "node_modules/ms": ["version": "2.1.3", "integrity": integrity ?? "",
-                                "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz"],
-        ]]
-        try JSONSerialization.data(withJSONObject: lock).write(to: project.appendingPathComponent("package-lock.json"))
+        try AuditProject.write(to: project, packages: [.init("ms@2.1.3")])
         let auditSARIF = folder.appendingPathComponent("audit.sarif")
         let audit = try entry(["INPUT_COMMAND": "audit",
                                "INPUT_ARGS": "\(project.path) --registry \(registry.baseURL.absoluteString)",

@@ -18,24 +18,12 @@ import TestSupport
 
     @Test
     func jsonSarifAndExitCodes() throws {
-        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
-        defer { registry.stop() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("audit-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        func integrity(_ caseName: String) throws -> String {
-            let object = try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/\(caseName).json")) as! [String: Any]
-            return object["integrity"] as! String
-        }
-        let lock: [String: Any] = ["lockfileVersion": 3, "packages": [
-            "": ["name": "cli-project", "version": "1.0.0"],
-            "node_modules/sigstore": ["version": "1.0.0", "integrity": try integrity("sigstore@1.0.0"),
-                                      "resolved": "https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz"],
-            "node_modules/gundam-visor": ["version": "1.0.1", "integrity": try integrity("gundam-visor@1.0.1"), "dev": true,
-                                          "resolved": "https://registry.npmjs.org/gundam-visor/-/gundam-visor-1.0.1.tgz"],
-            "node_modules/from-git": ["version": "1.0.0", "resolved": "git+https://github.com/o/from-git.git#abc"],
-        ]]
-        try JSONSerialization.data(withJSONObject: lock).write(to: folder.appendingPathComponent("package-lock.json"))
+        let project = try AuditProject([
+            .init("sigstore@1.0.0"), .init("gundam-visor@1.0.1", dev: true),
+        ], root: ["name": "cli-project", "version": "1.0.0"],
+           extra: ["node_modules/from-git": ["version": "1.0.0", "resolved": "git+https://github.com/o/from-git.git#abc"]])
+        defer { project.stop() }
+        let registry = project.registry, folder = project.url
         let sarif = folder.appendingPathComponent("audit.sarif")
 
         let full = try Self.run(["audit", "--registry", registry.baseURL.absoluteString, "--json", "--sarif", sarif.path], in: folder)
@@ -78,18 +66,9 @@ import TestSupport
     /// never verified — `--strict` fails it as `verify --strict` does — and the text output lists every rebuild
     /// outcome, also when the rebuild ran from the local source.
     @Test func rebuildStrictFailsWhenARebuildCheckWasSkipped() throws {
-        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
-        defer { registry.stop() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("audit-rebuild-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let case_ = try JSONSerialization.jsonObject(with: Fixtures.data("npm/cases/sigstore@1.0.0.json")) as! [String: Any]
-        let lock: [String: Any] = ["lockfileVersion": 3, "packages": [
-            "": ["name": "rebuild-project", "version": "1.0.0"],
-            "node_modules/sigstore": ["version": "1.0.0", "integrity": case_["integrity"] as! String,
-                                      "resolved": "https://registry.npmjs.org/sigstore/-/sigstore-1.0.0.tgz"],
-        ]]
-        try JSONSerialization.data(withJSONObject: lock).write(to: folder.appendingPathComponent("package-lock.json"))
+        let project = try AuditProject([.init("sigstore@1.0.0")], root: ["name": "rebuild-project", "version": "1.0.0"])
+        defer { project.stop() }
+        let registry = project.registry, folder = project.url
         let common = ["audit", "--registry", registry.baseURL.absoluteString, "--offline", "--rebuild"]
 
         let skipped = try Self.run(common, in: folder)

@@ -530,17 +530,12 @@ import TestSupport
     }
 
     @Test func auditAgainstAnUnreachableRegistrySaysSoOnce() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ux-audit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var packages: [String: Any] = ["": ["name": "p", "version": "1.0.0"]]
-        for index in 0..<12 {
-            packages["node_modules/pkg\(index)"] = [
-                "version": "1.0.0", "integrity": "sha512-" + String(repeating: "A", count: 86) + "==",
-                "resolved": "https://registry.npmjs.org/pkg\(index)/-/pkg\(index)-1.0.0.tgz"]
-        }
-        try JSONSerialization.data(withJSONObject: ["lockfileVersion": 3, "packages": packages])
-            .write(to: folder.appendingPathComponent("package-lock.json"))
+        let temporary = try TemporaryFolder(label: "ux-audit")
+        defer { temporary.cleanup() }
+        let folder = temporary.url
+        try AuditProject.write(to: folder, packages: (0..<12).map {
+            .init("pkg\($0)@1.0.0", integrity: "sha512-" + String(repeating: "A", count: 86) + "==")
+        })
         let text = try ProvcheckBinary.run(["audit", "--registry", "http://127.0.0.1:1/", "--attempts", "1"], in: folder)
         #expect(text.status == 2)
         let lines = text.stderr.split(separator: "\n")

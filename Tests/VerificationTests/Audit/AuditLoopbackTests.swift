@@ -235,15 +235,11 @@ import TestSupport
     }
 
     @Test func realSignaturesAndAttestationsFromFixtures() async throws {
-        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
-        defer { registry.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
-        try GeneratedProject.writeFixtureLockfile(
-            to: folder.url, root: ["name": "uses-fixtures", "version": "1.0.0"],
-            releases: [("node_modules/gundam-visor", "gundam-visor", "1.0.1"),
-                       ("node_modules/sigstore", "sigstore", "2.3.1"),
-                       ("node_modules/x/node_modules/sigstore", "sigstore", "1.0.0")])
+        let folder = try AuditProject([.init("gundam-visor@1.0.1"), .init("sigstore@2.3.1"),
+                                       .init("sigstore@1.0.0", at: "node_modules/x/node_modules/sigstore")],
+                                      root: ["name": "uses-fixtures", "version": "1.0.0"])
+        defer { folder.stop() }
+        let registry = folder.registry
         let lockfile = try LockfileLoader.load(from: folder.url)
         var configuration = RegistryConfiguration(registry: registry.baseURL)
         configuration.retry = RetryPolicy(maxAttempts: 1)
@@ -275,15 +271,11 @@ import TestSupport
     }
 
     @Test func scopedPackageAttestationsComeFromItsOwnRegistry() async throws {
-        let scoped = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
-        defer { scoped.stop() }
+        let folder = try AuditProject([.init("@trishankatdatadog/supreme-goggles@1.0.5")], lockfileVersion: 2)
+        defer { folder.stop() }
+        let scoped = folder.registry
         let other = try LoopbackRegistry(content: RegistryContent())
         defer { other.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
-        try GeneratedProject.writeFixtureLockfile(
-            to: folder.url, lockfileVersion: 2,
-            releases: [("node_modules/@trishankatdatadog/supreme-goggles", "@trishankatdatadog/supreme-goggles", "1.0.5")])
         var configuration = RegistryConfiguration(registry: other.baseURL)
         configuration.scopedRegistries["@trishankatdatadog"] = scoped.baseURL
         configuration.retry = RetryPolicy(maxAttempts: 1)
@@ -296,12 +288,9 @@ import TestSupport
     }
 
     @Test func rebuildFromALocalSourceBundle() async throws {
-        let registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
-        defer { registry.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
-        try GeneratedProject.writeFixtureLockfile(
-            to: folder.url, releases: [("node_modules/gundam-visor", "gundam-visor", "1.0.1")])
+        let folder = try AuditProject([.init("gundam-visor@1.0.1")])
+        defer { folder.stop() }
+        let registry = folder.registry
         var configuration = RegistryConfiguration(registry: registry.baseURL)
         configuration.retry = RetryPolicy(maxAttempts: 1)
         let pipeline = try VerificationPipeline.standard(StandardPipelineOptions(registry: configuration, offline: true))

@@ -63,25 +63,6 @@ struct GeneratedPackage: Sendable {
 
 /// Builds registry content and a project folder (package.json, package-lock.json v3, node_modules) for tests.
 enum GeneratedProject {
-    /// Writes a `package-lock.json` naming real fixture releases: for each `(location, name, version)` an entry
-    /// with the fixture case's `integrity` and the public registry's tarball URL.
-    static func writeFixtureLockfile(
-        to folder: URL, lockfileVersion: Int = 3, root: [String: Any] = ["name": "p"],
-        releases: [(location: String, name: String, version: String)]
-    ) throws {
-        var entries: [String: Any] = ["": root]
-        for release in releases {
-            let file = "npm/cases/\(release.name.replacingOccurrences(of: "@", with: "%40").replacingOccurrences(of: "/", with: "+"))@\(release.version).json"
-            let object = try JSONSerialization.jsonObject(with: Fixtures.data(file)) as! [String: Any]
-            let basename = release.name.split(separator: "/").last.map(String.init) ?? release.name
-            entries[release.location] = [
-                "version": release.version, "integrity": object["integrity"] as! String,
-                "resolved": "https://registry.npmjs.org/\(release.name)/-/\(basename)-\(release.version).tgz"]
-        }
-        try JSONSerialization.data(withJSONObject: ["lockfileVersion": lockfileVersion, "packages": entries])
-            .write(to: folder.appendingPathComponent("package-lock.json"))
-    }
-
     /// Adds `packages` to `content`, signed as each says, and serves `key` as the registry key.
     static func populate(_ content: inout RegistryContent, packages: [GeneratedPackage], key: TestSigningKey,
                          otherKey: TestSigningKey) throws {
