@@ -66,22 +66,34 @@ import TestSupport
         } == .signatureMismatch)
     }
 
+    /// Why `verifier` rejects `bundle` signed by any certificate (nil when it verifies).
+    func failure(of bundle: Data, with verifier: BundleVerifier) -> BundleVerificationError.Reason? {
+        reason { () throws(BundleVerificationError) in
+            try verifier.verify(bundleJSON: bundle, policy: VerificationPolicy(artifact: .none, signer: .anyCertificate))
+        }
+    }
+
+    /// `bundle` with its DSSE envelope changed by `edit`.
+    func editingEnvelope(_ bundle: Data, _ edit: (inout [String: Any]) throws -> Void) throws -> Data {
+        var json = try #require(try JSONSerialization.jsonObject(with: bundle) as? [String: Any])
+        var envelope = try #require(json["dsseEnvelope"] as? [String: Any])
+        try edit(&envelope)
+        json["dsseEnvelope"] = envelope
+        return try JSONSerialization.data(withJSONObject: json)
+    }
+
     @Test func tamperedSignatureFails() throws {
         let (sigstore, bundle, verifier) = try mint()
         defer { sigstore.cleanup() }
-        var json = try #require(try JSONSerialization.jsonObject(with: bundle) as? [String: Any])
-        var envelope = try #require(json["dsseEnvelope"] as? [String: Any])
-        var signatures = try #require(envelope["signatures"] as? [[String: Any]])
-        let encoded = try #require(signatures[0]["sig"] as? String)
-        var sig = [UInt8](try #require(Data(base64Encoded: encoded)))
-        sig[sig.count - 3] ^= 0x01
-        signatures[0]["sig"] = Data(sig).base64EncodedString()
-        envelope["signatures"] = signatures
-        json["dsseEnvelope"] = envelope
-        let tampered = try JSONSerialization.data(withJSONObject: json)
-        #expect(reason { () throws(BundleVerificationError) in
-            try verifier.verify(bundleJSON: tampered, policy: VerificationPolicy(artifact: .none, signer: .anyCertificate))
-        } == .signatureMismatch)
+        let tampered = try editingEnvelope(bundle) { envelope in
+            var signatures = try #require(envelope["signatures"] as? [[String: Any]])
+            let encoded = try #require(signatures[0]["sig"] as? String)
+            var sig = [UInt8](try #require(Data(base64Encoded: encoded)))
+            sig[sig.count - 3] ^= 0x01
+            signatures[0]["sig"] = Data(sig).base64EncodedString()
+            envelope["signatures"] = signatures
+        }
+        #expect(failure(of: tampered, with: verifier) == .signatureMismatch)
     }
 
     @Test func tamperedPayloadFails() throws {
@@ -89,30 +101,20 @@ import TestSupport
         defer { sigstore.cleanup() }
         let other = VirtualSigstore.provenanceStatement(name: "minted", version: "1.0.0",
                                                         sha512Hex: String(repeating: "ef", count: 64), identity: Self.identity)
-        var json = try #require(try JSONSerialization.jsonObject(with: bundle) as? [String: Any])
-        var envelope = try #require(json["dsseEnvelope"] as? [String: Any])
-        envelope["payload"] = other.base64EncodedString()
-        json["dsseEnvelope"] = envelope
-        let tampered = try JSONSerialization.data(withJSONObject: json)
-        #expect(reason { () throws(BundleVerificationError) in
-            try verifier.verify(bundleJSON: tampered, policy: VerificationPolicy(artifact: .none, signer: .anyCertificate))
-        } == .signatureMismatch)
+        let tampered = try editingEnvelope(bundle) { $0["payload"] = other.base64EncodedString() }
+        #expect(failure(of: tampered, with: verifier) == .signatureMismatch)
     }
 
     @Test func certificateFromAnUntrustedCAFails() throws {
         let (sigstore, bundle, verifier) = try mint(untrustedCA: true)
         defer { sigstore.cleanup() }
-        #expect(reason { () throws(BundleVerificationError) in
-            try verifier.verify(bundleJSON: bundle, policy: VerificationPolicy(artifact: .none, signer: .anyCertificate))
-        } == .certificateChain)
+        #expect(failure(of: bundle, with: verifier) == .certificateChain)
     }
 
     @Test func theProductionRootDoesNotTrustMintedBundles() throws {
         let (sigstore, bundle, _) = try mint()
         defer { sigstore.cleanup() }
-        #expect(reason { () throws(BundleVerificationError) in
-            try BundleVerifier().verify(bundleJSON: bundle, policy: VerificationPolicy(artifact: .none, signer: .anyCertificate))
-        } == .untrustedLog)
+        #expect(failure(of: bundle, with: BundleVerifier()) == .untrustedLog)
     }
 
     /// npm's client (`@sigstore/bundle`, sigstore-js) knows only `…+json;version=0.2` for v0.2 — the spelling every

@@ -43,21 +43,30 @@ public final class AuditProject: Sendable {
     /// The registry's base URL as a string, for `--registry`.
     public var registryURL: String { registry.baseURL.absoluteString }
 
+    /// Serves `content` (default: every fixture in `Fixtures/`) next to an empty project folder (for projects
+    /// written by the caller).
+    public init(serving content: RegistryContent? = nil) throws {
+        registry = try LoopbackRegistry(content: try content ?? RegistryContent.fixtures(at: Fixtures.root))
+        do { folder = try TemporaryFolder(label: "audit-project") } catch {
+            registry.stop()
+            throw error
+        }
+    }
+
     /// Serves `content` (default: every fixture in `Fixtures/`) and writes a project locking `packages`.
     /// - Parameters:
     ///   - root: the lockfile's root package entry (`packages[""]`).
     ///   - extra: further raw lockfile entries by location (git, file, link packages).
     ///   - installed: also write `node_modules/<name>/package.json` for every package.
-    public init(_ packages: [Package], root: JSONValue = ["name": "p", "version": "1.0.0"],
-                extra: [String: JSONValue] = [:], lockfileVersion: Int = 3, installed: Bool = false,
-                content: RegistryContent? = nil) throws {
-        registry = try LoopbackRegistry(content: try content ?? RegistryContent.fixtures(at: Fixtures.root))
+    public convenience init(_ packages: [Package], root: JSONValue = ["name": "p", "version": "1.0.0"],
+                            extra: [String: JSONValue] = [:], lockfileVersion: Int = 3, installed: Bool = false,
+                            content: RegistryContent? = nil) throws {
+        try self.init(serving: content)
         do {
-            folder = try TemporaryFolder(label: "audit-project")
             try Self.write(to: folder.url, packages: packages, root: root, extra: extra, lockfileVersion: lockfileVersion,
                            installed: installed)
         } catch {
-            registry.stop()
+            stop()
             throw error
         }
     }

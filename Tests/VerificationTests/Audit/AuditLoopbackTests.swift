@@ -29,12 +29,9 @@ import TestSupport
         packages.append(GeneratedPackage(name: "unsigned", signature: .none))
         packages.append(GeneratedPackage(name: "badsig", signature: .bad))
         packages.append(GeneratedPackage(name: "otherkey", signature: .unknownKey))
-        var content = RegistryContent()
-        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: other)
-        let registry = try LoopbackRegistry(content: content)
-        defer { registry.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
+        let project = try GeneratedProject.serve(packages, key: key, otherKey: other)
+        defer { project.stop() }
+        let registry = project.registry, folder = project.folder
         try GeneratedProject.write(
             to: folder.url, packages: packages, registry: registry.baseURL,
             extra: ["node_modules/gitdep": ["version": "1.0.0", "resolved": "git+ssh://git@github.com/o/gitdep.git#abc"],
@@ -123,12 +120,9 @@ import TestSupport
     @Test func omitDevLeavesDevPackagesOut() async throws {
         let key = try TestSigningKey.generate()
         let packages = [GeneratedPackage(name: "prod"), GeneratedPackage(name: "devonly", signature: .none, dev: true)]
-        var content = RegistryContent()
-        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
-        let registry = try LoopbackRegistry(content: content)
-        defer { registry.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
+        let project = try GeneratedProject.serve(packages, key: key, otherKey: key)
+        defer { project.stop() }
+        let registry = project.registry, folder = project.folder
         try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL)
         let lockfile = try LockfileLoader.load(from: folder.url)
         let all = await PackageAuditor(client: Self.client(registry)).audit(lockfile)
@@ -318,12 +312,9 @@ import TestSupport
     @Test func unknownPackageOrVersionIsAFinding() async throws {
         let key = try TestSigningKey.generate()
         let packages = [GeneratedPackage(name: "present")]
-        var content = RegistryContent()
-        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
-        let registry = try LoopbackRegistry(content: content)
-        defer { registry.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
+        let project = try GeneratedProject.serve(packages, key: key, otherKey: key)
+        defer { project.stop() }
+        let registry = project.registry, folder = project.folder
         let base = registry.baseURL.absoluteString
         try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL, extra: [
             "node_modules/absent": ["version": "1.0.0", "resolved": base + "absent/-/absent-1.0.0.tgz", "integrity": "sha512-AAAA"],
@@ -344,12 +335,9 @@ import TestSupport
         let key = try TestSigningKey.generate()
         let packages = [GeneratedPackage(name: "alpha"), GeneratedPackage(name: "@gen/beta"),
                         GeneratedPackage(name: "gamma", signature: .none), GeneratedPackage(name: "delta", signature: .bad)]
-        var content = RegistryContent()
-        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
-        let registry = try LoopbackRegistry(content: content)
-        defer { registry.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
+        let project = try GeneratedProject.serve(packages, key: key, otherKey: key)
+        defer { project.stop() }
+        let registry = project.registry, folder = project.folder
 
         var yarn = "# yarn lockfile v1\n\n"
         var pnpm = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n"
@@ -404,12 +392,9 @@ import TestSupport
     @Test func packumentsOnceOverKeptAliveConnections() async throws {
         let key = try TestSigningKey.generate()
         let packages = Self.names("many", 40).map { GeneratedPackage(name: $0) }
-        var content = RegistryContent()
-        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
-        let registry = try LoopbackRegistry(content: content)
-        defer { registry.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
+        let project = try GeneratedProject.serve(packages, key: key, otherKey: key)
+        defer { project.stop() }
+        let registry = project.registry, folder = project.folder
         // Every package at two locations: still one packument request per name.
         var extra: [String: [String: Any]] = [:]
         for package in packages {

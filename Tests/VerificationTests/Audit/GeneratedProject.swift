@@ -63,6 +63,13 @@ struct GeneratedPackage: Sendable {
 
 /// Builds registry content and a project folder (package.json, package-lock.json v3, node_modules) for tests.
 enum GeneratedProject {
+    /// Serves `packages` (see ``populate(_:packages:key:otherKey:)``) on loopback next to an empty project folder.
+    static func serve(_ packages: [GeneratedPackage], key: TestSigningKey, otherKey: TestSigningKey) throws -> AuditProject {
+        var content = RegistryContent()
+        try populate(&content, packages: packages, key: key, otherKey: otherKey)
+        return try AuditProject(serving: content)
+    }
+
     /// Adds `packages` to `content`, signed as each says, and serves `key` as the registry key.
     static func populate(_ content: inout RegistryContent, packages: [GeneratedPackage], key: TestSigningKey,
                          otherKey: TestSigningKey) throws {

@@ -17,12 +17,9 @@ struct NPMOracleTests {
         packages += (1...4).map { GeneratedPackage(name: "unsigned-\($0)", signature: .none) }
         packages += (1...3).map { GeneratedPackage(name: "badsig-\($0)", signature: .bad) }
         packages.append(GeneratedPackage(name: "dev-only", dev: true))
-        var content = RegistryContent()
-        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: key)
-        let registry = try LoopbackRegistry(content: content)
-        defer { registry.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
+        let project = try GeneratedProject.serve(packages, key: key, otherKey: key)
+        defer { project.stop() }
+        let registry = project.registry, folder = project.folder
         try GeneratedProject.write(
             to: folder.url, packages: packages, registry: registry.baseURL,
             extra: ["node_modules/gitdep": ["version": "1.0.0", "resolved": "git+ssh://git@github.com/o/gitdep.git#0123456789012345678901234567890123456789"]],
@@ -58,12 +55,9 @@ struct NPMOracleTests {
         let other = try TestSigningKey.generate()
         var packages = (1...5).map { GeneratedPackage(name: "fine-\($0)") }
         packages.append(GeneratedPackage(name: "foreign-key", signature: .unknownKey))
-        var content = RegistryContent()
-        try GeneratedProject.populate(&content, packages: packages, key: key, otherKey: other)
-        let registry = try LoopbackRegistry(content: content)
-        defer { registry.stop() }
-        let folder = try TemporaryFolder()
-        defer { folder.cleanup() }
+        let project = try GeneratedProject.serve(packages, key: key, otherKey: other)
+        defer { project.stop() }
+        let registry = project.registry, folder = project.folder
         try GeneratedProject.write(to: folder.url, packages: packages, registry: registry.baseURL)
 
         let npm = try NPMOracle.auditSignatures(project: folder.url, registry: registry.baseURL)
