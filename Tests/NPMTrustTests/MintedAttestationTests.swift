@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Testing
 import TestSupport
 @testable import NPMTrust
@@ -46,6 +47,54 @@ import TestSupport
             return [AttestationEnvelope(predicateType: VirtualSigstore.npmPublishV01, bundle: publish),
                     AttestationEnvelope(predicateType: VirtualSigstore.slsaProvenanceV1, bundle: provenance)]
         }
+
+        /// One attestation whose statement is edited by `edit` before it is signed: the signature is valid, so only
+        /// npm's statement checks can fail it.
+        func signed(provenance: Bool, _ edit: (inout RawJSON) -> Void) throws -> AttestationEnvelope {
+            var statement = try RawJSON(parsing: provenance
+                ? VirtualSigstore.provenanceStatement(name: "minted", version: "2.0.0", sha512Hex: sha512Hex,
+                                                      identity: MintedAttestationTests.identity)
+                : VirtualSigstore.publishStatement(name: "minted", version: "2.0.0", sha512Hex: sha512Hex))
+            edit(&statement)
+            let bundle = provenance
+                ? try sigstore.provenanceBundle(payload: statement.encoded(), identity: MintedAttestationTests.identity)
+                : try sigstore.publishAttestationBundle(payload: statement.encoded())
+            return AttestationEnvelope(predicateType: provenance ? VirtualSigstore.slsaProvenanceV1 : VirtualSigstore.npmPublishV01,
+                                       bundle: bundle)
+        }
+
+        /// The status of one attestation's check.
+        func status(of envelope: AttestationEnvelope) -> AttestationStatus? {
+            verifier.verify(evidence(), keys: keys, attestations: .fetched([envelope])).attestations
+                .first { $0.predicateType == envelope.predicateType }?.status
+        }
+    }
+
+    /// Statement mutations, each genuinely signed, fail with their own reason (the logic AttestationLogicTests checks
+    /// without cryptography, here through Sigstore verification).
+    @Test func signedStatementMutationsFailWithTheirReason() throws {
+        let minted = try Minted()
+        defer { minted.sigstore.cleanup() }
+        for provenance in [false, true] {
+            #expect(minted.status(of: try minted.signed(provenance: provenance) { _ in }) == .verified)
+            #expect(minted.status(of: try minted.signed(provenance: provenance) {
+                $0["subject"] = [["name": "pkg:npm/minted@2.0.0", "digest": ["sha512": .string(String(repeating: "0", count: 128))]]]
+            }) == .subjectDigestMismatch)
+            #expect(minted.status(of: try minted.signed(provenance: provenance) {
+                $0["subject"] = [["name": "pkg:npm/minted@2.0.1", "digest": ["sha512": .string(minted.sha512Hex)]]]
+            }) == .subjectNameMismatch)
+            #expect(minted.status(of: try minted.signed(provenance: provenance) {
+                $0["subject"] = [["name": "pkg:npm/minted@2.0.0", "digest": ["sha512": .string(minted.sha512Hex)]],
+                                 ["name": "pkg:npm/evil@1.0.0", "digest": ["sha512": .string(minted.sha512Hex)]]]
+            }) == .subjectNameMismatch)
+            #expect(minted.status(of: try minted.signed(provenance: provenance) { $0["subject"] = [] }) == .noSubjects)
+            #expect(minted.status(of: try minted.signed(provenance: provenance) {
+                $0["predicateType"] = "https://slsa.dev/provenance/v0.1"
+            }) == .statementMismatch)
+        }
+        #expect(minted.status(of: try minted.signed(provenance: false) {
+            $0["predicate"]?["version"] = "1.0.0"
+        }) == .predicateMismatch)
     }
 
     @Test func mintedAttestationsVerifyAndProvenanceIsReadFromTheStatement() throws {
