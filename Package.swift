@@ -18,7 +18,7 @@ let package = Package(
     products: [
         .library(name: "ProvcheckKit", targets: [
             "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
-            "Sigstore", "NPMTrust", "Build", "Verification",
+            "Sigstore", "NPMTrust", "Build", "Verification", "Watch", "Staged",
         ]),
         .library(name: "LoopbackRegistry", targets: ["LoopbackRegistry"]),
         .executable(name: "provcheck", targets: ["provcheck"]),
@@ -55,18 +55,24 @@ let package = Package(
             "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "Build", "COpenSSL",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // `provcheck watch`: daily monitoring of packages, findings, state and shards (docs/watch.md).
+        .target(name: "Watch", dependencies: ["Verification", "JSON", "Digest", "Registry", "NPMTrust", "Packing"]),
+        // `provcheck staged`: checks a staged publish before approval, on the verification pipeline (docs/staged.md).
+        .target(name: "Staged", dependencies: [
+            "Verification", "Watch", "JSON", "Digest", "Archive", "Registry", "Compare", "NPMTrust", "Packing",
+        ]),
         .target(name: "LoopbackRegistry", dependencies: ["JSON", "Registry", "Digest", "COpenSSL"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
-            "JSON", "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
+            "JSON", "Verification", "Watch", "Staged", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
             "Deflate", "Build", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),
 
         // MARK: Tests (mirror the modules)
-        .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "CZlib"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "Registry", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["JSON", "Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
@@ -76,7 +82,13 @@ let package = Package(
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
         .testTarget(name: "SigstoreTests", dependencies: ["JSON", "Digest", "Sigstore", "TestSupport"]),
         .testTarget(name: "NPMTrustTests", dependencies: ["JSON", "NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Verification", "Digest", "Sigstore", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Verification", "Watch", "Digest", "Sigstore", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "WatchTests", dependencies: [
+            "Watch", "Verification", "JSON", "Digest", "Registry", "NPMTrust", "LoopbackRegistry", "TestSupport",
+        ]),
+        .testTarget(name: "StagedTests", dependencies: [
+            "Staged", "Watch", "Verification", "Digest", "Registry", "LoopbackRegistry", "TestSupport",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["JSON", "LoopbackRegistry", "TestSupport"]),
     ]
 )

@@ -5,8 +5,8 @@ import JSON
 import Sigstore
 
 /// SHA-256 as lowercase hex (the `Digest` module's OpenSSL EVP hashing).
-enum SHA256Hex {
-    static func of(_ data: Data) -> String { DigestEncoding.hex(Hashing.sha256(data)) }
+package enum SHA256Hex {
+    package static func of(_ data: Data) -> String { DigestEncoding.hex(Hashing.sha256(data)) }
 }
 
 /// An error while signing or verifying a DSSE envelope, naming the key input.

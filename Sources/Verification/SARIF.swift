@@ -52,12 +52,20 @@ public struct SARIFLog: Codable, Hashable, Sendable {
     public struct AutomationDetails: Codable, Hashable, Sendable {
         /// `category/run-id` form; GitHub uses the part before the last `/` as the category.
         public var id: String
+        /// Makes an `automationDetails`.
+        public init(id: String) {
+            self.id = id
+        }
     }
 
     /// `run.tool`.
     public struct Tool: Codable, Hashable, Sendable {
         /// The driver component.
         public var driver: ToolComponent
+        /// Makes a `tool`.
+        public init(driver: ToolComponent) {
+            self.driver = driver
+        }
     }
 
     /// `tool.driver`.
@@ -72,6 +80,14 @@ public struct SARIFLog: Codable, Hashable, Sendable {
         public var informationUri: String?
         /// The rules (one per check id).
         public var rules: [ReportingDescriptor]
+        /// Makes a `toolComponent`.
+        public init(name: String, version: String? = nil, semanticVersion: String? = nil, informationUri: String? = nil, rules: [ReportingDescriptor]) {
+            self.name = name
+            self.version = version
+            self.semanticVersion = semanticVersion
+            self.informationUri = informationUri
+            self.rules = rules
+        }
     }
 
     /// A rule.
@@ -90,12 +106,26 @@ public struct SARIFLog: Codable, Hashable, Sendable {
         public var defaultConfiguration: Configuration?
         /// GitHub properties (`tags`, `security-severity`, `precision`).
         public var properties: [String: PropertyValue]?
+        /// Makes a `reportingDescriptor`.
+        public init(id: String, name: String? = nil, shortDescription: Message? = nil, fullDescription: Message? = nil, help: Message? = nil, defaultConfiguration: Configuration? = nil, properties: [String: PropertyValue]? = nil) {
+            self.id = id
+            self.name = name
+            self.shortDescription = shortDescription
+            self.fullDescription = fullDescription
+            self.help = help
+            self.defaultConfiguration = defaultConfiguration
+            self.properties = properties
+        }
     }
 
     /// `reportingConfiguration`.
     public struct Configuration: Codable, Hashable, Sendable {
         /// `none`, `note`, `warning` or `error`.
         public var level: String
+        /// Makes a `configuration`.
+        public init(level: String) {
+            self.level = level
+        }
     }
 
     /// A property bag value (string or string list).
@@ -134,6 +164,16 @@ public struct SARIFLog: Codable, Hashable, Sendable {
         public var partialFingerprints: [String: String]
         /// Evidence of the check.
         public var properties: [String: String]?
+        /// Makes a `result`.
+        public init(ruleId: String, ruleIndex: Int, level: String, message: Message, locations: [Location], partialFingerprints: [String: String], properties: [String: String]? = nil) {
+            self.ruleId = ruleId
+            self.ruleIndex = ruleIndex
+            self.level = level
+            self.message = message
+            self.locations = locations
+            self.partialFingerprints = partialFingerprints
+            self.properties = properties
+        }
     }
 
     /// A location.
@@ -142,6 +182,11 @@ public struct SARIFLog: Codable, Hashable, Sendable {
         public var physicalLocation: PhysicalLocation
         /// The package, by purl.
         public var logicalLocations: [LogicalLocation]?
+        /// Makes a `location`.
+        public init(physicalLocation: PhysicalLocation, logicalLocations: [LogicalLocation]? = nil) {
+            self.physicalLocation = physicalLocation
+            self.logicalLocations = logicalLocations
+        }
     }
 
     /// `physicalLocation`.
@@ -150,18 +195,31 @@ public struct SARIFLog: Codable, Hashable, Sendable {
         public var artifactLocation: ArtifactLocation
         /// The region (GitHub needs a start line).
         public var region: Region?
+        /// Makes a `physicalLocation`.
+        public init(artifactLocation: ArtifactLocation, region: Region? = nil) {
+            self.artifactLocation = artifactLocation
+            self.region = region
+        }
     }
 
     /// `artifactLocation`.
     public struct ArtifactLocation: Codable, Hashable, Sendable {
         /// A URI reference, relative to the repository root.
         public var uri: String
+        /// Makes a `artifactLocation`.
+        public init(uri: String) {
+            self.uri = uri
+        }
     }
 
     /// `region`.
     public struct Region: Codable, Hashable, Sendable {
         /// 1-based line.
         public var startLine: Int
+        /// Makes a `region`.
+        public init(startLine: Int) {
+            self.startLine = startLine
+        }
     }
 
     /// `logicalLocation`.
@@ -170,6 +228,11 @@ public struct SARIFLog: Codable, Hashable, Sendable {
         public var fullyQualifiedName: String
         /// `package`.
         public var kind: String
+        /// Makes a `logicalLocation`.
+        public init(fullyQualifiedName: String, kind: String) {
+            self.fullyQualifiedName = fullyQualifiedName
+            self.kind = kind
+        }
     }
 }
 
@@ -233,7 +296,8 @@ extension SARIFLog {
             results: results, automationDetails: AutomationDetails(id: category))])
     }
 
-    static func pascalCase(_ id: String) -> String {
+    /// A rule id in PascalCase for SARIF rule names (`rebuild.compare` → `RebuildCompare`).
+    package static func pascalCase(_ id: String) -> String {
         id.split(whereSeparator: { $0 == "." || $0 == "-" }).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }

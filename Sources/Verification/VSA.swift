@@ -132,7 +132,7 @@ extension VerificationSummary {
     }
 
     /// The lowercase hex of the first sha512 hash of an SRI value, or `nil` when it has none or is malformed.
-    static func sriSHA512Hex(_ sri: String) -> String? {
+    package static func sriSHA512Hex(_ sri: String) -> String? {
         (try? Integrity(sri))?.hashes.first { $0.algorithm == .sha512 }?.hexDigest
     }
 }

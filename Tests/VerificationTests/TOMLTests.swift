@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Watch
 @testable import Verification
 
 /// The JSON text `TOML.jsonData` makes of `toml` (keys in file order, so comparisons are exact).

@@ -112,7 +112,7 @@ public struct NPMTrustStage: TrustVerifying {
     }
 
     /// Maps NPMTrust's report onto the three trust checks and the provenance identity.
-    static func outcome(_ report: TrustReport, announced: Bool) -> TrustOutcome {
+    package static func outcome(_ report: TrustReport, announced: Bool) -> TrustOutcome {
         // Signatures.
         let signatures: Check
         let sigTitle = "Registry signatures"

@@ -5,6 +5,7 @@ import Foundation
 import NPMTrust
 import Registry
 import Verification
+import Watch
 
 /// `provcheck watch`: nightly comparison of watched packages with what was seen before.
 struct WatchCommand: AsyncParsableCommand {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Registry
+import Staged
 import Verification
+import Watch
 
 /// A command that could not run to a verdict: nothing was verified (exit 2).
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import Verification
 
 /// How serious a watch finding is. `error` findings make `provcheck watch` exit 1.
 public enum WatchSeverity: String, Codable, Hashable, Sendable, Comparable, CaseIterable {

@@ -2,6 +2,7 @@ import Digest
 import Foundation
 import JSON
 import Registry
+import Verification
 
 /// A `provcheck watch` configuration file (JSON or TOML, same keys): the packages to watch and how.
 ///

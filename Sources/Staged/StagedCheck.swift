@@ -6,6 +6,8 @@ import JSON
 import NPMTrust
 import Packing
 import Registry
+import Verification
+import Watch
 
 extension CheckID {
     /// The staged tarball's sha1 equals the stage item's `shasum`.

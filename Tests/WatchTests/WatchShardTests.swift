@@ -5,13 +5,14 @@ import Registry
 import Testing
 import TestSupport
 @testable import Verification
+@testable import Watch
 
 @Suite("Watch shards, merge, documents")
 struct WatchShardTests {
     /// Every fixture packument (abbrev, isexe, mime-db, ms, semver, which, wrappy, yallist, …) watched at once.
     static func fixtureSetup() throws -> (LoopbackRegistry, WatchConfiguration) {
         let content = try RegistryContent.fixtures(at: Fixtures.root)
-        let registry = try WatchTestSupport.registry(content)
+        let registry = try TokenRegistry.registry(content)
         let names = content.packuments.keys.sorted()
         let configuration = WatchConfiguration(packages: names.map { WatchedPackage(name: $0, versions: .latest(3)) })
         return (registry, configuration)
@@ -20,7 +21,7 @@ struct WatchShardTests {
     static func engine(_ registry: LoopbackRegistry) -> WatchEngine {
         // Tags: only abbrev's 3.0.0 is tagged, so most versions also produce no-matching-tag findings.
         let tags = Shared<[String: [String: String]]>(["https://github.com/npm/abbrev-js": ["v3.0.0": "0123456789abcdef0123456789abcdef01234567"]])
-        return WatchEngine(registry: RegistryClientWatchRegistry(client: WatchTestSupport.client(registry)),
+        return WatchEngine(registry: RegistryClientWatchRegistry(client: TokenRegistry.client(registry)),
                            trust: TableTrust(table: Shared([:])), tags: TableTags(table: tags),
                            now: { WatchTestSupport.runTime })
     }

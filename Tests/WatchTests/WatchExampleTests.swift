@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Verification
+@testable import Watch
 
 @Suite("Watch documentation examples")
 struct WatchExampleTests {

@@ -1,6 +1,7 @@
 import Foundation
 import NPMTrust
 import Registry
+import Verification
 
 /// Runs `provcheck watch`: observes every configured package (or one shard of them), compares with the state of
 /// the previous run, and returns the findings plus the updated state.

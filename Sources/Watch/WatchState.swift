@@ -2,6 +2,7 @@ import Digest
 import Foundation
 import NPMTrust
 import Packing
+import Verification
 
 /// What `provcheck watch` remembers between runs (JSON, schema ``schemaVersion``), per package and version.
 ///

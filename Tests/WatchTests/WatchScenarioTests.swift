@@ -6,6 +6,7 @@ import Registry
 import Testing
 import TestSupport
 @testable import Verification
+@testable import Watch
 
 /// `provcheck watch` against a loopback registry whose content changes between runs.
 @Suite("Watch scenarios")
@@ -41,7 +42,7 @@ struct WatchScenarioTests {
         var content = try RegistryContent.fixtures(at: Fixtures.root)
         content.addVersion(name: "gundam-visor", version: "1.0.2", tarball: Self.tarball("1.0.2"), publishTime: Self.day(0), makeLatest: true)
         content.addVersion(name: "gundam-visor", version: "1.0.3", tarball: Self.tarball("1.0.3"), publishTime: Self.day(0), makeLatest: true)
-        let registry = try WatchTestSupport.registry(content)
+        let registry = try TokenRegistry.registry(content)
         defer { registry.stop() }
         let trust = Shared<[String: WatchTrust]>([
             "gundam-visor@1.0.1": Self.provenance("1.0.1", commit: realCommit),
@@ -49,7 +50,7 @@ struct WatchScenarioTests {
             "gundam-visor@1.0.3": Self.provenance("1.0.3", commit: c3),
         ])
         let verdicts = Shared<[String: OverallResult]>([:])
-        let client = WatchTestSupport.client(registry)
+        let client = TokenRegistry.client(registry)
         let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: client), trust: TableTrust(table: trust),
                                  tags: GitTagReader(), verifier: TableVerifier(table: verdicts), now: { WatchTestSupport.runTime })
         let configuration = WatchConfiguration(packages: [
@@ -160,9 +161,9 @@ struct WatchScenarioTests {
         var content = RegistryContent()
         content.addVersion(name: "alpha", version: "1.0.0", tarball: Data("alpha 1".utf8))
         content.addVersion(name: "beta", version: "1.0.0", tarball: Data("beta 1".utf8))
-        let registry = try WatchTestSupport.registry(content)
+        let registry = try TokenRegistry.registry(content)
         defer { registry.stop() }
-        let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: WatchTestSupport.client(registry)),
+        let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: TokenRegistry.client(registry)),
                                  trust: TableTrust(table: Shared([:])), tags: TableTags(table: Shared([:])),
                                  now: { WatchTestSupport.runTime })
         let configuration = WatchConfiguration(packages: [WatchedPackage(name: "alpha"), WatchedPackage(name: "beta")])
@@ -184,9 +185,9 @@ struct WatchScenarioTests {
 
     @Test("real fixture: gundam-visor@1.0.1 verified by NPMTrust and tagged in its real source bundle gives only a new-version note")
     func realFixtureBaseline() async throws {
-        let registry = try WatchTestSupport.registry(try RegistryContent.fixtures(at: Fixtures.root))
+        let registry = try TokenRegistry.registry(try RegistryContent.fixtures(at: Fixtures.root))
         defer { registry.stop() }
-        let client = WatchTestSupport.client(registry)
+        let client = TokenRegistry.client(registry)
         let keys = try await RegistryKeysAvailability.load(.registry, client: client)
         let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: client),
                                  trust: NPMTrustWatchReader(client: client, keys: keys), tags: GitTagReader(),

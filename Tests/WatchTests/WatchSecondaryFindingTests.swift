@@ -5,6 +5,7 @@ import Registry
 import Testing
 import TestSupport
 @testable import Verification
+@testable import Watch
 
 /// The findings about versions already recorded (changes of the same version), each once.
 @Suite("Watch: changes to recorded versions")
@@ -28,7 +29,7 @@ struct WatchSecondaryFindingTests {
         for version in ["1.0.0", "1.1.0", "1.2.0", "1.3.0"] {
             content.addVersion(name: "lib", version: version, tarball: Data("lib \(version)".utf8), manifest: manifest)
         }
-        let registry = try WatchTestSupport.registry(content)
+        let registry = try TokenRegistry.registry(content)
         defer { registry.stop() }
         let tags = Shared<[String: [String: String]]>([Self.repository: [
             "v1.0.0": "c0", "v1.1.0": "c1", "v1.2.0": "c2", "v1.3.0": "c3", "v1.4.0": "c4",
@@ -41,7 +42,7 @@ struct WatchSecondaryFindingTests {
             "lib@1.4.0": WatchTrust(level: .trustedPublisher, provenance: Self.facts("refs/tags/v1.4.0", commit: "c4")),
         ])
         let verdicts = Shared<[String: OverallResult]>(["lib@1.4.0": .failed])
-        let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: WatchTestSupport.client(registry)),
+        let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: TokenRegistry.client(registry)),
                                  trust: TableTrust(table: trust), tags: TableTags(table: tags),
                                  verifier: TableVerifier(table: verdicts), now: { WatchTestSupport.runTime })
         let configuration = WatchConfiguration(packages: [WatchedPackage(name: "lib", rebuild: true, versions: .all)])
@@ -96,9 +97,9 @@ struct WatchSecondaryFindingTests {
         }
         var content = RegistryContent()
         content.addVersion(name: "lib", version: "1.0.0", tarball: Data("lib".utf8))
-        let registry = try WatchTestSupport.registry(content)
+        let registry = try TokenRegistry.registry(content)
         defer { registry.stop() }
-        let client = RegistryClientWatchRegistry(client: WatchTestSupport.client(registry))
+        let client = RegistryClientWatchRegistry(client: TokenRegistry.client(registry))
         let configuration = WatchConfiguration(packages: [WatchedPackage(name: "lib", versions: .all)])
         let good = WatchEngine(registry: client, trust: TableTrust(table: Shared(["lib@1.0.0": WatchTrust(level: .provenance)])),
                                tags: TableTags(table: Shared(["x": [:]])), now: { WatchTestSupport.runTime })
@@ -121,10 +122,10 @@ struct WatchStagedWindowTests {
         content.addVersion(name: "lib", version: "1.0.0", tarball: Data("lib 1".utf8), publishTime: Self.time(-10 * 86_400))
         content.addStagedVersion(id: "11111111-2222-4333-8444-555555555555", packageName: "lib", version: "2.0.0",
                                  tarball: Data("lib 2".utf8), createdAt: Self.time(-5 * 86_400))
-        let registry = try WatchTestSupport.registry(content)
+        let registry = try TokenRegistry.registry(content)
         defer { registry.stop() }
         let clock = Shared(WatchTestSupport.runTime)
-        let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: WatchTestSupport.client(registry)),
+        let engine = WatchEngine(registry: RegistryClientWatchRegistry(client: TokenRegistry.client(registry)),
                                  trust: TableTrust(table: Shared([:])), tags: TableTags(table: Shared([:])),
                                  now: { clock.get })
         let configuration = WatchConfiguration(packages: [WatchedPackage(name: "lib", versions: .all)])

@@ -2,6 +2,7 @@ import Foundation
 import NPMTrust
 import Packing
 import Registry
+import Verification
 
 // MARK: - Seams
 
