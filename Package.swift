@@ -18,7 +18,7 @@ let package = Package(
     products: [
         .library(name: "ProvcheckKit", targets: [
             "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
-            "Sigstore", "NPMTrust", "Build", "Verification", "Watch", "Staged",
+            "Sigstore", "NPMTrust", "Build", "Verification", "Lockfiles", "Audit", "Watch", "Staged",
         ]),
         .library(name: "LoopbackRegistry", targets: ["LoopbackRegistry"]),
         .executable(name: "provcheck", targets: ["provcheck"]),
@@ -53,8 +53,12 @@ let package = Package(
         .target(name: "Build", dependencies: ["JSON", "Digest", "Archive", "Registry", "Packing", "Compare", "CArchive"]),
         .target(name: "Verification", dependencies: [
             "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "Build", "COpenSSL",
-            .product(name: "Yams", package: "Yams"),
         ]),
+        // npm, yarn and pnpm lockfiles into one model; pnpm-lock.yaml is read with a real YAML parser (libyaml), as
+        // pnpm reads it with js-yaml.
+        .target(name: "Lockfiles", dependencies: ["JSON", "Digest", "Registry", .product(name: "Yams", package: "Yams")]),
+        // `provcheck audit`: every package of a lockfile against its registry (docs/audit.md).
+        .target(name: "Audit", dependencies: ["Verification", "Lockfiles", "JSON", "Digest", "Registry", "NPMTrust"]),
         // `provcheck watch`: daily monitoring of packages, findings, state and shards (docs/watch.md).
         .target(name: "Watch", dependencies: ["Verification", "JSON", "Digest", "Registry", "NPMTrust", "Packing"]),
         // `provcheck staged`: checks a staged publish before approval, on the verification pipeline (docs/staged.md).
@@ -65,7 +69,7 @@ let package = Package(
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
-            "JSON", "Verification", "Watch", "Staged", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
+            "JSON", "Verification", "Lockfiles", "Audit", "Watch", "Staged", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
             "Deflate", "Build", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -83,6 +87,10 @@ let package = Package(
         .testTarget(name: "SigstoreTests", dependencies: ["JSON", "Digest", "Sigstore", "TestSupport"]),
         .testTarget(name: "NPMTrustTests", dependencies: ["JSON", "NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["JSON", "Verification", "Watch", "Digest", "Sigstore", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "LockfilesTests", dependencies: ["Lockfiles", "Verification", "TestSupport"]),
+        .testTarget(name: "AuditTests", dependencies: [
+            "Audit", "Lockfiles", "Verification", "Digest", "Sigstore", "Registry", "NPMTrust", "LoopbackRegistry", "TestSupport",
+        ]),
         .testTarget(name: "WatchTests", dependencies: [
             "Watch", "Verification", "JSON", "Digest", "Registry", "NPMTrust", "LoopbackRegistry", "TestSupport",
         ]),

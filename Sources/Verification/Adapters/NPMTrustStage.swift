@@ -187,3 +187,14 @@ public struct NPMTrustStage: TrustVerifying {
             provenanceInvalid: provenance.status == .fail)
     }
 }
+
+extension ProvenanceIdentity {
+    /// The identity facts of a verified provenance attestation (NPMTrust's ``ProvenanceFacts``).
+    public init(facts: ProvenanceFacts) {
+        self.init(
+            repository: facts.repository, repositoryID: facts.repositoryID, ownerID: facts.repositoryOwnerID,
+            workflowPath: facts.workflowPath, ref: facts.ref, commit: facts.commit, trigger: facts.trigger,
+            runnerEnvironment: facts.runnerEnvironment, deploymentEnvironment: facts.environment,
+            builderID: facts.builderID, invocationURI: facts.runInvocationURL)
+    }
+}

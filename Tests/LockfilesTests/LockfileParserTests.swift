@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
-@testable import Verification
+@testable import Lockfiles
 
 @Suite struct LockfileParserTests {
     let file = URL(fileURLWithPath: "/project/package-lock.json")

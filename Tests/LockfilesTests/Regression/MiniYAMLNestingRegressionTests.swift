@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Verification
+import Lockfiles
 
 /// Regression (issue 8 hostile inputs): deeply nested flow collections in a pnpm lockfile overflowed the stack
 /// (SIGSEGV) in MiniYAML's recursive flow scanner; block nesting recursed without a bound too. Both now end in a

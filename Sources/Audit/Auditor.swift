@@ -1,7 +1,9 @@
 import Digest
 import Foundation
+import Lockfiles
 import NPMTrust
 import Registry
+import Verification
 
 /// Options of an audit.
 public struct AuditOptions: Sendable {
@@ -463,17 +465,6 @@ public struct PackageAuditor: Sendable {
             publishAttestationPresent: publishPresent,
             packumentRepository: packument.versions[package.version]?.repository?.url,
             earlierVersionsWithProvenance: earlier)
-    }
-}
-
-extension ProvenanceIdentity {
-    /// The identity facts of a verified provenance attestation (NPMTrust's ``ProvenanceFacts``).
-    public init(facts: ProvenanceFacts) {
-        self.init(
-            repository: facts.repository, repositoryID: facts.repositoryID, ownerID: facts.repositoryOwnerID,
-            workflowPath: facts.workflowPath, ref: facts.ref, commit: facts.commit, trigger: facts.trigger,
-            runnerEnvironment: facts.runnerEnvironment, deploymentEnvironment: facts.environment,
-            builderID: facts.builderID, invocationURI: facts.runInvocationURL)
     }
 }
 

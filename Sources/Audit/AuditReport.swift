@@ -1,4 +1,6 @@
 import Foundation
+import Lockfiles
+import Verification
 
 /// Check ids only `provcheck audit` produces.
 extension CheckID {

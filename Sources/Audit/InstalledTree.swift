@@ -1,4 +1,6 @@
 import Foundation
+import Lockfiles
+import Verification
 
 /// The installed `node_modules` tree of a project, compared with the lockfile package by package.
 struct InstalledTree: Sendable {

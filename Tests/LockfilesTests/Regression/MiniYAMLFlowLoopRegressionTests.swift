@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Verification
+import Lockfiles
 
 /// Regression (libFuzzer, fuzz-lockfile, artifact timeout-96ccb981): a flow collection holding a character no rule
 /// consumes (`]` inside `{…}`, `}` inside `[…]`) made MiniYAML's flow scanner loop forever, appending empty

@@ -1,6 +1,8 @@
 import Foundation
+import Lockfiles
 import NPMTrust
 import Registry
+import Verification
 
 /// The signing keys of every registry an audit touches, fetched once per registry (concurrent callers share
 /// one request).

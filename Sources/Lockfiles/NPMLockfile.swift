@@ -43,7 +43,7 @@ public enum NPMLockfileParser {
 
     /// Whether a lockfile location (`node_modules/a/node_modules/b`, a workspace folder) is a relative path that
     /// stays inside the project: not absolute, no empty, `.` or `..` segment, no backslash or NUL.
-    static func staysInProject(_ location: String) -> Bool {
+    package static func staysInProject(_ location: String) -> Bool {
         guard !location.hasPrefix("/"), !location.contains("\\"), !location.contains("\u{0}") else { return false }
         return !location.split(separator: "/", omittingEmptySubsequences: false)
             .contains { $0.isEmpty || $0 == "." || $0 == ".." }

@@ -1,5 +1,7 @@
+import Audit
 import Digest
 import Foundation
+import Lockfiles
 import LoopbackRegistry
 import Sigstore
 import TestSupport

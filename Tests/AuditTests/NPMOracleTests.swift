@@ -1,4 +1,6 @@
+import Audit
 import Foundation
+import Lockfiles
 import LoopbackRegistry
 import Registry
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import Lockfiles
 import Testing
 import TestSupport
 import Verification

@@ -1,4 +1,6 @@
 import Foundation
+import Lockfiles
+import Verification
 
 /// How `provcheck audit --rebuild` rebuilds packages.
 public struct AuditRebuildOptions: Sendable {
