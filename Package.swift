@@ -18,7 +18,7 @@ let package = Package(
     products: [
         .library(name: "ProvcheckKit", targets: [
             "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
-            "Sigstore", "NPMTrust", "Build", "Verification", "Lockfiles", "Audit", "Watch", "Staged",
+            "Sigstore", "NPMTrust", "Build", "Configuration", "Verification", "Lockfiles", "Audit", "Watch", "Staged",
         ]),
         .library(name: "LoopbackRegistry", targets: ["LoopbackRegistry"]),
         .executable(name: "provcheck", targets: ["provcheck"]),
@@ -51,25 +51,27 @@ let package = Package(
         .target(name: "Sigstore", dependencies: ["JSON", "Digest", "COpenSSL"]),
         .target(name: "NPMTrust", dependencies: ["JSON", "Digest", "Registry", "Sigstore", "COpenSSL"]),
         .target(name: "Build", dependencies: ["JSON", "Digest", "Archive", "Registry", "Packing", "Compare", "CArchive"]),
+        // Policy and configuration files (the TOML reader, policy documents): below every module that reads them.
+        .target(name: "Configuration", dependencies: ["JSON", "Digest"]),
         .target(name: "Verification", dependencies: [
-            "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "Build", "COpenSSL",
+            "Configuration", "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "Build", "COpenSSL",
         ]),
         // npm, yarn and pnpm lockfiles into one model; pnpm-lock.yaml is read with a real YAML parser (libyaml), as
         // pnpm reads it with js-yaml.
         .target(name: "Lockfiles", dependencies: ["JSON", "Digest", "Registry", .product(name: "Yams", package: "Yams")]),
         // `provcheck audit`: every package of a lockfile against its registry (docs/audit.md).
-        .target(name: "Audit", dependencies: ["Verification", "Lockfiles", "JSON", "Digest", "Registry", "NPMTrust"]),
+        .target(name: "Audit", dependencies: ["Verification", "Lockfiles", "Configuration", "JSON", "Digest", "Registry", "NPMTrust"]),
         // `provcheck watch`: daily monitoring of packages, findings, state and shards (docs/watch.md).
-        .target(name: "Watch", dependencies: ["Verification", "JSON", "Digest", "Registry", "NPMTrust", "Packing"]),
+        .target(name: "Watch", dependencies: ["Verification", "Configuration", "JSON", "Digest", "Registry", "NPMTrust", "Packing"]),
         // `provcheck staged`: checks a staged publish before approval, on the verification pipeline (docs/staged.md).
         .target(name: "Staged", dependencies: [
-            "Verification", "Watch", "JSON", "Digest", "Archive", "Registry", "Compare", "NPMTrust", "Packing",
+            "Verification", "Watch", "Configuration", "JSON", "Digest", "Archive", "Registry", "Compare", "NPMTrust", "Packing",
         ]),
         .target(name: "LoopbackRegistry", dependencies: ["JSON", "Registry", "Digest", "COpenSSL"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
-            "JSON", "Verification", "Lockfiles", "Audit", "Watch", "Staged", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
+            "JSON", "Configuration", "Verification", "Lockfiles", "Audit", "Watch", "Staged", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
             "Deflate", "Build", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -86,16 +88,17 @@ let package = Package(
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
         .testTarget(name: "SigstoreTests", dependencies: ["JSON", "Digest", "Sigstore", "TestSupport"]),
         .testTarget(name: "NPMTrustTests", dependencies: ["JSON", "NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Verification", "Watch", "Digest", "Sigstore", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "LockfilesTests", dependencies: ["Lockfiles", "Verification", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Configuration", "Verification", "Watch", "Digest", "Sigstore", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Watch", "TestSupport"]),
+        .testTarget(name: "LockfilesTests", dependencies: ["Lockfiles", "TestSupport"]),
         .testTarget(name: "AuditTests", dependencies: [
-            "Audit", "Lockfiles", "Verification", "Digest", "Sigstore", "Registry", "NPMTrust", "LoopbackRegistry", "TestSupport",
+            "Audit", "Lockfiles", "Configuration", "Verification", "Digest", "Sigstore", "Registry", "NPMTrust", "LoopbackRegistry", "TestSupport",
         ]),
         .testTarget(name: "WatchTests", dependencies: [
-            "Watch", "Verification", "JSON", "Digest", "Registry", "NPMTrust", "LoopbackRegistry", "TestSupport",
+            "Watch", "Verification", "Configuration", "JSON", "Digest", "Registry", "NPMTrust", "LoopbackRegistry", "TestSupport",
         ]),
         .testTarget(name: "StagedTests", dependencies: [
-            "Staged", "Watch", "Verification", "Digest", "Registry", "LoopbackRegistry", "TestSupport",
+            "Staged", "Watch", "Configuration", "Verification", "Digest", "Registry", "LoopbackRegistry", "TestSupport",
         ]),
         .testTarget(name: "CLITests", dependencies: ["JSON", "LoopbackRegistry", "TestSupport"]),
     ]

@@ -1,5 +1,6 @@
 import Archive
 import Compare
+import Configuration
 import Digest
 import Foundation
 import JSON

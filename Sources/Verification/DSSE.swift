@@ -1,13 +1,9 @@
+import Configuration
 import COpenSSL
 import Digest
 import Foundation
 import JSON
 import Sigstore
-
-/// SHA-256 as lowercase hex (the `Digest` module's OpenSSL EVP hashing).
-package enum SHA256Hex {
-    package static func of(_ data: Data) -> String { DigestEncoding.hex(Hashing.sha256(data)) }
-}
 
 /// An error while signing or verifying a DSSE envelope, naming the key input.
 public struct DSSEError: Error, Hashable, Sendable, CustomStringConvertible {

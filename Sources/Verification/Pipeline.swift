@@ -1,4 +1,5 @@
 import Compare
+import Configuration
 import Digest
 import Foundation
 import NPMTrust

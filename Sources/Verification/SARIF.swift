@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 
 /// A SARIF 2.1.0 log (OASIS Static Analysis Results Interchange Format), limited to the parts GitHub code scanning

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Configuration
 import Digest
 import Foundation
 import Packing

@@ -1,8 +1,8 @@
+@testable import Configuration
 import Foundation
 import Testing
 import TestSupport
 import Watch
-@testable import Verification
 
 /// The JSON text `TOML.jsonData` makes of `toml` (keys in file order, so comparisons are exact).
 private func json(_ toml: String) throws -> String {

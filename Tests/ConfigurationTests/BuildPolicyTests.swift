@@ -1,6 +1,6 @@
+import Configuration
 import Foundation
 import Testing
-@testable import Verification
 
 /// The policy key `build` (`auto` | `never`) that turns on sandboxed builds for `audit --rebuild` and `watch`.
 struct BuildPolicyTests {

@@ -1,7 +1,6 @@
 import Digest
 import Foundation
 import JSON
-import Registry
 
 /// An error in a policy file, naming the file and the field.
 public struct PolicyFileError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -54,7 +53,7 @@ public struct PolicyDocument: Hashable, Sendable {
     /// Branches (ref globs) one of which must contain the source commit.
     public var branches: [String]?
     /// When provenance is required.
-    public var provenance: ProvenanceRequirementPolicy.Requirement
+    public var provenance: ProvenanceRequirement
     /// Whether a publish attestation is required.
     public var publishAttestationRequired: Bool
     /// Accepted rebuild outcomes.
@@ -73,7 +72,7 @@ public struct PolicyDocument: Hashable, Sendable {
     public init() {
         provenance = .whenPreviouslyPresent
         publishAttestationRequired = false
-        acceptedRebuildOutcomes = RebuildPolicy.defaultAccepted
+        acceptedRebuildOutcomes = RebuildOutcome.defaultAccepted
         source = "default"
     }
 
@@ -184,7 +183,7 @@ public struct PolicyDocument: Hashable, Sendable {
             }
         }
         if let v = dict["provenance"] {
-            guard let s = v as? String, let r = ProvenanceRequirementPolicy.Requirement(rawValue: s) else {
+            guard let s = v as? String, let r = ProvenanceRequirement(rawValue: s) else {
                 throw fail("provenance", "must be \"required\", \"optional\" or \"when-previously-present\"")
             }
             doc.provenance = r
@@ -250,22 +249,6 @@ public struct PolicyDocument: Hashable, Sendable {
         return try array.enumerated().map { i, element in
             guard let s = element as? String, !s.isEmpty else { throw fail("\(field)[\(i)]", "must be a non-empty string") }
             return s
-        }
-    }
-
-    /// The composable policy this document describes.
-    public var policy: PolicySet {
-        PolicySet {
-            ProvenanceRequirementPolicy(provenance)
-            PublishAttestationRequirementPolicy(required: publishAttestationRequired)
-            RepositoryPolicy(expectedURL: repository, expectedRepositoryID: repositoryID, expectedOwnerID: ownerID)
-            if let workflows { ProvenanceFieldPolicy(.workflow, allowed: workflows) }
-            if let refs { ProvenanceFieldPolicy(.ref, allowed: refs) }
-            if let triggers { ProvenanceFieldPolicy(.trigger, allowed: triggers) }
-            if let runners { ProvenanceFieldPolicy(.runner, allowed: runners) }
-            if let environments { ProvenanceFieldPolicy(.environment, allowed: environments) }
-            if let branches { BranchPolicy(allowed: branches) }
-            RebuildPolicy(accepted: acceptedRebuildOutcomes)
         }
     }
 }
