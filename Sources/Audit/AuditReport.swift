@@ -1,5 +1,6 @@
 import Foundation
 import Lockfiles
+import Reports
 import Verification
 
 /// Check ids only `provcheck audit` produces.

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import NPMTrust
 import Registry
+import Reports
 import Verification
 
 /// Runs `provcheck watch`: observes every configured package (or one shard of them), compares with the state of

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Reports
 import Verification
 
 /// How serious a watch finding is. `error` findings make `provcheck watch` exit 1.

@@ -3,6 +3,7 @@ import Digest
 import Foundation
 import Lockfiles
 import LoopbackRegistry
+@testable import Reports
 import Sigstore
 import TestSupport
 @testable import Verification

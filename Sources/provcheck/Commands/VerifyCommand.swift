@@ -4,6 +4,7 @@ import Digest
 import Foundation
 import Packing
 import Registry
+import Reports
 import Sigstore
 import Verification
 

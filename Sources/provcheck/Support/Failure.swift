@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Foundation
 import Registry
+import Reports
 import Staged
 import Verification
 import Watch

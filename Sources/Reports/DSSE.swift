@@ -4,6 +4,7 @@ import Digest
 import Foundation
 import JSON
 import Sigstore
+import Verification
 
 /// An error while signing or verifying a DSSE envelope, naming the key input.
 public struct DSSEError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,13 +1,15 @@
 import Configuration
 import Foundation
+import Reports
 import Sigstore
 import Testing
 import TestSupport
+import VerdictSupport
 @testable import Verification
 
 @Suite struct SARIFTests {
     @Test func sarifValidatesAgainstTheSchemaAndHasOneResultPerFinding() throws {
-        let verdict = VerdictTests.sampleVerdict()
+        let verdict = SampleVerdict.verdict()
         let log = SARIFLog.make(verdicts: [verdict], toolVersion: "0.1.0")
         let data = try ProvcheckJSON.encode(log)
         #expect(try SchemaValidation.sarifErrors(data) == [])
@@ -81,7 +83,7 @@ import TestSupport
 
     @Test func incompleteIsFailed() throws {
         let statement = try VerificationSummary.statement(
-            for: VerdictTests.sampleVerdict(), policy: .default, verifierVersion: "0.1.0")
+            for: SampleVerdict.verdict(), policy: .default, verifierVersion: "0.1.0")
         #expect(statement.predicate.verificationResult == "FAILED")
         #expect(statement.predicate.verifiedLevels == ["FAILED"])
         #expect(statement.predicate.policy.uri == "provcheck:policy/default")
@@ -94,12 +96,12 @@ import TestSupport
     }
 
     @Test func dsseEnvelopeSignsThePAEAndVerifies() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.cleanup() }
         let keyURL = dir.url.appendingPathComponent("key.pem")
         let pubURL = dir.url.appendingPathComponent("pub.pem")
-        try run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyURL.path])
-        try run(["openssl", "pkey", "-in", keyURL.path, "-pubout", "-out", pubURL.path])
+        try ProcessRunner.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyURL.path])
+        try ProcessRunner.run(["openssl", "pkey", "-in", keyURL.path, "-pubout", "-out", pubURL.path])
         let payload = Data(#"{"_type":"https://in-toto.io/Statement/v1"}"#.utf8)
         let envelope = try DSSEEnvelope.sign(payload: payload, privateKeyPEM: try Data(contentsOf: keyURL),
                                              keySource: keyURL.path)
@@ -114,7 +116,7 @@ import TestSupport
         #expect(String(decoding: pae.prefix(39), as: UTF8.self) == "DSSEv1 28 application/vnd.in-toto+json ")
         try pae.write(to: dir.url.appendingPathComponent("pae"))
         try envelope.signatures[0].sig.write(to: dir.url.appendingPathComponent("sig"))
-        try run(["openssl", "dgst", "-sha256", "-verify", pubURL.path, "-signature",
+        try ProcessRunner.run(["openssl", "dgst", "-sha256", "-verify", pubURL.path, "-signature",
                  dir.url.appendingPathComponent("sig").path, dir.url.appendingPathComponent("pae").path])
 
         let tampered = DSSEEnvelope(payload: Data(#"{"_type":"x"}"#.utf8), payloadType: envelope.payloadType,
@@ -123,10 +125,10 @@ import TestSupport
     }
 
     @Test func nonECKeyIsRejectedWithTheFileName() throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryFolder()
         defer { dir.cleanup() }
         let keyURL = dir.url.appendingPathComponent("rsa.pem")
-        try run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", keyURL.path])
+        try ProcessRunner.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", keyURL.path])
         #expect {
             try DSSEEnvelope.sign(payload: Data(), privateKeyPEM: try Data(contentsOf: keyURL), keySource: keyURL.path)
         } throws: { error in
@@ -135,92 +137,5 @@ import TestSupport
         #expect(throws: DSSEError.self) {
             try DSSEEnvelope.sign(payload: Data(), privateKeyPEM: Data("garbage".utf8), keySource: "k.pem")
         }
-    }
-}
-
-@Suite struct ProvenanceStatementTests {
-    /// The SLSA provenance payload of a real npm attestations response.
-    static func provenancePayload(_ caseName: String) throws -> Data {
-        let response = try JSONSerialization.jsonObject(with: Fixtures.data("npm/attestations/\(caseName).json")) as! [String: Any]
-        for attestation in response["attestations"] as! [[String: Any]]
-        where (attestation["predicateType"] as? String)?.hasPrefix("https://slsa.dev/provenance") == true {
-            let envelope = (attestation["bundle"] as! [String: Any])["dsseEnvelope"] as! [String: Any]
-            return Data(base64Encoded: envelope["payload"] as! String)!
-        }
-        throw ProvenanceStatementError("no provenance in \(caseName)")
-    }
-
-    @Test func gundamVisorFacts() throws {
-        let facts = try ProvenanceIdentity.fromStatement(try Self.provenancePayload("gundam-visor@1.0.1"))
-        #expect(facts == gundamFacts.with { $0.invocationURI = "https://github.com/ramonpetgrave64/gundam-visor/actions/runs/9358004112/attempts/1" })
-    }
-
-    @Test func sigstoreFacts() throws {
-        let facts = try ProvenanceIdentity.fromStatement(try Self.provenancePayload("sigstore@2.3.1"))
-        #expect(facts.repository == "https://github.com/sigstore/sigstore-js")
-        #expect(facts.ref == "refs/heads/main")
-        #expect(facts.commit == "46e7056ff9912ebfee5298d94024895a9fea76c0")
-        #expect(facts.trigger == "push")
-        #expect(facts.runnerEnvironment == "github-hosted")
-        let policy = try PolicyDocument.load(
-            contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/examples/monorepo-main-branch.policy.json"))
-        let input = PolicyInput(name: "sigstore", version: "2.3.1", provenance: facts, publishAttestationPresent: true,
-                                packumentRepository: "git+https://github.com/sigstore/sigstore-js.git",
-                                rebuildOutcome: .sameContent, sourceCommit: facts.commit,
-                                branchesContainingCommit: ["refs/heads/main"])
-        let failures = policy.policy.evaluate(input).filter { $0.status != .pass }
-        #expect(failures.isEmpty, "\(failures)")
-    }
-
-    @Test func v02Facts() throws {
-        let facts = try ProvenanceIdentity.fromStatement(try Self.provenancePayload("sigstore@1.0.0"))
-        #expect(facts.repository == "https://github.com/sigstore/sigstore-js")
-        #expect(facts.commit?.count == 40)
-        #expect(facts.workflowPath == ".github/workflows/publish.yml")
-        #expect(facts.ref == "refs/tags/v1.0.0")
-        #expect(facts.trigger == "release")
-        #expect(facts.repositoryID == "495574555")
-        #expect(facts.runnerEnvironment == nil)
-    }
-
-    @Test func factsKeepEveryCharacterAsSigned() throws {
-        // A leading U+FEFF must survive (Foundation's JSONSerialization would drop it, making it equal the real repo).
-        let payload = try Self.provenancePayload("gundam-visor@1.0.1")
-        let text = String(decoding: payload, as: UTF8.self)
-            .replacingOccurrences(of: #""repository":"https://github.com/"#, with: "\"repository\":\"\u{FEFF}https://github.com/")
-        #expect(text != String(decoding: payload, as: UTF8.self), "the fixture's workflow.repository was found")
-        let facts = try ProvenanceIdentity.fromStatement(Data(text.utf8))
-        #expect(facts.repository == "\u{FEFF}https://github.com/ramonpetgrave64/gundam-visor")
-    }
-
-    @Test func packumentFactsFromTheRealPackumentKeepEveryCharacter() throws {
-        let packument = try Fixtures.data("npm/packuments/ms.json")
-        let facts = try PackumentFacts.parse(packument: packument, version: "2.1.2", source: "ms")
-        #expect(facts.name == "ms")
-        #expect(facts.integrity?.hasPrefix("sha512-") == true)
-        #expect(facts.tarballURL?.hasSuffix("/ms/-/ms-2.1.2.tgz") == true)
-        #expect(facts.publishTime != nil)
-        // A leading U+FEFF in a served value stays (Foundation's JSONSerialization would drop it).
-        let text = String(decoding: packument, as: UTF8.self)
-        let marked = text.replacingOccurrences(of: #""_npmVersion": ""#, with: "\"_npmVersion\": \"\u{FEFF}")
-        #expect(marked != text)
-        let markedFacts = try PackumentFacts.parse(packument: Data(marked.utf8), version: "2.1.2", source: "ms")
-        #expect(markedFacts.npmVersion?.unicodeScalars.first == "\u{FEFF}")
-        #expect(throws: VerificationError.self) { try PackumentFacts.parse(packument: Data("[]".utf8), version: "1", source: "x") }
-        #expect(throws: VerificationError.self) { try PackumentFacts.parse(packument: packument, version: "9.9.9", source: "ms") }
-    }
-
-    @Test func unknownPredicateIsAnError() {
-        #expect(throws: ProvenanceStatementError.self) {
-            try ProvenanceIdentity.fromStatement(Data(#"{"predicateType":"https://example.com/x","predicate":{}}"#.utf8))
-        }
-    }
-}
-
-extension ProvenanceIdentity {
-    func with(_ change: (inout ProvenanceIdentity) -> Void) -> ProvenanceIdentity {
-        var copy = self
-        change(&copy)
-        return copy
     }
 }

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Verification
 
 /// A SARIF 2.1.0 log (OASIS Static Analysis Results Interchange Format), limited to the parts GitHub code scanning
 /// reads: one run, the tool's rules, and results with a rule id, level, message, location and fingerprint.
