@@ -8,7 +8,9 @@
 //                 Deflate → Packing
 //                 Registry, Sigstore → NPMTrust
 //                 Packing, Registry, Compare → Build (dependency install, sandboxed lifecycle build)
-//                 Verification (pipeline, policy, verdicts, audit, watch, staged)
+//                 Configuration (TOML, policy files) → Verification (the engine: pipeline, policies, verdicts)
+//                 Verification → Reports (SARIF, VSA, DSSE signing)
+//                 Lockfiles, Reports → Audit;  Reports → Watch → Staged
 //   Executables:  provcheck (CLI), loopback-registry (test/demo registry server)
 import PackageDescription
 
@@ -18,7 +20,7 @@ let package = Package(
     products: [
         .library(name: "ProvcheckKit", targets: [
             "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare",
-            "Sigstore", "NPMTrust", "Build", "Verification",
+            "Sigstore", "NPMTrust", "Build", "Configuration", "Verification", "Reports", "Lockfiles", "Audit", "Watch", "Staged",
         ]),
         .library(name: "LoopbackRegistry", targets: ["LoopbackRegistry"]),
         .executable(name: "provcheck", targets: ["provcheck"]),
@@ -51,22 +53,39 @@ let package = Package(
         .target(name: "Sigstore", dependencies: ["JSON", "Digest", "COpenSSL"]),
         .target(name: "NPMTrust", dependencies: ["JSON", "Digest", "Registry", "Sigstore", "COpenSSL"]),
         .target(name: "Build", dependencies: ["JSON", "Digest", "Archive", "Registry", "Packing", "Compare", "CArchive"]),
+        // Policy and configuration files (the TOML reader, policy documents): below every module that reads them.
+        .target(name: "Configuration", dependencies: ["JSON", "Digest"]),
         .target(name: "Verification", dependencies: [
-            "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "Build", "COpenSSL",
-            .product(name: "Yams", package: "Yams"),
+            "Configuration", "JSON", "Digest", "Archive", "Registry", "Deflate", "Packing", "Compare", "Sigstore", "NPMTrust", "Build", "COpenSSL",
+        ]),
+        // SARIF, the SLSA VSA and DSSE signing: the documents a verdict is written into.
+        .target(name: "Reports", dependencies: ["Verification", "Configuration", "JSON", "Digest", "Sigstore", "COpenSSL"]),
+        // npm, yarn and pnpm lockfiles into one model; pnpm-lock.yaml is read with a real YAML parser (libyaml), as
+        // pnpm reads it with js-yaml.
+        .target(name: "Lockfiles", dependencies: ["JSON", "Digest", "Registry", .product(name: "Yams", package: "Yams")]),
+        // `provcheck audit`: every package of a lockfile against its registry (docs/audit.md).
+        .target(name: "Audit", dependencies: ["Verification", "Lockfiles", "Configuration", "Reports", "JSON", "Digest", "Registry", "NPMTrust"]),
+        // `provcheck watch`: daily monitoring of packages, findings, state and shards (docs/watch.md).
+        .target(name: "Watch", dependencies: ["Verification", "Configuration", "Reports", "JSON", "Digest", "Registry", "NPMTrust", "Packing"]),
+        // `provcheck staged`: checks a staged publish before approval, on the verification pipeline (docs/staged.md).
+        .target(name: "Staged", dependencies: [
+            "Verification", "Watch", "Configuration", "JSON", "Digest", "Archive", "Registry", "Compare", "NPMTrust", "Packing",
         ]),
         .target(name: "LoopbackRegistry", dependencies: ["JSON", "Registry", "Digest", "COpenSSL"]),
 
         // MARK: Executables
         .executableTarget(name: "provcheck", dependencies: [
-            "JSON", "Verification", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
+            "JSON", "Configuration", "Verification", "Reports", "Lockfiles", "Audit", "Watch", "Staged", "Digest", "Archive", "Registry", "Packing", "Compare", "Sigstore", "NPMTrust",
             "Deflate", "Build", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loopback-registry", dependencies: ["LoopbackRegistry"]),
 
         // MARK: Tests (mirror the modules)
-        .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "JSON", "Digest", "CZlib"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LoopbackRegistry", "Registry", "JSON", "Digest", "CZlib"], path: "Tests/TestSupport"),
+        // Test data built from the verdict model, shared by VerificationTests and ReportsTests (TestSupport stays
+        // below every module).
+        .target(name: "VerdictSupport", dependencies: ["Verification"], path: "Tests/VerdictSupport"),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["JSON", "Registry", "Digest", "LoopbackRegistry", "TestSupport"]),
@@ -76,7 +95,21 @@ let package = Package(
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Archive", "TestSupport"]),
         .testTarget(name: "SigstoreTests", dependencies: ["JSON", "Digest", "Sigstore", "TestSupport"]),
         .testTarget(name: "NPMTrustTests", dependencies: ["JSON", "NPMTrust", "Registry", "LoopbackRegistry", "TestSupport"]),
-        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Verification", "Digest", "Sigstore", "LoopbackRegistry", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["JSON", "Configuration", "Verification", "Reports", "Digest", "Sigstore", "NPMTrust", "LoopbackRegistry", "TestSupport", "VerdictSupport"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "Watch", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: [
+            "Reports", "Verification", "Configuration", "Sigstore", "TestSupport", "VerdictSupport",
+        ]),
+        .testTarget(name: "LockfilesTests", dependencies: ["Lockfiles", "TestSupport"]),
+        .testTarget(name: "AuditTests", dependencies: [
+            "Audit", "Lockfiles", "Configuration", "Verification", "Reports", "Digest", "Sigstore", "Registry", "NPMTrust", "LoopbackRegistry", "TestSupport",
+        ]),
+        .testTarget(name: "WatchTests", dependencies: [
+            "Watch", "Verification", "Configuration", "JSON", "Digest", "Registry", "NPMTrust", "LoopbackRegistry", "TestSupport",
+        ]),
+        .testTarget(name: "StagedTests", dependencies: [
+            "Staged", "Watch", "Configuration", "Verification", "Digest", "Registry", "LoopbackRegistry", "TestSupport",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["JSON", "LoopbackRegistry", "TestSupport"]),
     ]
 )

@@ -41,6 +41,47 @@ public struct PackumentFacts: Hashable, Sendable {
     /// Earlier versions (semver order, release and pre-release) whose `dist.attestations` announce provenance.
     public var earlierVersionsWithProvenance: [String]
 
+    /// Makes the facts (the packument parser fills them; a staged publish has only the stage item's).
+    public init(
+        name: String,
+        version: String,
+        integrity: String? = nil,
+        shasum: String? = nil,
+        tarballURL: String? = nil,
+        signatures: [(keyid: String, sig: String)],
+        attestationsURL: String? = nil,
+        provenancePredicateType: String? = nil,
+        gitHead: String? = nil,
+        repositoryURL: String? = nil,
+        repositoryDirectory: String? = nil,
+        npmVersion: String? = nil,
+        nodeVersion: String? = nil,
+        publishTime: Date? = nil,
+        npmUserName: String? = nil,
+        hasStagedApproval: Bool,
+        hasTrustedPublisher: Bool,
+        earlierVersionsWithProvenance: [String]
+    ) {
+        self.name = name
+        self.version = version
+        self.integrity = integrity
+        self.shasum = shasum
+        self.tarballURL = tarballURL
+        self.signatures = signatures
+        self.attestationsURL = attestationsURL
+        self.provenancePredicateType = provenancePredicateType
+        self.gitHead = gitHead
+        self.repositoryURL = repositoryURL
+        self.repositoryDirectory = repositoryDirectory
+        self.npmVersion = npmVersion
+        self.nodeVersion = nodeVersion
+        self.publishTime = publishTime
+        self.npmUserName = npmUserName
+        self.hasStagedApproval = hasStagedApproval
+        self.hasTrustedPublisher = hasTrustedPublisher
+        self.earlierVersionsWithProvenance = earlierVersionsWithProvenance
+    }
+
     public static func == (lhs: PackumentFacts, rhs: PackumentFacts) -> Bool {
         lhs.name == rhs.name && lhs.version == rhs.version && lhs.integrity == rhs.integrity
             && lhs.shasum == rhs.shasum && lhs.tarballURL == rhs.tarballURL
@@ -83,7 +124,7 @@ public struct PackumentFacts: Hashable, Sendable {
     }
 
     /// A manifest's `repository`: the string form, or `url` and `directory` of the object form.
-    static func repository(of manifest: RawJSON) -> (url: String?, directory: String?) {
+    package static func repository(of manifest: RawJSON) -> (url: String?, directory: String?) {
         switch manifest["repository"] {
         case .string(let url)?: (url, nil)
         case .object(let repository)?: (repository["url"]?.stringValue, repository["directory"]?.stringValue)

@@ -1,4 +1,5 @@
 import Compare
+import Configuration
 import Digest
 import Foundation
 import NPMTrust
@@ -412,7 +413,7 @@ public struct VerificationResult: Sendable {
 public typealias PackumentDocument = Result<Packument, RegistryError>
 
 /// What the fetch stage gathered for one version: the facts of its manifest, the tarball and the trust documents.
-/// The registry fetch (``VerificationPipeline/fetch(_:)``) and the staged-publish fetch (``StagedChecker``) both
+/// The registry fetch (``VerificationPipeline/fetch(_:)``) and the staged-publish fetch (`StagedChecker`, in the Staged module) both
 /// produce one; every later stage reads only this.
 public struct FetchedEvidence: Sendable {
     /// Where the tarball came from.

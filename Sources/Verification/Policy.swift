@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 
 /// A rule about where and how a package version was built, evaluated over plain facts into checks.
@@ -58,15 +59,8 @@ private func withoutProvenance(_ id: CheckID, _ title: String, _ input: PolicyIn
 /// Whether provenance must be present. With `.whenPreviouslyPresent`, it is required when an earlier version had it
 /// (no-downgrade: a publish without provenance after provenance releases is the classic stolen-token pattern).
 public struct ProvenanceRequirementPolicy: ProvenancePolicy {
-    /// When provenance is required.
-    public enum Requirement: String, Codable, Hashable, Sendable {
-        /// Always.
-        case required
-        /// Never (its absence is not a finding).
-        case optional
-        /// When an earlier version had provenance.
-        case whenPreviouslyPresent = "when-previously-present"
-    }
+    /// When provenance is required (the policy file's `provenance` word, read by the Configuration module).
+    public typealias Requirement = ProvenanceRequirement
     /// The requirement.
     public var requirement: Requirement
 
@@ -307,7 +301,7 @@ public struct RebuildPolicy: ProvenancePolicy {
     public init(accepted: Set<RebuildOutcome>) { self.accepted = accepted }
 
     /// The default: byte-identical tarball, identical tar, or identical contents.
-    public static let defaultAccepted: Set<RebuildOutcome> = [.identical, .identicalTar, .sameContent]
+    public static let defaultAccepted: Set<RebuildOutcome> = RebuildOutcome.defaultAccepted
 
     public func evaluate(_ input: PolicyInput) -> [Check] {
         let title = "Rebuild outcome is accepted"
@@ -358,5 +352,23 @@ public struct BranchPolicy: ProvenancePolicy {
                 + ", none of them allowed (" + allowed.joined(separator: ", ")
                 + "): an orphan or unreviewed commit, or the source copy lacks the branch",
         ])]
+    }
+}
+
+extension PolicyDocument {
+    /// The composable policy this document describes.
+    public var policy: PolicySet {
+        PolicySet {
+            ProvenanceRequirementPolicy(provenance)
+            PublishAttestationRequirementPolicy(required: publishAttestationRequired)
+            RepositoryPolicy(expectedURL: repository, expectedRepositoryID: repositoryID, expectedOwnerID: ownerID)
+            if let workflows { ProvenanceFieldPolicy(.workflow, allowed: workflows) }
+            if let refs { ProvenanceFieldPolicy(.ref, allowed: refs) }
+            if let triggers { ProvenanceFieldPolicy(.trigger, allowed: triggers) }
+            if let runners { ProvenanceFieldPolicy(.runner, allowed: runners) }
+            if let environments { ProvenanceFieldPolicy(.environment, allowed: environments) }
+            if let branches { BranchPolicy(allowed: branches) }
+            RebuildPolicy(accepted: acceptedRebuildOutcomes)
+        }
     }
 }

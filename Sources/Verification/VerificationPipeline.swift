@@ -1,3 +1,4 @@
+import Configuration
 import Digest
 import Foundation
 import JSON

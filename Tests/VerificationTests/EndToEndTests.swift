@@ -1,6 +1,8 @@
+import Configuration
 import Foundation
 import LoopbackRegistry
 import Registry
+@testable import Reports
 import Testing
 import TestSupport
 @testable import Verification

@@ -1,51 +1,36 @@
 import Foundation
 import Testing
 import TestSupport
+import VerdictSupport
 @testable import Verification
 
 @Suite struct VerdictTests {
-    static let passing = Check.pass(.registryIntegrity, "Registry integrity", evidence: ["integrity": "sha512-x"])
-    static let failing = Check.fail(.rebuildCompare, "Rebuild", reasons: ["index.js differs"])
-    static let skippedRequired = Check.skipped(.trustSignatures, "Signatures", reason: "no registry keys")
-    static let skippedOptional = Check(id: .rebuildNotInSource, title: "Not in source",
-                                       status: .skipped(reason: "built output"), required: false)
-    static let notApplicable = Check.notApplicable(.policyEnvironment, "Environment", reason: "no provenance")
-
     @Test func everyRequiredCheckPassedIsVerified() {
-        #expect(OverallResult.derive(from: [Self.passing, Self.notApplicable], strictness: .standard) == .verified)
-        #expect(OverallResult.derive(from: [Self.passing, Self.notApplicable], strictness: .strict) == .verified)
+        #expect(OverallResult.derive(from: [SampleVerdict.passing, SampleVerdict.notApplicable], strictness: .standard) == .verified)
+        #expect(OverallResult.derive(from: [SampleVerdict.passing, SampleVerdict.notApplicable], strictness: .strict) == .verified)
     }
 
     @Test func anyFailureFails() {
-        #expect(OverallResult.derive(from: [Self.passing, Self.failing, Self.skippedRequired], strictness: .standard) == .failed)
+        #expect(OverallResult.derive(from: [SampleVerdict.passing, SampleVerdict.failing, SampleVerdict.skippedRequired], strictness: .standard) == .failed)
     }
 
     @Test func skippedIsNeverPassed() {
-        #expect(OverallResult.derive(from: [Self.passing, Self.skippedRequired], strictness: .standard) == .incomplete)
-        #expect(OverallResult.derive(from: [Self.passing, Self.skippedRequired], strictness: .strict) == .failed)
+        #expect(OverallResult.derive(from: [SampleVerdict.passing, SampleVerdict.skippedRequired], strictness: .standard) == .incomplete)
+        #expect(OverallResult.derive(from: [SampleVerdict.passing, SampleVerdict.skippedRequired], strictness: .strict) == .failed)
     }
 
     @Test func optionalSkipDoesNotBlockButStrictFailsIt() {
-        #expect(OverallResult.derive(from: [Self.passing, Self.skippedOptional], strictness: .standard) == .verified)
-        #expect(OverallResult.derive(from: [Self.passing, Self.skippedOptional], strictness: .strict) == .failed)
+        #expect(OverallResult.derive(from: [SampleVerdict.passing, SampleVerdict.skippedOptional], strictness: .standard) == .verified)
+        #expect(OverallResult.derive(from: [SampleVerdict.passing, SampleVerdict.skippedOptional], strictness: .strict) == .failed)
     }
 
     @Test func nothingPassedIsNotVerified() {
         #expect(OverallResult.derive(from: [], strictness: .standard) == .incomplete)
-        #expect(OverallResult.derive(from: [Self.notApplicable], strictness: .standard) == .incomplete)
-    }
-
-    static func sampleVerdict(strictness: Strictness = .standard) -> Verdict {
-        Verdict(
-            subject: VerdictSubject(name: "@scope/pkg", version: "1.2.3", integrity: "sha512-abc",
-                                    sha512Hex: String(repeating: "ab", count: 64),
-                                    tarballURL: "http://127.0.0.1:1/@scope/pkg/-/pkg-1.2.3.tgz"),
-            checks: [Self.passing, Self.failing, Self.skippedRequired, Self.skippedOptional, Self.notApplicable],
-            strictness: strictness, verifiedAt: Date(timeIntervalSince1970: 1_717_453_081))
+        #expect(OverallResult.derive(from: [SampleVerdict.notApplicable], strictness: .standard) == .incomplete)
     }
 
     @Test func jsonRoundTripsAndHasTheDocumentedShape() throws {
-        let verdict = Self.sampleVerdict()
+        let verdict = SampleVerdict.verdict()
         let data = try verdict.jsonData()
         let decoded = try JSONDecoder().decode(Verdict.self, from: data)
         #expect(decoded == verdict)
@@ -62,12 +47,12 @@ import TestSupport
     }
 
     @Test func jsonValidatesAgainstTheDocumentedSchema() throws {
-        let errors = try SchemaValidation.errors(try Self.sampleVerdict().jsonData(), schema: "verdict.schema.json")
+        let errors = try SchemaValidation.errors(try SampleVerdict.verdict().jsonData(), schema: "verdict.schema.json")
         #expect(errors == [])
     }
 
     @Test func overallIsRederivedOnDecodeNotTrusted() throws {
-        var object = try #require(try JSONSerialization.jsonObject(with: Self.sampleVerdict().jsonData()) as? [String: Any])
+        var object = try #require(try JSONSerialization.jsonObject(with: SampleVerdict.verdict().jsonData()) as? [String: Any])
         object["overall"] = "verified"
         let tampered = try JSONSerialization.data(withJSONObject: object)
         #expect(try JSONDecoder().decode(Verdict.self, from: tampered).overall == .failed)

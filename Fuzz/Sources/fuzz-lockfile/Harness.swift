@@ -1,7 +1,7 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
 import Foundation
 import FuzzSupport
-import Verification
+import Lockfiles
 
 /// The first byte picks the parser (npm package-lock, yarn.lock, pnpm-lock.yaml); the rest is the file.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,7 +1,8 @@
 // libFuzzer harness: build with Scripts/fuzz.sh (see Fuzz/Package.swift).
+import Configuration
 import Foundation
 import FuzzSupport
-import Verification
+import Configuration
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import NPMTrust
 import Registry
@@ -112,7 +113,7 @@ public struct NPMTrustStage: TrustVerifying {
     }
 
     /// Maps NPMTrust's report onto the three trust checks and the provenance identity.
-    static func outcome(_ report: TrustReport, announced: Bool) -> TrustOutcome {
+    package static func outcome(_ report: TrustReport, announced: Bool) -> TrustOutcome {
         // Signatures.
         let signatures: Check
         let sigTitle = "Registry signatures"
@@ -185,5 +186,16 @@ public struct NPMTrustStage: TrustVerifying {
             signatures: signatures, publishAttestation: publish, provenance: provenance, identity: identity,
             publishAttestationVerified: publish.status == .pass,
             provenanceInvalid: provenance.status == .fail)
+    }
+}
+
+extension ProvenanceIdentity {
+    /// The identity facts of a verified provenance attestation (NPMTrust's ``ProvenanceFacts``).
+    public init(facts: ProvenanceFacts) {
+        self.init(
+            repository: facts.repository, repositoryID: facts.repositoryID, ownerID: facts.repositoryOwnerID,
+            workflowPath: facts.workflowPath, ref: facts.ref, commit: facts.commit, trigger: facts.trigger,
+            runnerEnvironment: facts.runnerEnvironment, deploymentEnvironment: facts.environment,
+            builderID: facts.builderID, invocationURI: facts.runInvocationURL)
     }
 }

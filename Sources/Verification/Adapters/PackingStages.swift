@@ -1,6 +1,7 @@
 import Archive
 import Build
 import Compare
+import Configuration
 import Digest
 import Foundation
 import Packing

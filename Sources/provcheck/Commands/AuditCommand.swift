@@ -1,7 +1,9 @@
 import ArgumentParser
+import Audit
 import Build
 import Digest
 import Foundation
+import Lockfiles
 import NPMTrust
 import Packing
 import Registry

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NPMTrust
 import Registry
+import Staged
 import Verification
 
 /// `provcheck staged list|check`: look at staged publishes before approving them.

@@ -1,8 +1,10 @@
 import ArgumentParser
+import Configuration
 import Digest
 import Foundation
 import Packing
 import Registry
+import Reports
 import Sigstore
 import Verification
 

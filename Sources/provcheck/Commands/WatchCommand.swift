@@ -1,10 +1,12 @@
 import ArgumentParser
 import Build
+import Configuration
 import Digest
 import Foundation
 import NPMTrust
 import Registry
 import Verification
+import Watch
 
 /// `provcheck watch`: nightly comparison of watched packages with what was seen before.
 struct WatchCommand: AsyncParsableCommand {

@@ -1,7 +1,11 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import Registry
+import Reports
+import Staged
 import Verification
+import Watch
 
 /// A command that could not run to a verdict: nothing was verified (exit 2).
 ///
