@@ -316,7 +316,8 @@ public struct PackageAuditor: Sendable {
         var attestations: AttestationOutcome = evidence.attestations == nil ? .none : .verified
         if let problem = attestationFetchProblem {
             attestations = .notChecked
-            checks.append(.skipped(.trustProvenance, "Attestations", reason: problem))
+            let unreachable = Verification.TrustOutcome.attestationsUnreachableChecks(problem)
+            checks += [unreachable.publishAttestation, unreachable.provenance]
         } else if !report.attestations.isEmpty {
             for check in report.attestations {
                 let id: CheckID = check.isProvenance || AttestationPredicate(rawValue: check.predicateType) == nil
