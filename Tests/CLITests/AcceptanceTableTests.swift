@@ -223,6 +223,11 @@ import TestSupport
                     "resolved": "https://registry.npmjs.org/gundam-visor/-/gundam-visor-1.0.1.tgz"]),
             ])]).encoded().write(to: project.appendingPathComponent("package-lock.json"))
             let audit = try Self.run(["audit", project.path, "--offline", "--json"], in: folder, registry: registry)
+            // --strict: the unverifiable attestations fail every command that prints a verdict.
+            for arguments in [["verify", "gundam-visor@1.0.1"], ["audit", project.path], ["attestations", "gundam-visor@1.0.1"]] {
+                let strict = try Self.run(arguments + ["--offline", "--strict"], in: folder, registry: registry)
+                #expect(strict.status == 1, "\(arguments) --strict: \(strict.stdout) \(strict.stderr)")
+            }
             return (verify, audit)
         }
         func statuses(_ checks: [RawJSON]?) -> [String] {
@@ -235,5 +240,51 @@ import TestSupport
         #expect(auditStatuses == verifyStatuses, "audit: \(audit.stdout.prefix(2000)) \(audit.stderr)")
         #expect(Self.object(verify.stdout)?["overall"]?.stringValue == "incomplete")
         #expect(auditPackage?["status"]?.stringValue == "skipped")
+    }
+
+    /// `--strict` means the same in every command that prints a verdict: sigstore@2.3.1's rebuild check is skipped
+    /// (six dist/ files not in the source), so each command exits 1 with `--strict`; without it `verify`, `audit`
+    /// and `watch` exit 0 (incomplete is listed, not failed) and `staged check` exits 1 (strict by default).
+    @Test func strictFailsIncompleteEvidenceInEveryCommand() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("acceptance-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sigstore = try #require(try Self.cases().first { $0.label == "sigstore@2.3.1" })
+        let bundle = try #require(sigstore.bundle)
+        let attestations = try #require(sigstore.attestations)
+        let repository = try #require(try Self.packumentRepository(sigstore))
+        let project = folder.appendingPathComponent("project")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        try RawJSON.object(["lockfileVersion": 3, "packages": .object([
+            "": .object(["name": "acceptance", "version": "1.0.0"]),
+            "node_modules/sigstore": .object([
+                "version": "2.3.1", "integrity": .string(sigstore.integrity),
+                "resolved": "https://registry.npmjs.org/sigstore/-/sigstore-2.3.1.tgz"]),
+        ])]).encoded().write(to: project.appendingPathComponent("package-lock.json"))
+        let commands: [(String, [String], Int32)] = [
+            ("verify", ["verify", "sigstore@2.3.1", "--offline", "--source", bundle], 0),
+            ("audit --rebuild", ["audit", project.path, "--offline", "--rebuild", "--source", "\(repository)=\(bundle)"], 0),
+            ("staged check", ["staged", "check", Self.stageID, "--source", bundle, "--bundle", attestations], 1),
+        ]
+        try Self.withSignedRegistry(sigstore, in: folder) { registry in
+            for (label, arguments, plain) in commands {
+                let standard = try Self.run(arguments, in: folder, registry: registry)
+                #expect(standard.status == plain, "\(label): \(standard.stdout) \(standard.stderr)")
+                let strict = try Self.run(arguments + ["--strict"], in: folder, registry: registry)
+                #expect(strict.status == 1, "\(label) --strict: \(strict.stdout) \(strict.stderr)")
+            }
+        }
+        try Self.withSignedRegistry(sigstore, onlyVersion: true, in: folder) { registry in
+            try RawJSON.object(["version": 1, "packages": .array([.object([
+                "name": "sigstore", "rebuild": true, "versions": "all", "source": .string(bundle)])])]).encoded()
+                .write(to: folder.appendingPathComponent("watch.json"))
+            let standard = try Self.run(["watch", "--config", "watch.json", "--state", "state.json", "--offline"],
+                                        in: folder, registry: registry)
+            #expect(standard.status == 0, "watch: \(standard.stdout) \(standard.stderr)")
+            #expect(standard.stdout.contains("rebuild.not-in-source"), "watch lists the skipped check: \(standard.stdout)")
+            let strict = try Self.run(["watch", "--config", "watch.json", "--state", "state2.json", "--offline", "--strict"],
+                                      in: folder, registry: registry)
+            #expect(strict.status == 1, "watch --strict: \(strict.stdout) \(strict.stderr)")
+        }
     }
 }
