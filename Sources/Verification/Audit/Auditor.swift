@@ -304,6 +304,7 @@ public struct PackageAuditor: Sendable {
         } else if signatureChecks.contains(where: { $0.status == .noSignatures }) {
             signatures = .missing
             trust.signatures.evidence["outcome"] = "missing"
+            trust.signatures.reasons = signatureChecks.map(\.reason)
         } else if signatureChecks.allSatisfy(\.ok) {
             signatures = .verified
         } else {
@@ -334,7 +335,14 @@ public struct PackageAuditor: Sendable {
         for var check in [trust.publishAttestation, trust.provenance] {
             if case .notApplicable = check.status { continue }
             // npm counts an absent attestation as missing, apart from an invalid one.
-            if check.status == .fail, attestations == .missing { check.evidence["outcome"] = "missing" }
+            if check.status == .fail, attestations == .missing {
+                check.evidence["outcome"] = "missing"
+                let publish = check.id == .trustPublishAttestation
+                let missing = report.attestations.filter {
+                    $0.status == .missing && ($0.predicateType == AttestationPredicate.npmPublishV01.rawValue) == publish
+                }.map(\.reason)
+                if !missing.isEmpty { check.reasons = missing }
+            }
             checks.append(check)
         }
 
