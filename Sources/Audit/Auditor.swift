@@ -292,57 +292,61 @@ public struct PackageAuditor: Sendable {
         checks.append(integrityCheck(lockfile: package.integrity, registry: registryIntegrity, shasum: registryShasum))
         checks.append(installed.check(package))
 
+        // The trust checks are the engine's (``NPMTrustStage/outcome(_:announced:)``, the mapping verify, watch and
+        // staged check use, and the one rule for unreachable attestations); audit leaves out those that do not apply
+        // and derives npm's counts (verified / missing / invalid / not checked) from the same report.
+        var trust = NPMTrustStage.outcome(report, announced: evidence.attestations != nil)
+        if let problem = attestationFetchProblem { trust.attestationsUnreachable(problem) }
+
         // Signatures.
         let signatures: SignatureOutcome
         let keysMissing: Bool
         if case .registryHasNoKeys = keys { keysMissing = true } else { keysMissing = false }
         if keysMissing {
             signatures = .notChecked
-            checks.append(.skipped(.trustSignatures, "Registry signatures",
-                                   reason: signatureChecks.first?.reason ?? "the registry has no signing keys"))
         } else if signatureChecks.contains(where: { $0.status == .noSignatures }) {
             signatures = .missing
-            checks.append(.fail(.trustSignatures, "Registry signatures", evidence: ["outcome": "missing"],
-                                reasons: signatureChecks.map(\.reason)))
+            trust.signatures.evidence["outcome"] = "missing"
+            trust.signatures.reasons = signatureChecks.map(\.reason)
         } else if signatureChecks.allSatisfy(\.ok) {
             signatures = .verified
-            checks.append(.pass(.trustSignatures, "Registry signatures",
-                                evidence: ["keyids": signatureChecks.compactMap(\.keyid).joined(separator: ", ")]))
         } else {
             signatures = .invalid
-            checks.append(.fail(.trustSignatures, "Registry signatures", evidence: ["outcome": "invalid"],
-                                reasons: signatureChecks.filter { !$0.ok }.map { "\($0.status.rawValue): \($0.reason)" }))
+            trust.signatures.evidence["outcome"] = "invalid"
         }
+        if keysMissing, !trust.signatures.status.isSkipped {
+            trust.signatures = .skipped(.trustSignatures, "Registry signatures",
+                                        reason: signatureChecks.first?.reason ?? "the registry has no signing keys")
+        }
+        checks.append(trust.signatures)
         signatureChecks = []
 
         // Attestations.
         var attestations: AttestationOutcome = evidence.attestations == nil ? .none : .verified
-        if let problem = attestationFetchProblem {
+        if attestationFetchProblem != nil {
             attestations = .notChecked
-            checks.append(.skipped(.trustProvenance, "Attestations", reason: problem))
-        } else if !report.attestations.isEmpty {
+        } else {
             for check in report.attestations {
-                let id: CheckID = check.isProvenance || AttestationPredicate(rawValue: check.predicateType) == nil
-                    ? .trustProvenance : .trustPublishAttestation
-                let title = id == .trustProvenance ? "Provenance attestation" : "Publish attestation"
-                var evidenceFields = ["predicateType": check.predicateType]
-                if let signer = check.signer { evidenceFields["signer"] = signer }
                 switch check.status {
-                case .verified:
-                    checks.append(.pass(id, title, evidence: evidenceFields))
-                case .skippedNoKeys:
-                    checks.append(.skipped(id, title, reason: check.reason, evidence: evidenceFields))
-                    if attestations == .verified { attestations = .notChecked }
-                case .missing:
-                    checks.append(.fail(id, title, evidence: evidenceFields.merging(["outcome": "missing"]) { $1 },
-                                        reasons: [check.reason]))
-                    if attestations != .invalid { attestations = .missing }
-                default:
-                    checks.append(.fail(id, title, evidence: evidenceFields,
-                                        reasons: ["\(check.status.rawValue): \(check.reason)"]))
-                    attestations = .invalid
+                case .verified: break
+                case .skippedNoKeys: if attestations == .verified { attestations = .notChecked }
+                case .missing: if attestations != .invalid { attestations = .missing }
+                default: attestations = .invalid
                 }
             }
+        }
+        for var check in [trust.publishAttestation, trust.provenance] {
+            if case .notApplicable = check.status { continue }
+            // npm counts an absent attestation as missing, apart from an invalid one.
+            if check.status == .fail, attestations == .missing {
+                check.evidence["outcome"] = "missing"
+                let publish = check.id == .trustPublishAttestation
+                let missing = report.attestations.filter {
+                    $0.status == .missing && ($0.predicateType == AttestationPredicate.npmPublishV01.rawValue) == publish
+                }.map(\.reason)
+                if !missing.isEmpty { check.reasons = missing }
+            }
+            checks.append(check)
         }
 
         // Identity policy (no rebuild runs in an audit, so rebuild rules do not apply).

@@ -27,9 +27,13 @@ public struct StagedCheckRequest: Sendable {
     public var bundle: URL?
     /// The policy (same format as `provcheck verify --policy`).
     public var policy: PolicyDocument
+    /// `.strict` (`--strict`): a skipped check makes the verdict `failed`, as in `verify`.
+    public var strictness: Strictness
 
     /// Makes a request.
-    public init(source: String? = nil, ref: String? = nil, bundle: URL? = nil, policy: PolicyDocument = .default) {
+    public init(source: String? = nil, ref: String? = nil, bundle: URL? = nil, policy: PolicyDocument = .default,
+                strictness: Strictness = .standard) {
+        self.strictness = strictness
         self.source = source
         self.ref = ref
         self.bundle = bundle
@@ -129,7 +133,8 @@ public struct StagedChecker: Sendable {
         }
         let verification = VerificationRequest(
             spec: PackageSpec(name: item.packageName, version: item.version),
-            source: request.source.map(SourceLocator.init(argument:)), ref: request.ref, policy: request.policy)
+            source: request.source.map(SourceLocator.init(argument:)), ref: request.ref, policy: request.policy,
+            strictness: request.strictness)
         let result = await pipeline(bundle: bundle).evaluate(evidence, request: verification)
         let sha512 = result.verdict.subject.sha512Hex ?? ""
         return StagedCheckResult(item: item, sha512: sha512, integrity: result.verdict.subject.integrity ?? "",
@@ -184,6 +189,16 @@ public struct StagedChecker: Sendable {
         // Without a bundle the staged version counts as having no provenance, so a policy requiring it
         // (explicitly, or because earlier published versions had it) fails: pass --bundle.
         if let packument = try? await client.packument(name: item.packageName) {
+            // A monorepo package's package.json often lacks repository.directory (npm publish adds it from the
+            // workspace); the version's (or, before the first approval, the latest) published manifest has it.
+            if facts.repositoryDirectory == nil {
+                let published = packument.versions[item.version]
+                    ?? packument.distTags["latest"].flatMap { packument.versions[$0] }
+                if let repository = published?.repository, let directory = repository.directory {
+                    facts.repositoryDirectory = directory
+                    if facts.repositoryURL == nil { facts.repositoryURL = repository.url }
+                }
+            }
             facts.earlierVersionsWithProvenance = packument.versions.filter { version, manifest in
                 manifest.dist.attestations?.provenance != nil && SemVer.precedes(version, item.version)
             }.keys.sorted(by: SemVer.precedes)
@@ -273,12 +288,14 @@ struct StagedBundleTrust: TrustVerifying {
                 identity: nil, publishAttestationVerified: false, provenanceInvalid: false)
         }
         let integrity = "sha512-" + Data(DigestEncoding.bytes(fromHex: tarballSHA512Hex ?? "") ?? []).base64EncodedString()
+        let envelopes = Self.provenanceEnvelopes(bundle)
         let evidence = PackageVersionEvidence(
             name: facts.name, version: facts.version, integrity: integrity, publishTime: nil, signatures: [],
-            attestations: .init(url: bundle.path, provenancePredicateType: StagedChecker.slsaProvenanceV1), npmUser: nil)
+            attestations: .init(url: bundle.path, provenancePredicateType: envelopes.first?.predicateType
+                                    ?? StagedChecker.slsaProvenanceV1), npmUser: nil)
         let report = verifier.verify(
             evidence, keys: .registryHasNoKeys(source: "staged publish (no registry signature before approval)"),
-            attestations: .fetched([AttestationEnvelope(predicateType: StagedChecker.slsaProvenanceV1, bundle: bundle.data)]))
+            attestations: .fetched(envelopes))
         var outcome = NPMTrustStage.outcome(report, announced: true)
         outcome.signatures = signatures
         outcome.publishAttestation = publish
@@ -286,6 +303,24 @@ struct StagedBundleTrust: TrustVerifying {
         outcome.provenance.evidence["bundle"] = bundle.path
         outcome.report = report
         return outcome
+    }
+}
+
+extension StagedBundleTrust {
+    static let npmPublishV01 = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
+
+    /// The provenance envelopes in a `--bundle` file: a single Sigstore bundle (SLSA provenance v1, what CI
+    /// attaches to a stage request), or an npm attestations response (`{"attestations": [...]}`, as the registry
+    /// serves it), whose provenance entries keep their listed predicate type (the publish attestation is the
+    /// registry's, made on approval, so it is left out).
+    static func provenanceEnvelopes(_ bundle: Bundle) -> [AttestationEnvelope] {
+        if let json = try? RawJSON(parsing: bundle.data), let entries = json["attestations"]?.arrayValue {
+            return entries.compactMap { entry in
+                guard let type = entry["predicateType"]?.stringValue, type != npmPublishV01 else { return nil }
+                return AttestationEnvelope(predicateType: type, bundle: entry["bundle"]?.encoded())
+            }
+        }
+        return [AttestationEnvelope(predicateType: StagedChecker.slsaProvenanceV1, bundle: bundle.data)]
     }
 }
 

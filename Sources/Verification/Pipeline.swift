@@ -413,6 +413,29 @@ public struct VerificationResult: Sendable {
 public typealias PackumentDocument = Result<Packument, RegistryError>
 
 /// What the fetch stage gathered for one version: the facts of its manifest, the tarball and the trust documents.
+extension TrustOutcome {
+    /// The one rule, in every command, for announced attestations that could not be fetched (a network error or a
+    /// 5xx; a 404 means they are absent, which the trust stage fails): nothing is known about them, so
+    /// `trust.publish-attestation` and `trust.provenance` are skipped (unverifiable, counted as such, and failed by
+    /// `--strict`), and no provenance identity is available.
+    public mutating func attestationsUnreachable(_ reason: String) {
+        (publishAttestation, provenance) = Self.attestationsUnreachableChecks(reason)
+        // NPMTrust's report (what `provcheck attestations` prints) says the same: nothing verified, one skip.
+        report?.attestations = []
+        report?.skipped.append("attestations: \(reason)")
+        identity = nil
+        publishAttestationVerified = false
+        provenanceInvalid = false
+    }
+
+    /// The two attestation checks of ``attestationsUnreachable(_:)``, for a layer (audit) that assembles its own
+    /// check list.
+    public static func attestationsUnreachableChecks(_ reason: String) -> (publishAttestation: Check, provenance: Check) {
+        (.skipped(.trustPublishAttestation, "Publish attestation", reason: reason),
+         .skipped(.trustProvenance, "Provenance attestation", reason: reason))
+    }
+}
+
 /// The registry fetch (``VerificationPipeline/fetch(_:)``) and the staged-publish fetch (`StagedChecker`, in the Staged module) both
 /// produce one; every later stage reads only this.
 public struct FetchedEvidence: Sendable {
@@ -440,6 +463,9 @@ public struct FetchedEvidence: Sendable {
     public var attestationsURL: String?
     /// Why announced attestations could not be fetched.
     public var attestationsProblem: String?
+    /// Whether the attestations fetch failed (network error, 5xx) rather than answering 404: the attestation
+    /// checks are then unverifiable (``TrustOutcome/attestationsUnreachable(_:)``), not failed.
+    public var attestationsUnreachable: Bool
     /// The registry keys document, when fetched.
     public var keys: Data?
     /// Why the keys could not be fetched.
@@ -450,7 +476,9 @@ public struct FetchedEvidence: Sendable {
     /// Makes evidence.
     public init(origin: Origin, facts: PackumentFacts, packument: PackumentDocument? = nil, tarball: TarballFile, tarballURL: String?,
                 attestations: Data? = nil, attestationsURL: String? = nil, attestationsProblem: String? = nil,
-                keys: Data? = nil, keysProblem: String? = nil, originChecks: [Check] = []) {
+                attestationsUnreachable: Bool = false, keys: Data? = nil, keysProblem: String? = nil,
+                originChecks: [Check] = []) {
+        self.attestationsUnreachable = attestationsUnreachable
         self.origin = origin
         self.facts = facts
         self.packument = packument

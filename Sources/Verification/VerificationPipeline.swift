@@ -92,7 +92,7 @@ public struct VerificationPipeline: Sendable {
         return FetchedEvidence(
             origin: .registry, facts: facts, packument: packument, tarball: tarball, tarballURL: tarballURL,
             attestations: attestations.data, attestationsURL: attestationsURL, attestationsProblem: attestations.problem,
-            keys: keys.data, keysProblem: keys.problem)
+            attestationsUnreachable: attestations.unreachable, keys: keys.data, keysProblem: keys.problem)
     }
 
     /// The trust-only configuration (`provcheck attestations`): the packument (a version or a dist-tag, default
@@ -120,8 +120,12 @@ public struct VerificationPipeline: Sendable {
             packument: facts, document: Self.model(document, source: source, raw: packumentData), attestations: attestations.data,
             attestationsURL: attestationsURL, keys: keys.data, tarballSHA512Hex: nil)
         if let problem = attestations.problem {
-            outcome.publishAttestation.reasons.append(problem)
-            outcome.provenance.reasons.append(problem)
+            if attestations.unreachable {
+                outcome.attestationsUnreachable(problem)
+            } else {
+                outcome.publishAttestation.reasons.append(problem)
+                outcome.provenance.reasons.append(problem)
+            }
         }
         if let problem = keys.problem { outcome.signatures.reasons.append(problem) }
         return (facts, outcome)
@@ -157,8 +161,12 @@ public struct VerificationPipeline: Sendable {
         checks.append(await findingsTask)
         var outcome = await trustTask
         if let problem = evidence.attestationsProblem {
-            outcome.publishAttestation.reasons.append(problem)
-            outcome.provenance.reasons.append(problem)
+            if evidence.attestationsUnreachable {
+                outcome.attestationsUnreachable(problem)
+            } else {
+                outcome.publishAttestation.reasons.append(problem)
+                outcome.provenance.reasons.append(problem)
+            }
         }
         if let problem = evidence.keysProblem { outcome.signatures.reasons.append(problem) }
         checks += [outcome.signatures, outcome.publishAttestation, outcome.provenance]
@@ -250,13 +258,14 @@ public struct VerificationPipeline: Sendable {
         }
     }
 
-    private func fetchOptional(_ url: String?) async -> (data: Data?, problem: String?) {
-        guard let url else { return (nil, nil) }
+    /// The attestations: `data` nil with a problem for a 404 (absent), `unreachable` for a fetch that failed.
+    private func fetchOptional(_ url: String?) async -> (data: Data?, problem: String?, unreachable: Bool) {
+        guard let url else { return (nil, nil, false) }
         do {
             let data = try await registry.fetch(url)
-            return (data, data == nil ? "the packument announces attestations, but \(url) answered 404" : nil)
+            return (data, data == nil ? "the packument announces attestations, but \(url) answered 404" : nil, false)
         } catch {
-            return (nil, "fetching \(url) failed: \(error)")
+            return (nil, "cannot fetch the attestations: \(error)", true)
         }
     }
 

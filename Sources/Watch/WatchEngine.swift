@@ -217,6 +217,13 @@ public struct WatchEngine: Sendable {
                         observation.verdict = verdict.overall.rawValue
                         let failed = verdict.checks.filter { $0.status == .fail }.map(\.id.rawValue)
                         observation.failedChecks = failed.isEmpty ? nil : failed
+                        // Like every command that prints a verdict, watch lists the skipped checks (`--strict`
+                        // fails the run on them).
+                        let skipped = verdict.checks.filter { $0.status.isSkipped }.map(\.id.rawValue)
+                        if !skipped.isEmpty {
+                            note("verification skipped \(skipped.joined(separator: ", ")) (verdict \(verdict.overall.rawValue))",
+                                 version: version)
+                        }
                         if let check = verdict.check(.rebuildCompare) {
                             observation.rebuild = check.evidence["outcome"] ?? check.status.keyword
                         }

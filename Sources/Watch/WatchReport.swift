@@ -168,6 +168,12 @@ public struct WatchReport: Codable, Hashable, Sendable {
     /// Whether any finding has severity `error` (exit code 1).
     public var hasErrors: Bool { highestSeverity == .error }
 
+    /// Whether some check could not run (a ``WatchFindingCode/checkIncomplete`` finding, or a package with nothing
+    /// known this run): what `--strict` fails on.
+    public var isIncomplete: Bool {
+        findings.contains { $0.code == .checkIncomplete } || packages.contains { $0.status == "unavailable" }
+    }
+
     /// Counts per severity.
     public var counts: [WatchSeverity: Int] {
         Dictionary(grouping: findings, by: \.severity).mapValues(\.count)

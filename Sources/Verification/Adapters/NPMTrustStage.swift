@@ -112,8 +112,12 @@ public struct NPMTrustStage: TrustVerifying {
             identity: nil, publishAttestationVerified: false, provenanceInvalid: attestationsAnnounced)
     }
 
-    /// Maps NPMTrust's report onto the three trust checks and the provenance identity.
-    package static func outcome(_ report: TrustReport, announced: Bool) -> TrustOutcome {
+    /// Maps NPMTrust's report onto the three trust checks and the provenance identity: the one mapping every
+    /// command uses (`audit` included, which leaves out the checks that do not apply).
+    /// - Parameters:
+    ///   - report: NPMTrust's report on the version.
+    ///   - announced: whether the packument announces attestations (`dist.attestations`).
+    public static func outcome(_ report: TrustReport, announced: Bool) -> TrustOutcome {
         // Signatures.
         let signatures: Check
         let sigTitle = "Registry signatures"

@@ -25,7 +25,8 @@ struct AttestationsCommand: AsyncParsableCommand {
             --keys keys.json --trusted-root trusted_root.json
 
         Exit codes: 0 every check verified; 1 a check failed or could not run (e.g. the registry has no keys);
-        2 usage, network or environment error.
+        2 usage, network or environment error. Trust checks are strict by default here (a skipped one exits 1);
+        --strict is accepted as in every command.
         """
     )
 
@@ -38,6 +39,8 @@ struct AttestationsCommand: AsyncParsableCommand {
     @OptionGroup var trust: TrustOptions
 
     @OptionGroup var output: OutputOptions
+
+    @OptionGroup var strictOptions: StrictOptions
 
     func run() async throws {
         let report: TrustReport
@@ -69,7 +72,9 @@ enum TrustReportText {
             lines.append("  \(mark(check.ok, skipped: check.status == .skippedNoKeys)) \(check.keyid ?? "-")  \(check.status.rawValue): \(check.reason)")
         }
         lines.append("attestations:")
-        if report.attestations.isEmpty { lines.append("  (none published)") }
+        if report.attestations.isEmpty {
+            lines.append(report.skipped.contains { $0.hasPrefix("attestations: ") } ? "  (not fetched, see skipped)" : "  (none published)")
+        }
         for check in report.attestations {
             lines.append("  \(mark(check.ok, skipped: check.status == .skippedNoKeys)) \(check.predicateType)  \(check.status.rawValue): \(check.reason)")
             if let facts = check.facts {

@@ -61,8 +61,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     @OptionGroup var policyOptions: PolicyOptions
 
-    @Flag(name: .long, help: "Exit 1 when any package was skipped (they are always counted and listed).")
-    var strict: Bool = false
+    @OptionGroup var strictOptions: StrictOptions
+    var strict: Bool { strictOptions.strict }
 
     @Option(name: .long, help: ArgumentHelp("Also write SARIF 2.1.0 to this file.", valueName: "file"))
     var sarif: String?
@@ -155,8 +155,13 @@ struct AuditCommand: AsyncParsableCommand {
         // Nothing could be fetched: one line with the count and the first reason (not one line per package).
         let counts = report.counts
         let registryPackages = counts.total - (counts.skippedByReason[AuditSkipReason.notFromRegistry.rawValue] ?? 0)
-        if registryPackages > 0, counts.skippedByReason[AuditSkipReason.networkError.rawValue] == registryPackages {
-            let first = report.packages.first { $0.skipReason == .networkError }?.reasons.first ?? "network error"
+        // Only packages whose registry could not be read at all count here: one whose packument was read but whose
+        // attestations could not be fetched had its signatures verified, and is a skipped (unverifiable) package.
+        let unfetched = report.packages.filter { package in
+            package.skipReason == .networkError && package.checks.contains { $0.id == .auditRegistry && $0.status.isSkipped }
+        }
+        if registryPackages > 0, unfetched.count == registryPackages {
+            let first = unfetched.first?.reasons.first ?? "network error"
             throw CommandFailure("audit", code: "ENETWORK", message:
                 "no registry package could be fetched (\(registryPackages) package(s)); nothing was verified. First error: \(first)")
         }

@@ -87,7 +87,8 @@ struct StagedCheckCommand: AsyncParsableCommand {
             --policy org.policy.toml --record watch-state.json
 
         Exit codes: 0 verified (safe to approve as far as provcheck can tell); 1 a check failed or could not run; \
-        2 usage, auth or network error.
+        2 usage, auth or network error. A stage is checked strictly by default (approving cannot be undone): an \
+        incomplete verdict already exits 1; --strict, accepted as in every command, also marks it failed.
         """)
 
     @Argument(help: ArgumentHelp("A stage id (UUID) or a package name (every pending stage of it).", valueName: "stage-id|package"))
@@ -107,6 +108,8 @@ struct StagedCheckCommand: AsyncParsableCommand {
 
     @OptionGroup var policyOptions: PolicyOptions
 
+    @OptionGroup var strictOptions: StrictOptions
+
     @Option(name: .long, help: ArgumentHelp("Pin the staged tarball's sha512 in this watch state file.", valueName: "statefile"))
     var record: String?
 
@@ -123,7 +126,7 @@ struct StagedCheckCommand: AsyncParsableCommand {
             let checker = StagedChecker(client: try makeClient(registryOptions), trustVerifier: verifier)
             let request = StagedCheckRequest(
                 source: source, ref: ref, bundle: bundle.map { URL(fileURLWithPath: $0) },
-                policy: try policyOptions.load() ?? .default)
+                policy: try policyOptions.load() ?? .default, strictness: strictOptions.strict ? .strict : .standard)
             let items = try await checker.items(for: target)
             if items.isEmpty { throw StagedCheckError(message: "no staged publishes of \(target)") }
             for item in items {

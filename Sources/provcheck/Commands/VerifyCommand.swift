@@ -54,8 +54,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var policyOptions: PolicyOptions
 
-    @Flag(name: .long, help: "Count every skipped check as a failure.")
-    var strict: Bool = false
+    @OptionGroup var strictOptions: StrictOptions
+    var strict: Bool { strictOptions.strict }
 
     @Option(name: .long, help: ArgumentHelp("Also write SARIF 2.1.0 (GitHub code scanning) to this file.", valueName: "file"))
     var sarif: String?

@@ -26,7 +26,8 @@ struct WatchCommand: AsyncParsableCommand {
           provcheck watch --config w.toml --state s1.json --shard 1/4 --output r1.json
           provcheck watch merge r1.json r2.json r3.json r4.json --output report.json
 
-        Exit codes: 0 no finding of severity error; 1 at least one error finding; 2 usage or environment error.
+        Exit codes: 0 no finding of severity error; 1 at least one error finding (with --strict: also any check \
+        that could not run, a watch.check-incomplete finding); 2 usage or environment error.
         """,
         subcommands: [WatchRunCommand.self, WatchMergeCommand.self],
         defaultSubcommand: WatchRunCommand.self
@@ -52,6 +53,8 @@ struct WatchReportOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the JSON report on stdout instead of a text summary.")
     var json: Bool = false
 
+    @OptionGroup var strictOptions: StrictOptions
+
     func emit(_ report: WatchReport, command: String) throws {
         do {
             if let output { try WatchReport.write(try report.jsonData(), to: URL(fileURLWithPath: output)) }
@@ -74,7 +77,7 @@ struct WatchReportOptions: ParsableArguments {
                     + "\(finding.package)\(finding.version.map { "@\($0)" } ?? ""): \(finding.message)")
             }
         }
-        if report.hasErrors { throw ExitStatus.failed }
+        if report.hasErrors || (strictOptions.strict && report.isIncomplete) { throw ExitStatus.failed }
     }
 }
 

@@ -102,6 +102,17 @@ struct PolicyOptions: ParsableArguments {
 }
 
 /// Flags that choose how results are printed.
+/// `--strict`, the same flag with the same meaning in every command that prints a verdict (verify, audit, watch,
+/// staged check, attestations): exit 1 when any check was skipped (unverifiable), besides the command's failure
+/// rules.
+struct StrictOptions: ParsableArguments {
+    /// The `--strict` help, the same in every command.
+    static let help = "Exit 1 when any check was skipped or could not be verified (as well as when one failed)."
+
+    @Flag(name: .long, help: ArgumentHelp(StrictOptions.help))
+    var strict: Bool = false
+}
+
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON object on stdout instead of text (on exit 2: {\"error\": {\"code\", \"message\"}}).")
     var json: Bool = false
