@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 import JSON
 
@@ -174,38 +175,11 @@ enum Base64 {
     }
 }
 
-/// Hex encoding and decoding.
+/// Hex encoding and decoding: Digest's ``DigestEncoding`` (one hex codec), with `Data` for the decoded bytes.
 enum Hex {
-    static func encode(_ data: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        for byte in data {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    static func encode(_ data: some Sequence<UInt8>) -> String { DigestEncoding.hex(data) }
 
-    static func decode(_ text: String) -> Data? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
-        var out = Data(capacity: chars.count / 2)
-        var index = 0
-        while index < chars.count {
-            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
+    static func decode(_ text: String) -> Data? { DigestEncoding.bytes(fromHex: text).map { Data($0) } }
 }
 
 /// RFC 3339 timestamps as used in `trusted_root.json` (`2021-01-12T11:53:27Z`, `…59.999000Z`, offsets).
