@@ -378,6 +378,15 @@ enum Git {
         return process
     }
 
+    /// Starts `process`; a failure to start names `command` and `context`.
+    private static func launch(_ process: Process, _ command: String, context: String) throws {
+        do {
+            try process.run()
+        } catch {
+            throw SourceError("cannot run \(command) for \(context): \(error.localizedDescription)")
+        }
+    }
+
     /// Runs git, returns stdout; throws with stderr on a non-zero exit.
     static func run(_ arguments: [String], context: String, allowedProtocols: String = remoteProtocols) throws -> Data {
         let process = makeProcess(arguments, allowedProtocols: allowedProtocols)
@@ -386,11 +395,7 @@ enum Git {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw SourceError("cannot run git for \(context): \(error.localizedDescription)")
-        }
+        try launch(process, "git", context: context)
         let errorBox = DataBox()
         let errorReader = Thread {
             errorBox.finish(err.fileHandleForReading.readDataToEndOfFile())
@@ -417,11 +422,7 @@ enum Git {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw SourceError("cannot run git cat-file for \(context): \(error.localizedDescription)")
-        }
+        try launch(process, "git cat-file", context: context)
         let request = Data(objects.map { $0 + "\n" }.joined().utf8)
         let writer = Thread {
             try? input.fileHandleForWriting.write(contentsOf: request)
