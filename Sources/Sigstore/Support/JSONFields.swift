@@ -93,32 +93,30 @@ struct JSONFields {
 
     /// An array of objects (missing means empty when `required` is false).
     func objects(_ key: String, required: Bool = true) throws(SigstoreFormatError) -> [JSONFields] {
-        guard let value = value(key) else {
-            if required { throw error(key, "is missing") }
-            return []
+        try elements(key, required: required, kind: "an object") { element, elementKey in
+            element.objectValue.map { JSONFields($0, path: fieldPath(elementKey), source: source) }
         }
-        guard let array = value.arrayValue else { throw error(key, "is not an array") }
-        var result: [JSONFields] = []
-        for (index, element) in array.enumerated() {
-            guard let nested = element.objectValue else {
-                throw error("\(key)[\(index)]", "is not an object")
-            }
-            result.append(JSONFields(nested, path: fieldPath("\(key)[\(index)]"), source: source))
-        }
-        return result
     }
 
     /// An array of strings (missing means empty when `required` is false).
     func strings(_ key: String, required: Bool = true) throws(SigstoreFormatError) -> [String] {
+        try elements(key, required: required, kind: "a string") { element, _ in element.stringValue }
+    }
+
+    /// The elements of the array `key`, each read by `read` (given the element and its `key[i]`; `nil` means it
+    /// is not `kind`). Missing means empty when `required` is false.
+    private func elements<Element>(_ key: String, required: Bool, kind: String,
+                                   _ read: (RawJSON, String) -> Element?) throws(SigstoreFormatError) -> [Element] {
         guard let value = value(key) else {
             if required { throw error(key, "is missing") }
             return []
         }
         guard let array = value.arrayValue else { throw error(key, "is not an array") }
-        var result: [String] = []
+        var result: [Element] = []
         for (index, element) in array.enumerated() {
-            guard let text = element.stringValue else { throw error("\(key)[\(index)]", "is not a string") }
-            result.append(text)
+            let elementKey = "\(key)[\(index)]"
+            guard let item = read(element, elementKey) else { throw error(elementKey, "is not \(kind)") }
+            result.append(item)
         }
         return result
     }
