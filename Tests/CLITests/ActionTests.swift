@@ -82,16 +82,10 @@ import TestSupport
         import json, sys, yaml
         print(json.dumps(yaml.safe_load(open(sys.argv[1]))))
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, Fixtures.repositoryRoot.appendingPathComponent("action.yml").path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "action.yml is not valid YAML")
-        let action = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let result = try ProcessRunner.run(
+            ["python3", "-c", script, Fixtures.repositoryRoot.appendingPathComponent("action.yml").path], check: false)
+        #expect(result.status == 0, "action.yml is not valid YAML")
+        let action = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         let runs = try #require(action["runs"] as? [String: Any])
         #expect(runs["using"] as? String == "composite")
         let inputs = try #require(action["inputs"] as? [String: Any])
