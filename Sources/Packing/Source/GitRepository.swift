@@ -378,8 +378,13 @@ enum Git {
         return process
     }
 
-    /// Starts `process`; a failure to start names `command` and `context`.
-    private static func launch(_ process: Process, _ command: String, context: String) throws {
+    /// Connects `process` to `input`, `output` and `error` (each a `Pipe` or `FileHandle`) and starts it; a failure
+    /// to start names `command` and `context`.
+    private static func launch(_ process: Process, input: Any, output: Any, error: Any,
+                               _ command: String, context: String) throws {
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
         do {
             try process.run()
         } catch {
@@ -392,10 +397,7 @@ enum Git {
         let process = makeProcess(arguments, allowedProtocols: allowedProtocols)
         let out = Pipe()
         let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try launch(process, "git", context: context)
+        try launch(process, input: FileHandle.nullDevice, output: out, error: err, "git", context: context)
         let errorBox = DataBox()
         let errorReader = Thread {
             errorBox.finish(err.fileHandleForReading.readDataToEndOfFile())
@@ -419,10 +421,7 @@ enum Git {
         let process = makeProcess(["--git-dir=\(gitDirectory.path)", "cat-file", "--batch"])
         let input = Pipe()
         let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try launch(process, "git cat-file", context: context)
+        try launch(process, input: input, output: output, error: FileHandle.nullDevice, "git cat-file", context: context)
         let request = Data(objects.map { $0 + "\n" }.joined().utf8)
         let writer = Thread {
             try? input.fileHandleForWriting.write(contentsOf: request)
