@@ -11,19 +11,13 @@ import TestSupport
 /// `npm ci && npm pack` published.
 @Suite(.serialized, .enabled(if: BuildFixtures.toolsPresent, "needs node, npm and git"))
 struct SandboxedBuildTests {
-    let directory: URL
-    let registry: LoopbackRegistry
+    let workspace: BuildFixtures.Workspace
+    var directory: URL { workspace.directory }
+    var registry: LoopbackRegistry { workspace.registry }
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-build-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        registry = try LoopbackRegistry(content: try BuildFixtures.registryContent())
-    }
+    init() throws { workspace = try BuildFixtures.Workspace(label: "build-tests") }
 
-    func cleanup() {
-        registry.stop()
-        try? FileManager.default.removeItem(at: directory)
-    }
+    func cleanup() { workspace.cleanup() }
 
     func settings(_ mode: SandboxMode = .bubblewrap, bubblewrap: String? = nil) -> BuildSettings {
         BuildSettings(registry: RegistryConfiguration(registry: registry.baseURL),

@@ -7,19 +7,13 @@ import TestSupport
 /// CI-like `npm ci && npm pack` to a loopback registry.
 @Suite(.serialized, .enabled(if: BuildFixtures.toolsPresent, "needs node, npm and git"))
 struct BuildCommandTests {
-    let directory: URL
-    let registry: LoopbackRegistry
+    let workspace: BuildFixtures.Workspace
+    var directory: URL { workspace.directory }
+    var registry: LoopbackRegistry { workspace.registry }
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-cli-build-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        registry = try LoopbackRegistry(content: try BuildFixtures.registryContent())
-    }
+    init() throws { workspace = try BuildFixtures.Workspace(label: "cli-build") }
 
-    func cleanup() {
-        registry.stop()
-        try? FileManager.default.removeItem(at: directory)
-    }
+    func cleanup() { workspace.cleanup() }
 
     /// Serves `tarball` as `name@1.0.0` (published with npm 10.8.2 on Node 20.20.2) and signs it with a test key.
     func publish(_ name: String, tarball: URL, directory packageDirectory: String? = nil) throws {
