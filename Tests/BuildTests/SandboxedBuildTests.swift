@@ -11,11 +11,11 @@ import TestSupport
 /// `npm ci && npm pack` published.
 @Suite(.serialized, .enabled(if: BuildFixtures.toolsPresent, "needs node, npm and git"))
 struct SandboxedBuildTests {
-    let workspace: BuildFixtures.Workspace
+    let workspace: RegistryWorkspace
     var directory: URL { workspace.directory }
     var registry: LoopbackRegistry { workspace.registry }
 
-    init() throws { workspace = try BuildFixtures.Workspace(label: "build-tests") }
+    init() throws { workspace = try RegistryWorkspace(label: "build-tests", content: BuildFixtures.registryContent()) }
 
     func cleanup() { workspace.cleanup() }
 

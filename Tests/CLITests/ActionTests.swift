@@ -14,19 +14,15 @@ import TestSupport
         var summary: String
     }
 
-    let folder: URL
-    let registry: LoopbackRegistry
+    let workspace: RegistryWorkspace
+    var folder: URL { workspace.directory }
+    var registry: LoopbackRegistry { workspace.registry }
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-action-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        workspace = try RegistryWorkspace(label: "action", content: RegistryContent.fixtures(at: Fixtures.root))
     }
 
-    func cleanup() {
-        registry.stop()
-        try? FileManager.default.removeItem(at: folder)
-    }
+    func cleanup() { workspace.cleanup() }
 
     /// Runs the entry script with the inputs as the action passes them, and GitHub's output and summary files.
     func entry(_ inputs: [String: String]) throws -> Outcome {

@@ -7,11 +7,11 @@ import TestSupport
 /// CI-like `npm ci && npm pack` to a loopback registry.
 @Suite(.serialized, .enabled(if: BuildFixtures.toolsPresent, "needs node, npm and git"))
 struct BuildCommandTests {
-    let workspace: BuildFixtures.Workspace
+    let workspace: RegistryWorkspace
     var directory: URL { workspace.directory }
     var registry: LoopbackRegistry { workspace.registry }
 
-    init() throws { workspace = try BuildFixtures.Workspace(label: "cli-build") }
+    init() throws { workspace = try RegistryWorkspace(label: "cli-build", content: BuildFixtures.registryContent()) }
 
     func cleanup() { workspace.cleanup() }
 

@@ -45,19 +45,15 @@ import TestSupport
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    let directory: URL
-    let registry: LoopbackRegistry
+    let workspace: RegistryWorkspace
+    var directory: URL { workspace.directory }
+    var registry: LoopbackRegistry { workspace.registry }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-cli-verify-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
+        workspace = try RegistryWorkspace(label: "cli-verify", content: RegistryContent.fixtures(at: Fixtures.root))
     }
 
-    func cleanup() {
-        registry.stop()
-        try? FileManager.default.removeItem(at: directory)
-    }
+    func cleanup() { workspace.cleanup() }
 
     /// Signs `gundam-visor@1.0.1:<integrity>` with a fresh test registry key (openssl CLI) and serves the key
     /// next to npm's real keys: the fixtures have no real registry signature record for this version.

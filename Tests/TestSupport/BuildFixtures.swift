@@ -19,27 +19,6 @@ public enum BuildFixtures {
         public let description: String
     }
 
-    /// What every `--build` suite starts from: a fresh temporary folder and a loopback registry serving
-    /// ``registryContent()``, both removed by ``cleanup()``.
-    public struct Workspace {
-        /// The temporary folder (`provcheck-<label>-<uuid>`).
-        public let directory: URL
-        /// The registry serving `fixture-banner@1.0.0`.
-        public let registry: LoopbackRegistry
-
-        /// Creates the folder and starts the registry.
-        public init(label: String) throws {
-            directory = try TemporaryFolder(label: label).url
-            registry = try LoopbackRegistry(content: try BuildFixtures.registryContent())
-        }
-
-        /// Stops the registry and removes the folder.
-        public func cleanup() {
-            registry.stop()
-            try? FileManager.default.removeItem(at: directory)
-        }
-    }
-
     /// `Fixtures/build`.
     public static var folder: URL { Fixtures.root.appendingPathComponent("build") }
 
