@@ -10,14 +10,10 @@ import TestSupport
 /// Builds of the Fixtures/build packages against a loopback registry, compared with what a CI-like
 /// `npm ci && npm pack` published.
 @Suite(.serialized, .enabled(if: BuildFixtures.toolsPresent, "needs node, npm and git"))
-struct SandboxedBuildTests {
+struct SandboxedBuildTests: RegistryWorkspaceSuite {
     let workspace: RegistryWorkspace
-    var directory: URL { workspace.directory }
-    var registry: LoopbackRegistry { workspace.registry }
 
     init() throws { workspace = try RegistryWorkspace(label: "build-tests", content: BuildFixtures.registryContent()) }
-
-    func cleanup() { workspace.cleanup() }
 
     func settings(_ mode: SandboxMode = .bubblewrap, bubblewrap: String? = nil) -> BuildSettings {
         BuildSettings(registry: RegistryConfiguration(registry: registry.baseURL),

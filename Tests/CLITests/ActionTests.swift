@@ -5,7 +5,7 @@ import TestSupport
 
 /// The GitHub Action (`action.yml`, composite) and its shell part, `Scripts/action-entry.sh`, run locally against
 /// the fixture registry on loopback, as the runner would run it.
-@Suite(.serialized) struct ActionTests {
+@Suite(.serialized) struct ActionTests: RegistryWorkspaceSuite {
     struct Outcome {
         var status: Int32
         var stdout: String
@@ -16,13 +16,10 @@ import TestSupport
 
     let workspace: RegistryWorkspace
     var folder: URL { workspace.directory }
-    var registry: LoopbackRegistry { workspace.registry }
 
     init() throws {
         workspace = try RegistryWorkspace(label: "action", content: RegistryContent.fixtures(at: Fixtures.root))
     }
-
-    func cleanup() { workspace.cleanup() }
 
     /// Runs the entry script with the inputs as the action passes them, and GitHub's output and summary files.
     func entry(_ inputs: [String: String]) throws -> Outcome {

@@ -6,14 +6,10 @@ import TestSupport
 /// `provcheck rebuild --build` and `provcheck verify --build` on the Fixtures/build packages, published by a
 /// CI-like `npm ci && npm pack` to a loopback registry.
 @Suite(.serialized, .enabled(if: BuildFixtures.toolsPresent, "needs node, npm and git"))
-struct BuildCommandTests {
+struct BuildCommandTests: RegistryWorkspaceSuite {
     let workspace: RegistryWorkspace
-    var directory: URL { workspace.directory }
-    var registry: LoopbackRegistry { workspace.registry }
 
     init() throws { workspace = try RegistryWorkspace(label: "cli-build", content: BuildFixtures.registryContent()) }
-
-    func cleanup() { workspace.cleanup() }
 
     /// Serves `tarball` as `name@1.0.0` (published with npm 10.8.2 on Node 20.20.2) and signs it with a test key.
     func publish(_ name: String, tarball: URL, directory packageDirectory: String? = nil) throws {

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// `provcheck verify` run as a process against a loopback registry serving the fixtures.
-@Suite(.serialized) struct VerifyCommandTests {
+@Suite(.serialized) struct VerifyCommandTests: RegistryWorkspaceSuite {
     struct Output {
         var status: Int32
         var stdout: String
@@ -46,14 +46,10 @@ import TestSupport
     }
 
     let workspace: RegistryWorkspace
-    var directory: URL { workspace.directory }
-    var registry: LoopbackRegistry { workspace.registry }
 
     init() throws {
         workspace = try RegistryWorkspace(label: "cli-verify", content: RegistryContent.fixtures(at: Fixtures.root))
     }
-
-    func cleanup() { workspace.cleanup() }
 
     /// Signs `gundam-visor@1.0.1:<integrity>` with a fresh test registry key (openssl CLI) and serves the key
     /// next to npm's real keys: the fixtures have no real registry signature record for this version.

@@ -21,3 +21,18 @@ public struct RegistryWorkspace {
         try? FileManager.default.removeItem(at: directory)
     }
 }
+
+/// A suite that owns a ``RegistryWorkspace``: its folder, registry and cleanup come from it.
+public protocol RegistryWorkspaceSuite {
+    /// The suite's folder and registry.
+    var workspace: RegistryWorkspace { get }
+}
+
+extension RegistryWorkspaceSuite {
+    /// The workspace's temporary folder.
+    public var directory: URL { workspace.directory }
+    /// The workspace's registry.
+    public var registry: LoopbackRegistry { workspace.registry }
+    /// Stops the registry and removes the folder.
+    public func cleanup() { workspace.cleanup() }
+}
