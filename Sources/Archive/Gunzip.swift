@@ -18,13 +18,7 @@ public enum Gunzip {
     /// - Throws: ``ArchiveError`` (`truncated-gzip`, `malformed-gzip`, `size-limit-exceeded`,
     ///   `ratio-limit-exceeded`) naming `name`.
     public static func decompress(_ data: Data, name: String? = nil, limits: ArchiveLimits = .npmDefault) throws(ArchiveError) -> Result {
-        let input = InputBuffer(source: DataByteSource(data: data, displayName: name))
-        let displayName = input.source.displayName
-        guard data.count >= 2, data[data.startIndex] == 0x1f, data[data.startIndex + 1] == 0x8b else {
-            throw ArchiveError(code: data.count < 2 ? .truncatedGzip : .notGzip, input: displayName,
-                               message: "\(displayName) does not start with the gzip magic bytes 1f 8b", offset: 0)
-        }
-        let decoder = try GzipDecoder(input: input, limits: limits)
+        let (_, decoder) = try openDecoder(for: data, name: name, limits: limits)
         var output = Data()
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
         defer { chunk.deallocate() }
@@ -38,18 +32,25 @@ public enum Gunzip {
         return Result(data: output, report: report, findings: decoder.findings)
     }
 
-    /// The raw deflate stream (RFC 1951 bytes, without gzip header and trailer) of the first member of `data`.
-    /// The member is inflated (and discarded) to find where the stream ends, within `limits`.
-    /// - Throws: ``ArchiveError`` when `data` is not a complete gzip member or exceeds the limits.
-    public static func rawDeflateStream(of data: Data, name: String? = nil,
-                                        limits: ArchiveLimits = .npmDefault) throws(ArchiveError) -> Data {
+    /// A decoder over `data`, after checking that it starts with the gzip magic bytes (the one check of both entries).
+    private static func openDecoder(for data: Data, name: String?,
+                                    limits: ArchiveLimits) throws(ArchiveError) -> (InputBuffer, GzipDecoder) {
         let input = InputBuffer(source: DataByteSource(data: data, displayName: name))
         let displayName = input.source.displayName
         guard data.count >= 2, data[data.startIndex] == 0x1f, data[data.startIndex + 1] == 0x8b else {
             throw ArchiveError(code: data.count < 2 ? .truncatedGzip : .notGzip, input: displayName,
                                message: "\(displayName) does not start with the gzip magic bytes 1f 8b", offset: 0)
         }
-        let decoder = try GzipDecoder(input: input, limits: limits)
+        return (input, try GzipDecoder(input: input, limits: limits))
+    }
+
+    /// The raw deflate stream (RFC 1951 bytes, without gzip header and trailer) of the first member of `data`.
+    /// The member is inflated (and discarded) to find where the stream ends, within `limits`.
+    /// - Throws: ``ArchiveError`` when `data` is not a complete gzip member or exceeds the limits.
+    public static func rawDeflateStream(of data: Data, name: String? = nil,
+                                        limits: ArchiveLimits = .npmDefault) throws(ArchiveError) -> Data {
+        let (input, decoder) = try openDecoder(for: data, name: name, limits: limits)
+        let displayName = input.source.displayName
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
         defer { chunk.deallocate() }
         while decoder.report.members.count < 2, decoder.report.members.first?.storedISize == nil {

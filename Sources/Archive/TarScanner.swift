@@ -306,6 +306,13 @@ final class TarScanner {
         var npmIssues: [String] = []
         var nodeExtensionSizeApplies: Bool { nodeEx["size"] != nil || nodeGlobal["size"] != nil }
         var extensionBytes: [UInt8] = []
+        /// Keeps a PAX or GNU extension header as the entry it precedes stores it: the block, then the body
+        /// padded to 512 bytes.
+        func keepExtension(_ block: [UInt8], _ body: [UInt8]) {
+            extensionBytes.append(contentsOf: block)
+            extensionBytes.append(contentsOf: body)
+            extensionBytes.append(contentsOf: [UInt8](repeating: 0, count: (512 - body.count % 512) % 512))
+        }
         var entryStart: UInt64?
         var reportedDataAfterEnd = false
 
@@ -466,9 +473,7 @@ final class TarScanner {
                     linkSources.append("PAX linkpath '\(l)'")
                     nodeLink = nodeRecords["linkpath"]
                 }
-                extensionBytes.append(contentsOf: block)
-                extensionBytes.append(contentsOf: body)
-                extensionBytes.append(contentsOf: [UInt8](repeating: 0, count: (512 - body.count % 512) % 512))
+                keepExtension(block, body)
                 continue
             case UInt8(ascii: "L"), UInt8(ascii: "K"), UInt8(ascii: "N"):
                 let isName = flag != UInt8(ascii: "K")
@@ -497,9 +502,7 @@ final class TarScanner {
                     linkSources.append("GNU long link '\(value)'")
                     if headerSize > 0 { nodeLink = nodeValue }
                 }
-                extensionBytes.append(contentsOf: block)
-                extensionBytes.append(contentsOf: body)
-                extensionBytes.append(contentsOf: [UInt8](repeating: 0, count: (512 - body.count % 512) % 512))
+                keepExtension(block, body)
                 continue
             default:
                 break

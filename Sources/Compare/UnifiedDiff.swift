@@ -74,26 +74,19 @@ public enum UnifiedDiff {
         count == 1 ? "\(start)" : "\(start),\(count)"
     }
 
+    /// The 1-based line number on side A before `edits[index]`.
     private static func positionInA(_ edits: [Edit], before index: Int) -> Int {
-        var line = 0
-        for edit in edits[..<index] {
-            switch edit {
-            case .same, .delete: line += 1
-            case .insert: break
-            }
-        }
-        return line + 1
+        position(edits, before: index) { if case .insert = $0 { return false } else { return true } }
     }
 
+    /// The 1-based line number on side B before `edits[index]`.
     private static func positionInB(_ edits: [Edit], before index: Int) -> Int {
-        var line = 0
-        for edit in edits[..<index] {
-            switch edit {
-            case .same, .insert: line += 1
-            case .delete: break
-            }
-        }
-        return line + 1
+        position(edits, before: index) { if case .delete = $0 { return false } else { return true } }
+    }
+
+    /// 1 + the edits before `index` that hold a line of the side `onSide` picks.
+    private static func position(_ edits: [Edit], before index: Int, onSide: (Edit) -> Bool) -> Int {
+        edits[..<index].reduce(1) { $0 + (onSide($1) ? 1 : 0) }
     }
 
     struct Line: Equatable {

@@ -97,16 +97,36 @@ struct JSONByteParser {
         if depth > 512 { throw fail("arrays and objects nested deeper than 512 levels") }
     }
 
+    /// Skips white space; at `closing`, consumes it and returns `true` (an empty object or array).
+    private mutating func consumeClosing(_ closing: UInt8) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == closing else { return false }
+        index += 1
+        return true
+    }
+
+    /// After a member or element of `container` ("an object", "an array"): consumes a ',' and returns `false`
+    /// (another follows), or consumes `closing` and returns `true`; anything else is a syntax error.
+    private mutating func consumeSeparator(closing: UInt8, in container: String) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw fail("unexpected end of data in \(container)") }
+        if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            return false
+        }
+        guard bytes[index] == closing else {
+            throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))' in \(container)")
+        }
+        index += 1
+        return true
+    }
+
     private mutating func parseObject() throws(JSONSyntaxError) -> RawJSON {
         try enter()
         defer { depth -= 1 }
         index += 1
         var members: [String: RawJSON] = [:]
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
+        if consumeClosing(UInt8(ascii: "}")) { return .object(members) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -122,15 +142,7 @@ struct JSONByteParser {
             index += 1
             skipWhitespace()
             members[key] = try parseValue()
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of data in an object") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "}") else { throw fail("expected ',' or '}' in an object") }
-            index += 1
-            return .object(members)
+            if try consumeSeparator(closing: UInt8(ascii: "}"), in: "an object") { return .object(members) }
         }
     }
 
@@ -139,23 +151,11 @@ struct JSONByteParser {
         defer { depth -= 1 }
         index += 1
         var elements: [RawJSON] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return .array(elements)
-        }
+        if consumeClosing(UInt8(ascii: "]")) { return .array(elements) }
         while true {
             skipWhitespace()
             elements.append(try parseValue())
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of data in an array") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            guard bytes[index] == UInt8(ascii: "]") else { throw fail("expected ',' or ']' in an array") }
-            index += 1
-            return .array(elements)
+            if try consumeSeparator(closing: UInt8(ascii: "]"), in: "an array") { return .array(elements) }
         }
     }
 

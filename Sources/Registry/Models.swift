@@ -58,11 +58,7 @@ public struct Packument: Sendable, Encodable {
     /// Decodes a packument from `data` fetched from `url`.
     /// - Throws: ``RegistryError`` with code `.malformedResponse` naming `url` and the JSON problem.
     public static func decode(_ data: Data, from url: URL) throws(RegistryError) -> Packument {
-        let document: RawJSON
-        do { document = try RawJSON(parsing: data) } catch {
-            throw RegistryError.malformed(url, problem: error.description)
-        }
-        return try decode(document: document, from: url, raw: data)
+        return try decode(document: RegistryDocument.parse(data, from: url), from: url, raw: data)
     }
 
     /// Reads a packument already parsed with provcheck's JSON parser (so a caller that needs the document for
@@ -372,13 +368,7 @@ public struct RegistryKeysResponse: Sendable, Codable, Hashable {
     /// Reads a `GET /-/npm/v1/keys` document fetched from `url` with provcheck's JSON parser.
     /// - Throws: ``RegistryError`` `.malformedResponse` naming `url` and the problem.
     public static func decode(_ data: Data, from url: URL) throws(RegistryError) -> RegistryKeysResponse {
-        let document: RawJSON
-        do { document = try RawJSON(parsing: data) } catch {
-            throw RegistryError.malformed(url, problem: error.description)
-        }
-        guard let entries = document["keys"]?.arrayValue else {
-            throw RegistryError.malformed(url, problem: "no array field \"keys\"")
-        }
+        let entries = try RegistryDocument.array("keys", of: data, from: url)
         var keys: [RegistryKey] = []
         for (index, entry) in entries.enumerated() {
             func field(_ name: String) throws(RegistryError) -> String {
@@ -461,13 +451,7 @@ public struct AttestationsResponse: Sendable {
     /// Decodes the document fetched from `url`.
     /// - Throws: ``RegistryError`` `.malformedResponse` naming `url` and the problem.
     public static func decode(_ data: Data, from url: URL) throws(RegistryError) -> AttestationsResponse {
-        let document: RawJSON
-        do { document = try RawJSON(parsing: data) } catch {
-            throw RegistryError.malformed(url, problem: error.description)
-        }
-        guard let list = document["attestations"]?.arrayValue else {
-            throw RegistryError.malformed(url, problem: "no array field \"attestations\"")
-        }
+        let list = try RegistryDocument.array("attestations", of: data, from: url)
         var result: [Attestation] = []
         for (index, entry) in list.enumerated() {
             guard let type = entry["predicateType"]?.stringValue, let bundle = entry["bundle"],
@@ -670,5 +654,25 @@ enum JSONProblem {
         @unknown default:
             return "\(decoding)"
         }
+    }
+}
+
+/// A registry response read with provcheck's JSON parser: the one parse-or-`malformedResponse` step of every model.
+enum RegistryDocument {
+    /// The document in `data`, fetched from `url`.
+    /// - Throws: ``RegistryError`` `.malformedResponse` naming `url` and the JSON problem.
+    static func parse(_ data: Data, from url: URL) throws(RegistryError) -> RawJSON {
+        do { return try RawJSON(parsing: data) } catch {
+            throw RegistryError.malformed(url, problem: error.description)
+        }
+    }
+
+    /// The array field `key` of the document in `data`, fetched from `url`.
+    /// - Throws: ``RegistryError`` `.malformedResponse` when the document is not JSON or has no such array.
+    static func array(_ key: String, of data: Data, from url: URL) throws(RegistryError) -> [RawJSON] {
+        guard let array = try parse(data, from: url)[key]?.arrayValue else {
+            throw RegistryError.malformed(url, problem: "no array field \"\(key)\"")
+        }
+        return array
     }
 }

@@ -30,31 +30,31 @@ var tlsKey: String? = nil
 var delayMilliseconds = 0.0
 var megabitsPerSecond: Double? = nil
 var arguments = CommandLine.arguments.dropFirst()
+/// The value after an option, read as `parse`; a missing or unreadable one ends with `message`.
+@MainActor func value<T>(_ message: String, _ parse: (String) -> T?) -> T {
+    guard let text = arguments.popFirst(), let value = parse(text) else { usage(message) }
+    return value
+}
+/// The value after an option; a missing one ends with `message`.
+@MainActor func value(_ message: String) -> String { value(message) { $0 } }
 while let argument = arguments.popFirst() {
     switch argument {
     case "--fixtures":
-        guard let value = arguments.popFirst() else { usage("--fixtures needs a folder") }
-        fixtures = value
+        fixtures = value("--fixtures needs a folder")
     case "--demo-signatures":
-        guard let value = arguments.popFirst() else { usage("--demo-signatures needs a folder") }
-        demoSignatures = value
+        demoSignatures = value("--demo-signatures needs a folder")
     case "--port":
-        guard let value = arguments.popFirst(), let number = UInt16(value) else { usage("--port needs a number 0-65535") }
-        port = number
+        port = value("--port needs a number 0-65535") { UInt16($0) }
     case "--print-port":
         printPortOnly = true
     case "--tls-cert":
-        guard let value = arguments.popFirst() else { usage("--tls-cert needs a PEM file") }
-        tlsCertificate = value
+        tlsCertificate = value("--tls-cert needs a PEM file")
     case "--tls-key":
-        guard let value = arguments.popFirst() else { usage("--tls-key needs a PEM file") }
-        tlsKey = value
+        tlsKey = value("--tls-key needs a PEM file")
     case "--delay-ms":
-        guard let value = arguments.popFirst(), let number = Double(value), number >= 0 else { usage("--delay-ms needs a number of milliseconds") }
-        delayMilliseconds = number
+        delayMilliseconds = value("--delay-ms needs a number of milliseconds") { Double($0).flatMap { $0 >= 0 ? $0 : nil } }
     case "--mbps":
-        guard let value = arguments.popFirst(), let number = Double(value), number > 0 else { usage("--mbps needs a positive rate") }
-        megabitsPerSecond = number
+        megabitsPerSecond = value("--mbps needs a positive rate") { Double($0).flatMap { $0 > 0 ? $0 : nil } }
     case "-h", "--help":
         print("usage: loopback-registry --fixtures DIR [--demo-signatures DIR] [--port N] [--print-port] [--tls-cert PEM --tls-key PEM] [--delay-ms MS] [--mbps RATE]")
         exit(0)

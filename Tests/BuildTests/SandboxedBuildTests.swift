@@ -10,20 +10,10 @@ import TestSupport
 /// Builds of the Fixtures/build packages against a loopback registry, compared with what a CI-like
 /// `npm ci && npm pack` published.
 @Suite(.serialized, .enabled(if: BuildFixtures.toolsPresent, "needs node, npm and git"))
-struct SandboxedBuildTests {
-    let directory: URL
-    let registry: LoopbackRegistry
+struct SandboxedBuildTests: RegistryWorkspaceSuite {
+    let workspace: RegistryWorkspace
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-build-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        registry = try LoopbackRegistry(content: try BuildFixtures.registryContent())
-    }
-
-    func cleanup() {
-        registry.stop()
-        try? FileManager.default.removeItem(at: directory)
-    }
+    init() throws { workspace = try RegistryWorkspace(label: "build-tests", content: BuildFixtures.registryContent()) }
 
     func settings(_ mode: SandboxMode = .bubblewrap, bubblewrap: String? = nil) -> BuildSettings {
         BuildSettings(registry: RegistryConfiguration(registry: registry.baseURL),

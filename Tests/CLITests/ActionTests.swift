@@ -5,7 +5,7 @@ import TestSupport
 
 /// The GitHub Action (`action.yml`, composite) and its shell part, `Scripts/action-entry.sh`, run locally against
 /// the fixture registry on loopback, as the runner would run it.
-@Suite(.serialized) struct ActionTests {
+@Suite(.serialized) struct ActionTests: RegistryWorkspaceSuite {
     struct Outcome {
         var status: Int32
         var stdout: String
@@ -14,18 +14,11 @@ import TestSupport
         var summary: String
     }
 
-    let folder: URL
-    let registry: LoopbackRegistry
+    let workspace: RegistryWorkspace
+    var folder: URL { workspace.directory }
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-action-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
-    }
-
-    func cleanup() {
-        registry.stop()
-        try? FileManager.default.removeItem(at: folder)
+        workspace = try RegistryWorkspace(label: "action", content: RegistryContent.fixtures(at: Fixtures.root))
     }
 
     /// Runs the entry script with the inputs as the action passes them, and GitHub's output and summary files.
@@ -82,16 +75,10 @@ import TestSupport
         import json, sys, yaml
         print(json.dumps(yaml.safe_load(open(sys.argv[1]))))
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, Fixtures.repositoryRoot.appendingPathComponent("action.yml").path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "action.yml is not valid YAML")
-        let action = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let result = try ProcessRunner.run(
+            ["python3", "-c", script, Fixtures.repositoryRoot.appendingPathComponent("action.yml").path], check: false)
+        #expect(result.status == 0, "action.yml is not valid YAML")
+        let action = try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
         let runs = try #require(action["runs"] as? [String: Any])
         #expect(runs["using"] as? String == "composite")
         let inputs = try #require(action["inputs"] as? [String: Any])

@@ -6,20 +6,10 @@ import TestSupport
 /// `provcheck rebuild --build` and `provcheck verify --build` on the Fixtures/build packages, published by a
 /// CI-like `npm ci && npm pack` to a loopback registry.
 @Suite(.serialized, .enabled(if: BuildFixtures.toolsPresent, "needs node, npm and git"))
-struct BuildCommandTests {
-    let directory: URL
-    let registry: LoopbackRegistry
+struct BuildCommandTests: RegistryWorkspaceSuite {
+    let workspace: RegistryWorkspace
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-cli-build-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        registry = try LoopbackRegistry(content: try BuildFixtures.registryContent())
-    }
-
-    func cleanup() {
-        registry.stop()
-        try? FileManager.default.removeItem(at: directory)
-    }
+    init() throws { workspace = try RegistryWorkspace(label: "cli-build", content: BuildFixtures.registryContent()) }
 
     /// Serves `tarball` as `name@1.0.0` (published with npm 10.8.2 on Node 20.20.2) and signs it with a test key.
     func publish(_ name: String, tarball: URL, directory packageDirectory: String? = nil) throws {

@@ -11,12 +11,17 @@ import TestSupport
         ("pax-then-gnu-long-name", TarBuilder.NodeTarHostile.paxThenGNULongName),
     ]
 
-    @Test(arguments: [0, 1])
-    func integrityExitsOneWithAnErrorFinding(index: Int) throws {
-        let (name, tar) = Self.cases[index]
+    /// A loopback registry serving case `index` as its package's version 1.0.0, with the package name.
+    static func serve(_ index: Int) throws -> (String, LoopbackRegistry) {
+        let (name, tar) = cases[index]
         var content = RegistryContent()
         content.addVersion(name: name, version: "1.0.0", tarball: GzipBuilder.gzip(tar))
-        let registry = try LoopbackRegistry(content: content)
+        return (name, try LoopbackRegistry(content: content))
+    }
+
+    @Test(arguments: [0, 1])
+    func integrityExitsOneWithAnErrorFinding(index: Int) throws {
+        let (name, registry) = try Self.serve(index)
         defer { registry.stop() }
         let run = try ProvcheckBinary.run(["integrity", "\(name)@1.0.0", "--registry", registry.baseURL.absoluteString,
                                            "--json"])
@@ -34,10 +39,7 @@ import TestSupport
 
     @Test(arguments: [0, 1])
     func verifyFailsTheArchiveCheck(index: Int) throws {
-        let (name, tar) = Self.cases[index]
-        var content = RegistryContent()
-        content.addVersion(name: name, version: "1.0.0", tarball: GzipBuilder.gzip(tar))
-        let registry = try LoopbackRegistry(content: content)
+        let (name, registry) = try Self.serve(index)
         defer { registry.stop() }
         let run = try ProvcheckBinary.run(["verify", "\(name)@1.0.0", "--registry", registry.baseURL.absoluteString])
         #expect(run.status != 0, "\(name): \(run.stdout)\(run.stderr)")

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// `provcheck verify` run as a process against a loopback registry serving the fixtures.
-@Suite(.serialized) struct VerifyCommandTests {
+@Suite(.serialized) struct VerifyCommandTests: RegistryWorkspaceSuite {
     struct Output {
         var status: Int32
         var stdout: String
@@ -45,18 +45,10 @@ import TestSupport
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    let directory: URL
-    let registry: LoopbackRegistry
+    let workspace: RegistryWorkspace
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("provcheck-cli-verify-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        registry = try LoopbackRegistry(content: try RegistryContent.fixtures(at: Fixtures.root))
-    }
-
-    func cleanup() {
-        registry.stop()
-        try? FileManager.default.removeItem(at: directory)
+        workspace = try RegistryWorkspace(label: "cli-verify", content: RegistryContent.fixtures(at: Fixtures.root))
     }
 
     /// Signs `gundam-visor@1.0.1:<integrity>` with a fresh test registry key (openssl CLI) and serves the key

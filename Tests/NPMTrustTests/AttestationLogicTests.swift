@@ -114,28 +114,15 @@ func editingStatement(_ envelope: AttestationEnvelope, _ edit: (inout [String: A
         let testCase = try AttestationCase.load("gundam-visor@1.0.1")
         let checks = verifier.verify(testCase.envelopes, evidence: testCase.evidence, keys: keys)
         let facts = try #require(checks.first { $0.isProvenance }?.facts)
-        #expect(facts.repository == "https://github.com/ramonpetgrave64/gundam-visor")
-        #expect(facts.commit == "599500821344b070902a7a5666064bfdaba715df")
-        #expect(facts.ref == "refs/tags/v1.0.1")
-        #expect(facts.workflowPath == ".github/workflows/npm-publish.yml")
-        #expect(facts.builderID == "https://github.com/actions/runner/github-hosted")
-        #expect(facts.runnerEnvironment == "github-hosted")
-        #expect(facts.trigger == "release")
-        #expect(facts.repositoryID == "810002373")
-        #expect(facts.repositoryOwnerID == "32398091")
-        #expect(facts.runInvocationURL == "https://github.com/ramonpetgrave64/gundam-visor/actions/runs/9358004112/attempts/1")
+        ExpectedProvenance.expect(facts, ExpectedProvenance.gundamVisor)
+        ExpectedProvenance.expectGundamVisorRunner(facts)
     }
 
     @Test func predicateFactsOfV02Provenance() throws {
         let testCase = try AttestationCase.load("%40trishankatdatadog+supreme-goggles@1.0.5")
         let checks = verifier.verify(testCase.envelopes, evidence: testCase.evidence, keys: keys)
         let facts = try #require(checks.first { $0.isProvenance }?.facts)
-        #expect(facts.repository == "https://github.com/trishankatdatadog/supreme-goggles")
-        #expect(facts.commit == "38ebf99444e033b2f1550c9aaaeacd62d02a12ba")
-        #expect(facts.ref == "refs/tags/v1.0.5")
-        #expect(facts.workflowPath == ".github/workflows/npm-publish.yml")
-        #expect(facts.trigger == "release")
-        #expect(facts.runInvocationURL == "https://github.com/trishankatdatadog/supreme-goggles/actions/runs/4994975790/attempts/1")
+        ExpectedProvenance.expect(facts, ExpectedProvenance.supremeGoggles)
     }
 
     @Test func subjectMutationsFailWithTheirReason() throws {

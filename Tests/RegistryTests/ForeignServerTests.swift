@@ -1,6 +1,7 @@
 import Foundation
 import Registry
 import Testing
+import TestSupport
 
 /// provcheck's HTTP/1.1 client against a server not written in this project: Python's `http.server`, started by the
 /// test on 127.0.0.1. Keep-alive, chunked bodies, gzip, `Connection: close`, HTTP/1.0 answers (with and without a
@@ -93,13 +94,7 @@ import Testing
             process.standardOutput = output
             process.standardInput = input
             try process.run()
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = output.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { break }
-                line.append(chunk)
-            }
-            let port = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let port = ProcessRunner.firstLine(of: output)
             guard let number = Int(port) else { throw CocoaError(.fileReadCorruptFile) }
             base = URL(string: "http://127.0.0.1:\(number)/")!
         }

@@ -32,13 +32,7 @@ struct LoopbackExecutableTests {
         process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
         try process.run()
         // First line: the port.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            line.append(chunk)
-        }
-        let port = try #require(UInt16(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let port = try #require(UInt16(ProcessRunner.firstLine(of: output)))
         let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/abbrev")!)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: data, as: UTF8.self).contains("http://127.0.0.1:\(port)/abbrev/-/abbrev-1.1.1.tgz"))

@@ -57,4 +57,16 @@ public enum ProcessRunner {
         if check && result.status != 0 { throw Failed(arguments: arguments, result: result) }
         return result
     }
+
+    /// What a running child has written on `pipe` by the end of its first line, white space trimmed (a server's
+    /// announced port); what came before the end of the stream when it closes first.
+    public static func firstLine(of pipe: Pipe) -> String {
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = pipe.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            line.append(chunk)
+        }
+        return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }

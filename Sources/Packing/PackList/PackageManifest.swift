@@ -57,14 +57,7 @@ public struct PackageManifest: Sendable {
         self.scripts = scripts
 
         // bin (npm-normalize-package-bin)
-        var rawBin: [(String, Any)] = []
-        if let text = json["bin"] as? String {
-            if let name { rawBin = [(name, text)] }
-        } else if let array = json["bin"] as? [Any] {
-            rawBin = array.compactMap { $0 as? String }.map { (PosixPath.basename($0), $0) }
-        } else if let object = json["bin"] as? [String: Any] {
-            rawBin = object.keys.sorted().map { ($0, object[$0]!) }
-        }
+        let rawBin = Self.binEntries(json["bin"], name: name)
         var cleaned: [String: String] = [:]
         var order: [String] = []
         for (key, value) in rawBin {
@@ -86,14 +79,7 @@ public struct PackageManifest: Sendable {
             return secured.hasPrefix(".") ? "" : secured
         }
         var executable: [String] = []
-        var pacoteBin: [(String, Any)] = []
-        if let text = json["bin"] as? String {
-            if let name { pacoteBin = [(name, text)] }
-        } else if let array = json["bin"] as? [Any] {
-            pacoteBin = array.compactMap { $0 as? String }.map { (PosixPath.basename($0), $0) }
-        } else if let object = json["bin"] as? [String: Any] {
-            pacoteBin = object.keys.sorted().map { ($0, object[$0]!) }
-        }
+        let pacoteBin = Self.binEntries(json["bin"], name: name)
         for (key, value) in pacoteBin {
             guard let target = value as? String else { continue }
             let base = PosixPath.basename(securePath(key))
@@ -121,6 +107,19 @@ public struct PackageManifest: Sendable {
         } else {
             workspaces = nil
         }
+    }
+
+    /// `bin` as (command, target) pairs before cleaning, as both npm-normalize-package-bin and pacote read it:
+    /// a string names the package's own command, an array names commands by basename, an object in key order.
+    private static func binEntries(_ bin: Any?, name: String?) -> [(String, Any)] {
+        if let text = bin as? String {
+            if let name { return [(name, text)] }
+        } else if let array = bin as? [Any] {
+            return array.compactMap { $0 as? String }.map { (PosixPath.basename($0), $0) }
+        } else if let object = bin as? [String: Any] {
+            return object.keys.sorted().map { ($0, object[$0]!) }
+        }
+        return []
     }
 
     static func isBool(_ value: Any) -> Bool {

@@ -378,19 +378,26 @@ enum Git {
         return process
     }
 
+    /// Connects `process` to `input`, `output` and `error` (each a `Pipe` or `FileHandle`) and starts it; a failure
+    /// to start names `command` and `context`.
+    private static func launch(_ process: Process, input: Any, output: Any, error: Any,
+                               _ command: String, context: String) throws {
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        do {
+            try process.run()
+        } catch {
+            throw SourceError("cannot run \(command) for \(context): \(error.localizedDescription)")
+        }
+    }
+
     /// Runs git, returns stdout; throws with stderr on a non-zero exit.
     static func run(_ arguments: [String], context: String, allowedProtocols: String = remoteProtocols) throws -> Data {
         let process = makeProcess(arguments, allowedProtocols: allowedProtocols)
         let out = Pipe()
         let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw SourceError("cannot run git for \(context): \(error.localizedDescription)")
-        }
+        try launch(process, input: FileHandle.nullDevice, output: out, error: err, "git", context: context)
         let errorBox = DataBox()
         let errorReader = Thread {
             errorBox.finish(err.fileHandleForReading.readDataToEndOfFile())
@@ -414,14 +421,7 @@ enum Git {
         let process = makeProcess(["--git-dir=\(gitDirectory.path)", "cat-file", "--batch"])
         let input = Pipe()
         let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw SourceError("cannot run git cat-file for \(context): \(error.localizedDescription)")
-        }
+        try launch(process, input: input, output: output, error: FileHandle.nullDevice, "git cat-file", context: context)
         let request = Data(objects.map { $0 + "\n" }.joined().utf8)
         let writer = Thread {
             try? input.fileHandleForWriting.write(contentsOf: request)

@@ -204,18 +204,22 @@ final class HTTP1Connection {
                 throw .truncatedBody(received: received, expected: expected, detail: "the connection was closed")
             }
         }
+        /// Delivers the next `length` bytes (a Content-Length body or one chunk), reading more as needed.
+        func deliver(exactly length: Int, expected: Int?) throws(ResponseFailure) {
+            var remaining = length
+            while remaining > 0 {
+                if start == end { try more(expected: expected) }
+                let count = min(remaining, end - start)
+                try deliver(count)
+                remaining -= count
+            }
+        }
         switch framing {
         case .none:
             return 0
         case .length(let length):
             guard length <= limit else { throw .tooLarge(received: length) }
-            var remaining = length
-            while remaining > 0 {
-                if start == end { try more(expected: length) }
-                let count = min(remaining, end - start)
-                try deliver(count)
-                remaining -= count
-            }
+            try deliver(exactly: length, expected: length)
             return received
         case .untilClose:
             while true {
@@ -271,13 +275,7 @@ final class HTTP1Connection {
                     }
                 }
                 guard received + size <= limit else { throw .tooLarge(received: received + size) }
-                var remaining = size
-                while remaining > 0 {
-                    if start == end { try more(expected: nil) }
-                    let count = min(remaining, end - start)
-                    try deliver(count)
-                    remaining -= count
-                }
+                try deliver(exactly: size, expected: nil)
                 var crlfBudget = 2
                 let terminator: String?
                 do { terminator = try readLine(budget: &crlfBudget) } catch {

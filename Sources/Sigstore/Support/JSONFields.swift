@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 import JSON
 
@@ -92,32 +93,30 @@ struct JSONFields {
 
     /// An array of objects (missing means empty when `required` is false).
     func objects(_ key: String, required: Bool = true) throws(SigstoreFormatError) -> [JSONFields] {
-        guard let value = value(key) else {
-            if required { throw error(key, "is missing") }
-            return []
+        try elements(key, required: required, kind: "an object") { element, elementKey in
+            element.objectValue.map { JSONFields($0, path: fieldPath(elementKey), source: source) }
         }
-        guard let array = value.arrayValue else { throw error(key, "is not an array") }
-        var result: [JSONFields] = []
-        for (index, element) in array.enumerated() {
-            guard let nested = element.objectValue else {
-                throw error("\(key)[\(index)]", "is not an object")
-            }
-            result.append(JSONFields(nested, path: fieldPath("\(key)[\(index)]"), source: source))
-        }
-        return result
     }
 
     /// An array of strings (missing means empty when `required` is false).
     func strings(_ key: String, required: Bool = true) throws(SigstoreFormatError) -> [String] {
+        try elements(key, required: required, kind: "a string") { element, _ in element.stringValue }
+    }
+
+    /// The elements of the array `key`, each read by `read` (given the element and its `key[i]`; `nil` means it
+    /// is not `kind`). Missing means empty when `required` is false.
+    private func elements<Element>(_ key: String, required: Bool, kind: String,
+                                   _ read: (RawJSON, String) -> Element?) throws(SigstoreFormatError) -> [Element] {
         guard let value = value(key) else {
             if required { throw error(key, "is missing") }
             return []
         }
         guard let array = value.arrayValue else { throw error(key, "is not an array") }
-        var result: [String] = []
+        var result: [Element] = []
         for (index, element) in array.enumerated() {
-            guard let text = element.stringValue else { throw error("\(key)[\(index)]", "is not a string") }
-            result.append(text)
+            let elementKey = "\(key)[\(index)]"
+            guard let item = read(element, elementKey) else { throw error(elementKey, "is not \(kind)") }
+            result.append(item)
         }
         return result
     }
@@ -174,38 +173,11 @@ enum Base64 {
     }
 }
 
-/// Hex encoding and decoding.
+/// Hex encoding and decoding: Digest's ``DigestEncoding`` (one hex codec), with `Data` for the decoded bytes.
 enum Hex {
-    static func encode(_ data: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        for byte in data {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    static func encode(_ data: some Sequence<UInt8>) -> String { DigestEncoding.hex(data) }
 
-    static func decode(_ text: String) -> Data? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: return c - 0x30
-            case 0x61...0x66: return c - 0x61 + 10
-            case 0x41...0x46: return c - 0x41 + 10
-            default: return nil
-            }
-        }
-        var out = Data(capacity: chars.count / 2)
-        var index = 0
-        while index < chars.count {
-            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
+    static func decode(_ text: String) -> Data? { DigestEncoding.bytes(fromHex: text).map { Data($0) } }
 }
 
 /// RFC 3339 timestamps as used in `trusted_root.json` (`2021-01-12T11:53:27Z`, `…59.999000Z`, offsets).
@@ -254,19 +226,8 @@ enum RFC3339 {
             return nil
         }
         guard index == bytes.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = DER.daysFromCivil(year: year, month: month, day: day)
         let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds) + fraction
         return Date(timeIntervalSince1970: seconds)
-    }
-
-    /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }

@@ -1,28 +1,10 @@
 import Digest
 import Foundation
 
-/// A timestamp authority from the trusted root (`timestampAuthorities[]`).
-public struct TimestampAuthority: Sendable, Hashable {
-    /// `certChain.certificates`: the TSA signing certificate first, then its issuers up to the root.
-    public var certificateChain: [Certificate]
-    /// `validFor.start` (inclusive).
-    public var validFrom: Date
-    /// `validFor.end` (inclusive); nil means open-ended.
-    public var validUntil: Date?
-    /// `uri`, informational.
-    public var uri: String?
-
-    /// Creates a timestamp authority.
-    public init(certificateChain: [Certificate], validFrom: Date, validUntil: Date? = nil, uri: String? = nil) {
-        self.certificateChain = certificateChain
-        self.validFrom = validFrom
-        self.validUntil = validUntil
-        self.uri = uri
-    }
-
-    /// Whether `date` lies within the validity window (both ends inclusive).
-    public func isValid(at date: Date) -> Bool { validFrom <= date && (validUntil.map { date <= $0 } ?? true) }
-}
+/// A timestamp authority from the trusted root (`timestampAuthorities[]`): the same shape as a certificate
+/// authority (one parser reads both), its chain holding the TSA signing certificate first, then its issuers
+/// up to the root.
+public typealias TimestampAuthority = CertificateAuthority
 
 /// The decoded TSTInfo of an RFC 3161 timestamp token.
 public struct TimestampInfo: Sendable, Hashable {

@@ -146,11 +146,7 @@ public struct TrustedRoot: Sendable, Equatable {
         var ctlogs: [TransparencyLogInstance] = []
         for log in try json.objects("ctlogs", required: false) { ctlogs.append(try .parse(log)) }
         var tsas: [TimestampAuthority] = []
-        for tsa in try json.objects("timestampAuthorities", required: false) {
-            let authority = try CertificateAuthority.parse(tsa)
-            tsas.append(TimestampAuthority(certificateChain: authority.certificateChain, validFrom: authority.validFrom,
-                                           validUntil: authority.validUntil, uri: authority.uri))
-        }
+        for tsa in try json.objects("timestampAuthorities", required: false) { tsas.append(try .parse(tsa)) }
         return TrustedRoot(mediaType: mediaType, tlogs: tlogs, certificateAuthorities: cas, ctlogs: ctlogs,
                            timestampAuthorities: tsas)
     }

@@ -50,12 +50,7 @@ struct AttestationsCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("attestations", error)
         }
-        if output.json {
-            print(try JSONRendering.string(report))
-        } else {
-            print(TrustReportText.render(report), terminator: "")
-        }
-        throw report.ok ? ExitStatus.verified : ExitStatus.failed
+        try output.emit(report, text: TrustReportText.render(report), passed: report.ok)
     }
 }
 

@@ -44,12 +44,7 @@ struct CompareCommand: ParsableCommand {
             throw CommandFailure("compare", code: "EINPUT", message: error.message, input: error.input,
                                  reason: error.code?.rawValue)
         }
-        if output.json {
-            print(try JSONRendering.string(report))
-        } else {
-            print(Self.render(report), terminator: "")
-        }
-        throw report.acceptable ? ExitStatus.verified : ExitStatus.failed
+        try output.emit(report, text: Self.render(report), passed: report.acceptable)
     }
 
     /// Human-readable rendering: verdict, call-outs first, then file lists, diffs, metadata, gzip.

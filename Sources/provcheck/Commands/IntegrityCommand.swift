@@ -45,12 +45,7 @@ struct IntegrityCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("integrity", error)
         }
-        if output.json {
-            print(try JSONRendering.string(report))
-        } else {
-            print(IntegrityText.render(report), terminator: "")
-        }
-        throw report.ok ? ExitStatus.verified : ExitStatus.failed
+        try output.emit(report, text: IntegrityText.render(report), passed: report.ok)
     }
 }
 

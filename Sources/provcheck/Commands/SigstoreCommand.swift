@@ -110,12 +110,7 @@ extension SigstoreCommand {
             } catch let error as InputError {
                 throw CommandFailure("sigstore verify-bundle", code: "EINPUT", message: error.message)
             }
-            if output.json {
-                print(try JSONRendering.string(report))
-            } else {
-                print(report.text)
-            }
-            if !report.ok { throw ExitStatus.failed }
+            try output.emit(report, text: report.text + "\n", passed: report.ok)
         }
 
         struct InputError: Error { let message: String }

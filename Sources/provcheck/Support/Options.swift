@@ -124,6 +124,17 @@ struct OutputOptions: ParsableArguments {
         "Colour: auto (a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR forces it), always or never.",
         valueName: "auto|always|never"))
     var color: ColorChoice = .auto
+
+    /// Prints `report`: one JSON object with `--json`, else `text` as it is; then ends the command with
+    /// exit 0 when `passed`, else 1 (the one ending of every command that prints one report).
+    func emit(_ report: some Encodable, text: @autoclosure () -> String, passed: Bool) throws -> Never {
+        if json {
+            print(try JSONRendering.string(report))
+        } else {
+            print(text(), terminator: "")
+        }
+        throw passed ? ExitStatus.verified : ExitStatus.failed
+    }
 }
 
 /// `--color`.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Packing
 import Testing
+import TestSupport
 
 /// Issue 17 item 3: a git tree holding `..`, `.`, `.git` (any case), a name with `/` or case-colliding names is
 /// refused, and the `--build-command` copy is written confined to its folder.
@@ -140,16 +141,9 @@ extension HostileGitTreeRegressionTests {
             GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.invalid GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.invalid \
                 git commit-tree "$tree" -m crafted
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-ec", script]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let commit = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0 && commit.count == 40, "\(commit)")
+        let result = try ProcessRunner.run(["sh", "-ec", script], check: false)
+        let commit = String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(result.status == 0 && commit.count == 40, "\(commit)")
         do {
             _ = try GitRepository.open(repo.path).source(commit: commit)
             Issue.record("\(name): the crafted tree was read")

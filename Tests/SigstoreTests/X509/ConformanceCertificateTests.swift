@@ -19,16 +19,9 @@ import Testing
         let dir = "sigstore/conformance/bundle-verify/\(name)"
         guard let data = try? Fixtures.data("\(dir)/bundle.sigstore.json"),
             let bundle = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let material = bundle["verificationMaterial"] as? [String: Any]
+            let material = bundle["verificationMaterial"] as? [String: Any],
+            let raw = X509Fixtures.leafRawBytes(material)
         else { return nil }
-        let raw: String
-        if let chain = material["x509CertificateChain"] as? [String: Any] {
-            raw = (chain["certificates"] as! [[String: Any]])[0]["rawBytes"] as! String
-        } else if let certificate = material["certificate"] as? [String: Any] {
-            raw = certificate["rawBytes"] as! String
-        } else {
-            return nil
-        }
         let leaf = try Certificate(derEncoded: X509Fixtures.b64(raw))
         let rootPath = (try? Fixtures.url("\(dir)/trusted_root.json")) != nil
             ? "\(dir)/trusted_root.json" : "sigstore/conformance/trusted_roots/production.trusted_root.json"

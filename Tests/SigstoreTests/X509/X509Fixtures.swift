@@ -11,6 +11,17 @@ enum X509Fixtures {
         try JSONSerialization.jsonObject(with: Fixtures.data(relativePath)) as! [String: Any]
     }
 
+    /// The base64 DER of a bundle's signing certificate (`verificationMaterial`): the first of an
+    /// `x509CertificateChain` (v0.1) or the `certificate` (v0.3); `nil` for a public-key bundle.
+    static func leafRawBytes(_ material: [String: Any]) -> String? {
+        if let chain = material["x509CertificateChain"] as? [String: Any] {
+            return (chain["certificates"] as! [[String: Any]])[0]["rawBytes"] as? String
+        } else if let certificate = material["certificate"] as? [String: Any] {
+            return certificate["rawBytes"] as? String
+        }
+        return nil
+    }
+
     /// The leaf certificate of every Fulcio-signed attestation bundle in Fixtures/npm/attestations, keyed by file name and predicate type.
     static func npmProvenanceLeaves() throws -> [(name: String, leaf: Certificate, integratedTime: Date)] {
         let dir = try Fixtures.url("npm/attestations")
@@ -21,14 +32,7 @@ enum X509Fixtures {
             for attestation in doc["attestations"] as! [[String: Any]] {
                 let bundle = attestation["bundle"] as! [String: Any]
                 let material = bundle["verificationMaterial"] as! [String: Any]
-                let raw: String
-                if let chain = material["x509CertificateChain"] as? [String: Any] {
-                    raw = (chain["certificates"] as! [[String: Any]])[0]["rawBytes"] as! String
-                } else if let cert = material["certificate"] as? [String: Any] {
-                    raw = cert["rawBytes"] as! String
-                } else {
-                    continue
-                }
+                guard let raw = leafRawBytes(material) else { continue }
                 let entry = (material["tlogEntries"] as! [[String: Any]])[0]
                 let time = Date(timeIntervalSince1970: Double(entry["integratedTime"] as! String)!)
                 result.append(("\(url.lastPathComponent) \(attestation["predicateType"]!)", try Certificate(derEncoded: b64(raw)), time))
