@@ -1,20 +1,12 @@
 import Foundation
+import Registry
 
 /// What a packument says about one version that bears on trust: the values npm signs and the pointers to
 /// attestations. Build it from the registry's packument (``init(name:version:integrity:publishTime:signatures:attestations:npmUser:)``).
 public struct PackageVersionEvidence: Sendable, Hashable, Codable {
-    /// One `dist.signatures[]` entry: `{keyid, sig}` with `sig` base64 of a DER ECDSA signature.
-    public struct RegistrySignature: Sendable, Hashable, Codable {
-        /// The signing key's id.
-        public var keyid: String
-        /// Base64 of the DER ECDSA signature.
-        public var sig: String
-        /// Creates an entry.
-        public init(keyid: String, sig: String) {
-            self.keyid = keyid
-            self.sig = sig
-        }
-    }
+    /// One `dist.signatures[]` entry: `{keyid, sig}` with `sig` base64 of a DER ECDSA signature — the registry
+    /// model's own type, so a packument's entries are the evidence's without a copy.
+    public typealias RegistrySignature = DistSignature
 
     /// `dist.attestations`: where the attestations are and which provenance predicate the registry announces.
     public struct AttestationsPointer: Sendable, Hashable, Codable {

@@ -29,7 +29,7 @@ extension PackageVersionEvidence {
         }
         self.init(
             name: packument.name, version: version, integrity: integrity, publishTime: publishTime,
-            signatures: (manifest.dist.signatures ?? []).map { RegistrySignature(keyid: $0.keyid, sig: $0.sig) },
+            signatures: manifest.dist.signatures ?? [],
             attestations: manifest.dist.attestations.map {
                 AttestationsPointer(url: $0.url, provenancePredicateType: $0.provenance?.predicateType)
             },

@@ -414,6 +414,25 @@ public typealias PackumentDocument = Result<Packument, RegistryError>
 
 /// What the fetch stage gathered for one version: the facts of its manifest, the tarball and the trust documents.
 extension TrustOutcome {
+    /// The one rule, in every configuration, for trust documents whose fetch had a problem: unreachable
+    /// attestations make their two checks skipped (``attestationsUnreachable(_:)``); any other attestations problem
+    /// and a keys problem are added to the reasons of the checks they explain.
+    /// - Parameters:
+    ///   - attestations: what went wrong fetching the attestations, if anything.
+    ///   - attestationsUnreachable: whether that was a network error or a 5xx (rather than, say, a 404).
+    ///   - keys: what went wrong fetching the registry keys, if anything.
+    public mutating func noteFetchProblems(attestations: String?, attestationsUnreachable unreachable: Bool, keys: String?) {
+        if let problem = attestations {
+            if unreachable {
+                attestationsUnreachable(problem)
+            } else {
+                publishAttestation.reasons.append(problem)
+                provenance.reasons.append(problem)
+            }
+        }
+        if let problem = keys { signatures.reasons.append(problem) }
+    }
+
     /// The one rule, in every command, for announced attestations that could not be fetched (a network error or a
     /// 5xx; a 404 means they are absent, which the trust stage fails): nothing is known about them, so
     /// `trust.publish-attestation` and `trust.provenance` are skipped (unverifiable, counted as such, and failed by

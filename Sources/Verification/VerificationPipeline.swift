@@ -119,15 +119,8 @@ public struct VerificationPipeline: Sendable {
         var outcome = await trust.verify(
             packument: facts, document: Self.model(document, source: source, raw: packumentData), attestations: attestations.data,
             attestationsURL: attestationsURL, keys: keys.data, tarballSHA512Hex: nil)
-        if let problem = attestations.problem {
-            if attestations.unreachable {
-                outcome.attestationsUnreachable(problem)
-            } else {
-                outcome.publishAttestation.reasons.append(problem)
-                outcome.provenance.reasons.append(problem)
-            }
-        }
-        if let problem = keys.problem { outcome.signatures.reasons.append(problem) }
+        outcome.noteFetchProblems(attestations: attestations.problem, attestationsUnreachable: attestations.unreachable,
+                                  keys: keys.problem)
         return (facts, outcome)
     }
 
@@ -160,15 +153,8 @@ public struct VerificationPipeline: Sendable {
             attestationsURL: evidence.attestationsURL, keys: evidence.keys, tarballSHA512Hex: digests.sha512)
         checks.append(await findingsTask)
         var outcome = await trustTask
-        if let problem = evidence.attestationsProblem {
-            if evidence.attestationsUnreachable {
-                outcome.attestationsUnreachable(problem)
-            } else {
-                outcome.publishAttestation.reasons.append(problem)
-                outcome.provenance.reasons.append(problem)
-            }
-        }
-        if let problem = evidence.keysProblem { outcome.signatures.reasons.append(problem) }
+        outcome.noteFetchProblems(attestations: evidence.attestationsProblem,
+                                  attestationsUnreachable: evidence.attestationsUnreachable, keys: evidence.keysProblem)
         checks += [outcome.signatures, outcome.publishAttestation, outcome.provenance]
 
         // Source and rebuild.
