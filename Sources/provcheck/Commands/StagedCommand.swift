@@ -97,11 +97,9 @@ struct StagedCheckCommand: AsyncParsableCommand {
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Source repository (path, bundle or URL); default: the staged package.json's repository.", valueName: "path|url"))
-    var source: String?
-
-    @Option(name: .long, help: ArgumentHelp("The ref to rebuild (default: the version's tag).", valueName: "ref"))
-    var ref: String?
+    @OptionGroup var sourceOptions: SourceOptions
+    var source: String? { sourceOptions.source }
+    var ref: String? { sourceOptions.ref }
 
     @Option(name: .long, help: ArgumentHelp("Sigstore provenance bundle of the staged tarball.", valueName: "file"))
     var bundle: String?

@@ -46,11 +46,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var registryOptions: RegistryOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(name: .long, help: ArgumentHelp("Read the source from this git repository, bundle or URL instead of the one the provenance or packument names.", valueName: "path|url"))
-    var source: String?
-
-    @Option(name: .long, help: ArgumentHelp("The ref naming the source commit when neither provenance nor gitHead does.", valueName: "ref"))
-    var ref: String?
+    @OptionGroup var sourceOptions: SourceOptions
+    var source: String? { sourceOptions.source }
+    var ref: String? { sourceOptions.ref }
 
     @OptionGroup var policyOptions: PolicyOptions
 

@@ -113,6 +113,17 @@ struct StrictOptions: ParsableArguments {
     var strict: Bool = false
 }
 
+/// `--source` and `--ref`, shared by the commands that rebuild one version (verify, staged check): where the source
+/// is read from when the evidence does not name it, or instead of what it names. Each command's `validate()` checks a local
+/// `--source` path (``SourceArgument``) before anything is fetched.
+struct SourceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read the source from this git repository, bundle or URL instead of the one the provenance, packument or staged package.json names.", valueName: "path|url"))
+    var source: String?
+
+    @Option(name: .long, help: ArgumentHelp("The ref naming the source commit when neither provenance nor gitHead does (default: the version's tag).", valueName: "ref"))
+    var ref: String?
+}
+
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print one JSON object on stdout instead of text (on exit 2: {\"error\": {\"code\", \"message\"}}).")
     var json: Bool = false
