@@ -208,13 +208,8 @@ import TestSupport
             registry.inject(.status(500), on: "/-/npm/v1/attestations/*")
             let verify = try Self.run(["verify", "gundam-visor@1.0.1", "--offline", "--json"], in: folder, registry: registry)
             let project = folder.appendingPathComponent("project")
-            try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
-            try RawJSON.object(["lockfileVersion": 3, "packages": .object([
-                "": .object(["name": "acceptance", "version": "1.0.0"]),
-                "node_modules/gundam-visor": .object([
-                    "version": "1.0.1", "integrity": .string(gundam.integrity),
-                    "resolved": "https://registry.npmjs.org/gundam-visor/-/gundam-visor-1.0.1.tgz"]),
-            ])]).encoded().write(to: project.appendingPathComponent("package-lock.json"))
+            try AuditProject.write(to: project, packages: [.init("gundam-visor@1.0.1", integrity: gundam.integrity)],
+                                   root: ["name": "acceptance", "version": "1.0.0"])
             let audit = try Self.run(["audit", project.path, "--offline", "--json"], in: folder, registry: registry)
             // --strict: the unverifiable attestations fail every command that prints a verdict.
             for arguments in [["verify", "gundam-visor@1.0.1"], ["audit", project.path], ["attestations", "gundam-visor@1.0.1"]] {
@@ -247,13 +242,8 @@ import TestSupport
         let attestations = try #require(sigstore.attestations)
         let repository = try #require(try Self.packumentRepository(sigstore))
         let project = folder.appendingPathComponent("project")
-        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
-        try RawJSON.object(["lockfileVersion": 3, "packages": .object([
-            "": .object(["name": "acceptance", "version": "1.0.0"]),
-            "node_modules/sigstore": .object([
-                "version": "2.3.1", "integrity": .string(sigstore.integrity),
-                "resolved": "https://registry.npmjs.org/sigstore/-/sigstore-2.3.1.tgz"]),
-        ])]).encoded().write(to: project.appendingPathComponent("package-lock.json"))
+        try AuditProject.write(to: project, packages: [.init("sigstore@2.3.1", integrity: sigstore.integrity)],
+                               root: ["name": "acceptance", "version": "1.0.0"])
         let commands: [(String, [String], Int32)] = [
             ("verify", ["verify", "sigstore@2.3.1", "--offline", "--source", bundle], 0),
             ("audit --rebuild", ["audit", project.path, "--offline", "--rebuild", "--source", "\(repository)=\(bundle)"], 0),
