@@ -199,14 +199,15 @@ public struct PackageAuditor: Sendable {
 
     /// The registry-trust outcome of one version.
     enum TrustOutcome: Sendable {
-        /// Signatures and attestations were checked.
-        case report(TrustReport, PackageVersionEvidence)
-        /// Signatures were checked, attestations could not be fetched.
-        case attestationsUnreachable(signatures: [SignatureCheck], evidence: PackageVersionEvidence, reason: String)
+        /// The engine's trust checks (``NPMTrustStage/outcome(of:keys:attestations:verifier:)``, carrying NPMTrust's
+        /// report) on the version's evidence.
+        case checked(Verification.TrustOutcome, PackageVersionEvidence)
         /// The packument lacks the version or its integrity.
         case unusable(String)
     }
 
+    /// Fetches the version's attestations (only the path of `dist.attestations.url` is used, resolved against the
+    /// package's own registry, as pacote does) and runs the engine's trust checks on what came back.
     private func verifyTrust(packument: Packument, version: String, source: String,
                              keys: RegistryKeysAvailability) async -> TrustOutcome {
         let evidence: PackageVersionEvidence
@@ -215,40 +216,24 @@ public struct PackageAuditor: Sendable {
         } catch {
             return .unusable("\(error)")
         }
-        guard let pointer = evidence.attestations else {
-            return .report(trust.verify(evidence, keys: keys, attestations: .notAnnounced), evidence)
-        }
-        // Like pacote, only the path of dist.attestations.url is used, resolved against the package's own
-        // registry (its scope's registry when it has one), so mirrors and scoped registries serve them.
-        let registry = client.configuration.registry(forPackage: evidence.name)
-        guard let url = Self.attestationsURL(pointer.url, registry: registry) else {
-            let malformed = AttestationCheck(
-                predicateType: pointer.provenancePredicateType ?? "attestations", status: .malformed,
-                reason: "dist.attestations.url \"\(pointer.url)\" is not a URL")
-            return .report(TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
-                                       attestations: [malformed]), evidence)
-        }
-        do {
-            let data = try await client.document(url, accept: "application/json")
-            do {
-                let envelopes = try AttestationsResponse.decode(data, from: url).attestations.map {
-                    AttestationEnvelope(predicateType: $0.predicateType, bundle: $0.bundleJSON)
+        let response: NPMTrustStage.AttestationsResponseBody
+        if let pointer = evidence.attestations {
+            let registry = client.configuration.registry(forPackage: evidence.name)
+            if let url = Self.attestationsURL(pointer.url, registry: registry) {
+                do {
+                    response = .body(try await client.document(url, accept: "application/json"), url: url.absoluteString)
+                } catch where error.code == .notFound {
+                    response = .notFound(url: url.absoluteString)
+                } catch {
+                    response = .unreachable("cannot fetch the attestations: \(error)")
                 }
-                return .report(trust.verify(evidence, keys: keys, attestations: .fetched(envelopes)), evidence)
-            } catch {
-                let malformed = AttestationCheck(
-                    predicateType: pointer.provenancePredicateType ?? "attestations", status: .malformed,
-                    reason: "the attestations response is malformed: \(error)")
-                return .report(TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
-                                           attestations: [malformed]), evidence)
+            } else {
+                response = .unusablePointer("dist.attestations.url \"\(pointer.url)\" is not a URL")
             }
-        } catch where error.code == .notFound {
-            return .report(trust.verify(evidence, keys: keys, attestations: .notFound(url: url.absoluteString)), evidence)
-        } catch {
-            return .attestationsUnreachable(
-                signatures: RegistrySignatureVerifier.verify(evidence, keys: keys), evidence: evidence,
-                reason: "cannot fetch the attestations: \(error)")
+        } else {
+            response = .notAnnounced
         }
+        return .checked(NPMTrustStage.outcome(of: evidence, keys: keys, attestations: response, verifier: trust), evidence)
     }
 
     /// The path of `pointer` resolved against `registry` (which ends in `/`).
@@ -270,33 +255,25 @@ public struct PackageAuditor: Sendable {
         let registryIntegrity = packument.versions[package.version]?.dist.integrity
         let registryShasum = packument.versions[package.version]?.dist.shasum
 
-        let report: TrustReport
         let evidence: PackageVersionEvidence
-        var attestationFetchProblem: String?
-        var signatureChecks: [SignatureCheck]
+        // The trust checks are the engine's (the rule verify, watch and staged check apply, including the one rule
+        // for unreachable attestations); audit leaves out those that do not apply and derives npm's counts
+        // (verified / missing / invalid / not checked) from the same report.
+        var trust: Verification.TrustOutcome
         switch outcome {
         case .unusable(let reason):
             checks.append(.fail(.auditRegistry, "Version on the registry", reasons: [reason]))
             checks.append(installed.check(package))
             return finish(package, checks: checks, signatures: .notChecked, attestations: .notChecked, skip: nil)
-        case .report(let trustReport, let versionEvidence):
-            report = trustReport
+        case .checked(let engineOutcome, let versionEvidence):
+            trust = engineOutcome
             evidence = versionEvidence
-            signatureChecks = trustReport.signatures
-        case .attestationsUnreachable(let signatures, let versionEvidence, let reason):
-            evidence = versionEvidence
-            signatureChecks = signatures
-            attestationFetchProblem = reason
-            report = TrustReport(evidence: versionEvidence, signatures: signatures, attestations: [])
         }
+        let report = trust.report ?? TrustReport(evidence: evidence, signatures: [], attestations: [])
+        let attestationsUnreachable = trust.attestationsWereUnreachable
+        var signatureChecks = report.signatures
         checks.append(integrityCheck(lockfile: package.integrity, registry: registryIntegrity, shasum: registryShasum))
         checks.append(installed.check(package))
-
-        // The trust checks are the engine's (``NPMTrustStage/outcome(_:announced:)``, the mapping verify, watch and
-        // staged check use, and the one rule for unreachable attestations); audit leaves out those that do not apply
-        // and derives npm's counts (verified / missing / invalid / not checked) from the same report.
-        var trust = NPMTrustStage.outcome(report, announced: evidence.attestations != nil)
-        if let problem = attestationFetchProblem { trust.attestationsUnreachable(problem) }
 
         // Signatures.
         let signatures: SignatureOutcome
@@ -323,7 +300,7 @@ public struct PackageAuditor: Sendable {
 
         // Attestations.
         var attestations: AttestationOutcome = evidence.attestations == nil ? .none : .verified
-        if attestationFetchProblem != nil {
+        if attestationsUnreachable {
             attestations = .notChecked
         } else {
             for check in report.attestations {
@@ -355,7 +332,7 @@ public struct PackageAuditor: Sendable {
             checks += policy.policy.evaluate(input).filter { $0.id != .policyRebuild }
         }
 
-        let skip: AuditSkipReason? = keysMissing ? .noRegistryKeys : (attestationFetchProblem != nil ? .networkError : nil)
+        let skip: AuditSkipReason? = keysMissing ? .noRegistryKeys : (attestationsUnreachable ? .networkError : nil)
         var result = finish(package, checks: checks, signatures: signatures, attestations: attestations, skip: skip)
         result.provenance = report.provenance.map(ProvenanceIdentity.init(facts:))
         return result

@@ -139,6 +139,9 @@ public struct TrustOutcome: Sendable {
     public var inputAttestations: [ResourceDescriptor]
     /// The full NPMTrust report behind the checks (what `provcheck attestations` prints), when there is one.
     public var report: TrustReport?
+    /// Whether announced attestations could not be fetched (``attestationsUnreachable(_:)``): their checks are
+    /// skipped, and `audit` counts the package as skipped for a network error.
+    public var attestationsWereUnreachable = false
 
     /// Makes an outcome.
     public init(signatures: Check, publishAttestation: Check, provenance: Check, identity: ProvenanceIdentity?,
@@ -438,20 +441,15 @@ extension TrustOutcome {
     /// `trust.publish-attestation` and `trust.provenance` are skipped (unverifiable, counted as such, and failed by
     /// `--strict`), and no provenance identity is available.
     public mutating func attestationsUnreachable(_ reason: String) {
-        (publishAttestation, provenance) = Self.attestationsUnreachableChecks(reason)
+        publishAttestation = .skipped(.trustPublishAttestation, "Publish attestation", reason: reason)
+        provenance = .skipped(.trustProvenance, "Provenance attestation", reason: reason)
+        attestationsWereUnreachable = true
         // NPMTrust's report (what `provcheck attestations` prints) says the same: nothing verified, one skip.
         report?.attestations = []
         report?.skipped.append("attestations: \(reason)")
         identity = nil
         publishAttestationVerified = false
         provenanceInvalid = false
-    }
-
-    /// The two attestation checks of ``attestationsUnreachable(_:)``, for a layer (audit) that assembles its own
-    /// check list.
-    public static func attestationsUnreachableChecks(_ reason: String) -> (publishAttestation: Check, provenance: Check) {
-        (.skipped(.trustPublishAttestation, "Publish attestation", reason: reason),
-         .skipped(.trustProvenance, "Provenance attestation", reason: reason))
     }
 }
 

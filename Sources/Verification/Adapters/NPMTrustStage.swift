@@ -53,46 +53,88 @@ public struct NPMTrustStage: TrustVerifying {
                                   attestationsAnnounced: packument.attestationsURL != nil)
         }
         // Attestations.
-        let fetched: AttestationsFetchResult
+        let response: AttestationsResponseBody
         var inputs = [ResourceDescriptor]()
-        var malformed: String?
         if let pointer = evidence.attestations {
+            let url = attestationsURL ?? pointer.url
             if let attestations {
-                do {
-                    let url = URL(string: attestationsURL ?? pointer.url) ?? URL(fileURLWithPath: "attestations")
-                    let response = try AttestationsResponse.decode(attestations, from: url)
-                    fetched = .fetched(response.attestations.map {
-                        AttestationEnvelope(predicateType: $0.predicateType, bundle: $0.bundleJSON)
-                    })
-                } catch {
-                    fetched = .fetched([])
-                    malformed = "\(error)"
-                }
-                inputs.append(ResourceDescriptor(uri: attestationsURL ?? pointer.url,
-                                                 digest: ["sha256": SHA256Hex.of(attestations)]))
+                response = .body(attestations, url: url)
+                inputs.append(ResourceDescriptor(uri: url, digest: ["sha256": SHA256Hex.of(attestations)]))
             } else {
-                fetched = .notFound(url: attestationsURL ?? pointer.url)
+                response = .notFound(url: url)
             }
         } else {
-            fetched = .notAnnounced
+            response = .notAnnounced
         }
-        var report = verifier.verify(evidence, keys: availability, attestations: fetched)
+        var outcome = Self.outcome(of: evidence, keys: availability, attestations: response, verifier: verifier)
+        outcome.inputAttestations = inputs
+        return outcome
+    }
+
+    /// What the attestations endpoint gave for a version, as the trust checks read it.
+    public enum AttestationsResponseBody: Sendable {
+        /// The packument announces no attestations.
+        case notAnnounced
+        /// The response body fetched from `url`.
+        case body(Data, url: String)
+        /// The endpoint answered 404: announced attestations are absent.
+        case notFound(url: String)
+        /// `dist.attestations.url` cannot be used (the reason says why): nothing was fetched.
+        case unusablePointer(String)
+        /// A network error or a 5xx: nothing is known about the attestations
+        /// (``TrustOutcome/attestationsUnreachable(_:)``).
+        case unreachable(String)
+    }
+
+    /// The trust checks of one version — registry signatures, publish attestation, provenance — from its
+    /// packument evidence, the chosen registry keys and what the attestations endpoint gave: the one rule every
+    /// command applies (`verify`, `watch`, `staged check` and `attestations` through ``verify(packument:document:attestations:attestationsURL:keys:tarballSHA512Hex:)``;
+    /// `audit`, which fetches abbreviated packuments and chooses the keys once for a whole lockfile, directly).
+    /// The outcome carries NPMTrust's report (``TrustOutcome/report``).
+    public static func outcome(of evidence: PackageVersionEvidence, keys: RegistryKeysAvailability,
+                               attestations response: AttestationsResponseBody, verifier: RegistryTrustVerifier) -> TrustOutcome {
+        let announcedType = evidence.attestations?.provenancePredicateType ?? "attestations"
+        var malformed: String?
+        var report: TrustReport
+        switch response {
+        case .notAnnounced:
+            report = verifier.verify(evidence, keys: keys, attestations: .notAnnounced)
+        case .notFound(let url):
+            report = verifier.verify(evidence, keys: keys, attestations: .notFound(url: url))
+        case .body(let data, let url):
+            do {
+                let response = try AttestationsResponse.decode(data, from: URL(string: url) ?? URL(fileURLWithPath: "attestations"))
+                report = verifier.verify(evidence, keys: keys, attestations: .fetched(response.attestations.map {
+                    AttestationEnvelope(predicateType: $0.predicateType, bundle: $0.bundleJSON)
+                }))
+            } catch {
+                malformed = "the attestations response is malformed: \(error)"
+                report = TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
+                                     attestations: [])
+            }
+        case .unusablePointer(let reason):
+            malformed = reason
+            report = TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
+                                 attestations: [])
+        case .unreachable(let reason):
+            report = TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
+                                 attestations: [])
+            var outcome = Self.outcome(report, announced: evidence.attestations != nil)
+            outcome.report = report
+            outcome.attestationsUnreachable(reason)
+            return outcome
+        }
         if let malformed {
-            report.attestations.append(AttestationCheck(
-                predicateType: evidence.attestations?.provenancePredicateType ?? "attestations", status: .malformed,
-                reason: "the attestations response is malformed: \(malformed)"))
+            report.attestations.append(AttestationCheck(predicateType: announcedType, status: .malformed, reason: malformed))
         }
         var outcome = Self.outcome(report, announced: evidence.attestations != nil)
         if let malformed {
-            outcome.provenance = .fail(.trustProvenance, "Provenance attestation",
-                                       reasons: ["the attestations response is malformed: \(malformed)"])
-            outcome.publishAttestation = .fail(.trustPublishAttestation, "Publish attestation",
-                                               reasons: ["the attestations response is malformed: \(malformed)"])
+            outcome.provenance = .fail(.trustProvenance, "Provenance attestation", reasons: [malformed])
+            outcome.publishAttestation = .fail(.trustPublishAttestation, "Publish attestation", reasons: [malformed])
             outcome.identity = nil
             outcome.provenanceInvalid = true
             outcome.publishAttestationVerified = false
         }
-        outcome.inputAttestations = inputs
         outcome.report = report
         return outcome
     }
