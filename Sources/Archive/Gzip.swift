@@ -32,10 +32,14 @@ public struct GzipHeader: Codable, Sendable, Hashable {
     }
 
     /// The 10 fixed header bytes in hex, e.g. `1f8b0800000000000203`.
-    public var fixedBytesHex: String {
-        let bytes: [UInt8] = [0x1f, 0x8b, 8, flg, UInt8(mtime & 0xff), UInt8(mtime >> 8 & 0xff),
-                              UInt8(mtime >> 16 & 0xff), UInt8(mtime >> 24), xfl, os]
-        return bytes.map { String(format: "%02x", $0) }.joined()
+    public var fixedBytesHex: String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    /// The 10 fixed header bytes (ID1 ID2 CM FLG MTIME XFL OS), what a writer puts in front of the deflate stream.
+    public var bytes: Data {
+        Data([0x1f, 0x8b, 0x08, flg,
+              UInt8(truncatingIfNeeded: mtime), UInt8(truncatingIfNeeded: mtime >> 8),
+              UInt8(truncatingIfNeeded: mtime >> 16), UInt8(truncatingIfNeeded: mtime >> 24),
+              xfl, os])
     }
 
     /// What the OS byte means.
@@ -51,6 +55,26 @@ public struct GzipHeader: Codable, Sendable, Hashable {
         default: return "\(os)"
         }
     }
+}
+
+extension GzipHeader: CustomStringConvertible {
+    /// A plain 10-byte header (no name, comment, extra field or header CRC), as a writer emits it: the one gzip
+    /// header model for reading (``GzipReader``) and for writing (Deflate's `NPMGzip`, Packing's candidates).
+    public init(flg: UInt8 = 0, mtime: UInt32 = 0, xfl: UInt8, os: UInt8) {
+        self.init(flg: flg, mtime: mtime, xfl: xfl, os: os, name: nil, comment: nil, extra: nil, headerCRC16: nil,
+                  headerCRC16OK: nil, length: 10)
+    }
+
+    /// npm ≥ 7 (node-tar `portable`): `1f 8b 08 00 00000000 02 ff`.
+    public static let npm7 = GzipHeader(xfl: 2, os: 255)
+
+    /// The header zlib's own gzip wrapper writes (as npm 5/6 and node-tar < 5.0.5 left it):
+    /// MTIME 0, XFL from the level, and the OS code of the publisher's platform.
+    public static func zlib(level: Int, os: UInt8) -> GzipHeader {
+        GzipHeader(xfl: level == 9 ? 2 : (level < 2 ? 4 : 0), os: os)
+    }
+
+    public var description: String { "gzip header FLG \(flg) MTIME \(mtime) XFL \(xfl) OS \(os)" }
 }
 
 /// One gzip member: its header, where its raw deflate stream lies in the compressed input, and its trailer checks.

@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 
 /// The settings that reproduced a registry tarball's bytes from its tar.

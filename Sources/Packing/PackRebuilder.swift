@@ -1,3 +1,4 @@
+import Archive
 import Deflate
 import Digest
 import Foundation
@@ -90,11 +91,11 @@ public struct GzipOutcome: Codable, Sendable, Hashable {
     public let tried: [String]
 
     /// Its header (XFL, OS).
-    public var header: GzipHeader { GzipHeader(extraFlags: headerBytes.xfl, os: headerBytes.os) }
+    public var header: GzipHeader { GzipHeader(xfl: headerBytes.xfl, os: headerBytes.os) }
 
     init(engine: String, header: GzipHeader, reproducedExpected: Bool?, tried: [String]) {
         self.engine = engine
-        self.headerBytes = HeaderBytes(xfl: header.extraFlags, os: header.os)
+        self.headerBytes = HeaderBytes(xfl: header.xfl, os: header.os)
         self.reproducedExpected = reproducedExpected
         self.tried = tried
     }
@@ -397,7 +398,7 @@ struct GzipPass {
                 break
             }
         }
-        if chosen != 0 { try file.patch(offset: 8, bytes: [candidate.headers[chosen].extraFlags, candidate.headers[chosen].os]) }
+        if chosen != 0 { try file.patch(offset: 8, bytes: [candidate.headers[chosen].xfl, candidate.headers[chosen].os]) }
         try file.close()
         return Outcome(integrity: digests[chosen].sri(.sha512)!, engine: candidate.engine.name,
                        header: candidate.headers[chosen], matched: matched)

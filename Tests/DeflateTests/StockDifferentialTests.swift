@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import TestSupport
 import Testing
@@ -79,7 +80,7 @@ import Testing
         #expect(Array(gz.prefix(10)) == [0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 2, 0xff])
         #expect(try Oracle.gunzip(gz) == tar)
         #expect(GzipHeader.zlib(level: 6, os: 19).bytes == Data([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 19]))
-        #expect(GzipHeader.zlib(level: 1, os: 3).extraFlags == 4)
+        #expect(GzipHeader.zlib(level: 1, os: 3).xfl == 4)
         // FIPS 180-4 example "abc".
         #expect(NPMGzip.sha512(Data("abc".utf8)).map { String(format: "%02x", $0) }.joined()
             == "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f")

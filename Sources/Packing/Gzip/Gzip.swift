@@ -1,3 +1,4 @@
+import Archive
 import CZlib
 import Deflate
 import Foundation
