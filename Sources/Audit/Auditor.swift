@@ -271,7 +271,7 @@ public struct PackageAuditor: Sendable {
         }
         let report = trust.report ?? TrustReport(evidence: evidence, signatures: [], attestations: [])
         let attestationsUnreachable = trust.attestationsWereUnreachable
-        var signatureChecks = report.signatures
+        let signatureChecks = report.signatures
         checks.append(integrityCheck(lockfile: package.integrity, registry: registryIntegrity, shasum: registryShasum))
         checks.append(installed.check(package))
 
@@ -296,7 +296,6 @@ public struct PackageAuditor: Sendable {
                                         reason: signatureChecks.first?.reason ?? "the registry has no signing keys")
         }
         checks.append(trust.signatures)
-        signatureChecks = []
 
         // Attestations.
         var attestations: AttestationOutcome = evidence.attestations == nil ? .none : .verified

@@ -95,39 +95,36 @@ public struct NPMTrustStage: TrustVerifying {
                                attestations response: AttestationsResponseBody, verifier: RegistryTrustVerifier) -> TrustOutcome {
         let announcedType = evidence.attestations?.provenancePredicateType ?? "attestations"
         var malformed: String?
-        var report: TrustReport
+        var unreachable: String?
+        var checked: TrustReport?
         switch response {
         case .notAnnounced:
-            report = verifier.verify(evidence, keys: keys, attestations: .notAnnounced)
+            checked = verifier.verify(evidence, keys: keys, attestations: .notAnnounced)
         case .notFound(let url):
-            report = verifier.verify(evidence, keys: keys, attestations: .notFound(url: url))
+            checked = verifier.verify(evidence, keys: keys, attestations: .notFound(url: url))
         case .body(let data, let url):
             do {
                 let response = try AttestationsResponse.decode(data, from: URL(string: url) ?? URL(fileURLWithPath: "attestations"))
-                report = verifier.verify(evidence, keys: keys, attestations: .fetched(response.attestations.map {
+                checked = verifier.verify(evidence, keys: keys, attestations: .fetched(response.attestations.map {
                     AttestationEnvelope(predicateType: $0.predicateType, bundle: $0.bundleJSON)
                 }))
             } catch {
                 malformed = "the attestations response is malformed: \(error)"
-                report = TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
-                                     attestations: [])
             }
         case .unusablePointer(let reason):
             malformed = reason
-            report = TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
-                                 attestations: [])
         case .unreachable(let reason):
-            report = TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
-                                 attestations: [])
-            var outcome = Self.outcome(report, announced: evidence.attestations != nil)
-            outcome.report = report
-            outcome.attestationsUnreachable(reason)
-            return outcome
+            unreachable = reason
         }
+        // No usable attestations response: the signatures are still checked.
+        var report = checked ?? TrustReport(evidence: evidence, signatures: RegistrySignatureVerifier.verify(evidence, keys: keys),
+                                            attestations: [])
         if let malformed {
             report.attestations.append(AttestationCheck(predicateType: announcedType, status: .malformed, reason: malformed))
         }
         var outcome = Self.outcome(report, announced: evidence.attestations != nil)
+        outcome.report = report
+        if let unreachable { outcome.attestationsUnreachable(unreachable) }
         if let malformed {
             outcome.provenance = .fail(.trustProvenance, "Provenance attestation", reasons: [malformed])
             outcome.publishAttestation = .fail(.trustPublishAttestation, "Publish attestation", reasons: [malformed])
@@ -135,7 +132,6 @@ public struct NPMTrustStage: TrustVerifying {
             outcome.provenanceInvalid = true
             outcome.publishAttestationVerified = false
         }
-        outcome.report = report
         return outcome
     }
 
