@@ -55,9 +55,9 @@ import TestSupport
 
     /// The tarball with `package/injected.js` appended (system tar, so the headers differ too).
     static func injectedTarball(_ tarball: Data) throws -> Data {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("acceptance-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder(label: "acceptance")
+        defer { temporary.cleanup() }
+        let folder = temporary.url
         let tgz = folder.appendingPathComponent("in.tgz")
         try tarball.write(to: tgz)
         try ProcessRunner.run(["tar", "-xzf", tgz.path, "-C", folder.path])
@@ -121,9 +121,9 @@ import TestSupport
     /// One row: the four verdicts (`verified`, `incomplete`, `failed`, or `error: …`) and verify's failed and
     /// skipped checks.
     static func row(_ testCase: Case) throws -> (verdicts: [String], verifyFailed: [String], verifySkipped: [String]) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("acceptance-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder(label: "acceptance")
+        defer { temporary.cleanup() }
+        let folder = temporary.url
         let spec = "\(testCase.name)@\(testCase.version)"
         let source = testCase.bundle.map { ["--source", $0] } ?? []
         let repository = try packumentRepository(testCase) ?? testCase.repository
@@ -199,9 +199,9 @@ import TestSupport
     /// One rule for an attestations fetch that fails (here a 500, every time): `verify` and `audit` both skip
     /// `trust.publish-attestation` and `trust.provenance` (unverifiable), neither fails them as absent.
     @Test func attestationsFetchFailureIsSkippedInVerifyAndAudit() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("acceptance-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder(label: "acceptance")
+        defer { temporary.cleanup() }
+        let folder = temporary.url
         let gundam = try #require(try Self.cases().first { $0.label == "gundam-visor@1.0.1" })
         let ids: [String] = ["trust.publish-attestation", "trust.provenance"]
         let (verify, audit) = try Self.withSignedRegistry(gundam, in: folder) { registry in
@@ -234,9 +234,9 @@ import TestSupport
     /// (six dist/ files not in the source), so each command exits 1 with `--strict`; without it `verify`, `audit`
     /// and `watch` exit 0 (incomplete is listed, not failed) and `staged check` exits 1 (strict by default).
     @Test func strictFailsIncompleteEvidenceInEveryCommand() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("acceptance-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryFolder(label: "acceptance")
+        defer { temporary.cleanup() }
+        let folder = temporary.url
         let sigstore = try #require(try Self.cases().first { $0.label == "sigstore@2.3.1" })
         let bundle = try #require(sigstore.bundle)
         let attestations = try #require(sigstore.attestations)
