@@ -208,8 +208,6 @@ public struct StagedChecker: Sendable {
             tarballURL: client.configuration.registry.absoluteString + "-/stage/\(item.id)/tarball", originChecks: checks)
     }
 
-    static let slsaProvenanceV1 = "https://slsa.dev/provenance/v1"
-
     static func outcome(_ verdict: ComparisonVerdict) -> RebuildOutcome {
         switch verdict {
         case .exact: .identical
@@ -292,7 +290,7 @@ struct StagedBundleTrust: TrustVerifying {
         let evidence = PackageVersionEvidence(
             name: facts.name, version: facts.version, integrity: integrity, publishTime: nil, signatures: [],
             attestations: .init(url: bundle.path, provenancePredicateType: envelopes.first?.predicateType
-                                    ?? StagedChecker.slsaProvenanceV1), npmUser: nil)
+                                    ?? AttestationPredicate.slsaProvenanceV1.rawValue), npmUser: nil)
         let report = verifier.verify(
             evidence, keys: .registryHasNoKeys(source: "staged publish (no registry signature before approval)"),
             attestations: .fetched(envelopes))
@@ -307,20 +305,18 @@ struct StagedBundleTrust: TrustVerifying {
 }
 
 extension StagedBundleTrust {
-    static let npmPublishV01 = "https://github.com/npm/attestation/tree/main/specs/publish/v0.1"
-
     /// The provenance envelopes in a `--bundle` file: a single Sigstore bundle (SLSA provenance v1, what CI
     /// attaches to a stage request), or an npm attestations response (`{"attestations": [...]}`, as the registry
-    /// serves it), whose provenance entries keep their listed predicate type (the publish attestation is the
-    /// registry's, made on approval, so it is left out).
+    /// serves it, read by the registry model's ``AttestationsResponse``), whose provenance entries keep their
+    /// listed predicate type (the publish attestation is the registry's, made on approval, so it is left out).
     static func provenanceEnvelopes(_ bundle: Bundle) -> [AttestationEnvelope] {
-        if let json = try? RawJSON(parsing: bundle.data), let entries = json["attestations"]?.arrayValue {
-            return entries.compactMap { entry in
-                guard let type = entry["predicateType"]?.stringValue, type != npmPublishV01 else { return nil }
-                return AttestationEnvelope(predicateType: type, bundle: entry["bundle"]?.encoded())
+        if let response = try? AttestationsResponse.decode(bundle.data, from: URL(fileURLWithPath: bundle.path)) {
+            return response.attestations.compactMap { entry in
+                guard entry.predicateType != AttestationPredicate.npmPublishV01.rawValue else { return nil }
+                return AttestationEnvelope(predicateType: entry.predicateType, bundle: entry.bundleJSON)
             }
         }
-        return [AttestationEnvelope(predicateType: StagedChecker.slsaProvenanceV1, bundle: bundle.data)]
+        return [AttestationEnvelope(predicateType: AttestationPredicate.slsaProvenanceV1.rawValue, bundle: bundle.data)]
     }
 }
 
